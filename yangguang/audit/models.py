@@ -1,0 +1,60 @@
+"""Append-only, hash-chained audit events."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("新增")
+    UPDATE = "update", _("修改")
+    CANCEL = "cancel", _("注销")
+    IMPORT = "import", _("导入")
+    EXPORT = "export", _("导出")
+    VIEW = "view", _("查看")
+    REVEAL = "reveal", _("查看完整身份号码")
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    PERMISSION = "permission", _("权限变更")
+
+
+class AuditEvent(models.Model):
+    """One thing that happened. Rows are never updated or deleted.
+
+    ``hash`` = SHA-256 over ``prev_hash`` and the event's canonical content, so
+    altering or removing any event breaks every hash after it.
+    """
+
+    occurred_at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("操作人"),
+    )
+    actor_name = models.CharField(_("操作人名称"), max_length=150)
+    action = models.CharField(_("操作"), max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(_("对象类型"), max_length=40)
+    object_id = models.CharField(_("对象编号"), max_length=40, blank=True)
+    person_id = models.BigIntegerField(_("人员编号"), null=True, blank=True)
+    region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
+    data = models.JSONField(_("内容"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("审计事件")
+        verbose_name_plural = _("审计事件")
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["person_id", "id"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("audit events are append-only")

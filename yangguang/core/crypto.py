@@ -1,0 +1,53 @@
+"""Encryption at rest and keyed hashing of identity numbers.
+
+AES-256-GCM with a random 96-bit nonce; the stored value is
+``version byte || nonce || ciphertext+tag``. The keyed hash (HMAC-SHA256) gives
+exact lookup and joins without decrypting. Keys live outside the database
+(see ``yangguang.core.secrets``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+_VERSION = b"\x01"
+_AAD = b"yangguang:id_number"
+
+
+@cache
+def _aead() -> AESGCM:
+    return AESGCM(base64.b64decode(settings.ID_ENCRYPTION_KEY))
+
+
+@cache
+def _hash_key() -> bytes:
+    return base64.b64decode(settings.ID_HASH_KEY)
+
+
+def encrypt_id(id_number: str) -> bytes:
+    nonce = os.urandom(12)
+    return _VERSION + nonce + _aead().encrypt(nonce, id_number.encode("ascii"), _AAD)
+
+
+def decrypt_id(blob: bytes | memoryview) -> str:
+    blob = bytes(blob)
+    if blob[:1] != _VERSION:
+        raise ValueError("unknown identity-number encryption version")
+    return _aead().decrypt(blob[1:13], blob[13:], _AAD).decode("ascii")
+
+
+def hash_id(id_number: str) -> str:
+    """The keyed hash used for lookup; the same number always gives the same hash."""
+    return hmac.new(_hash_key(), id_number.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def mask_id(id_number: str) -> str:
+    """``622901199001011234`` → ``6229**********1234``: region prefix and last four."""
+    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]

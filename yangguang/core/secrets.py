@@ -1,0 +1,62 @@
+"""Keys and secrets, generated into the var directory on first use and never committed.
+
+Environment variables override the file, so a production deployment can keep keys in
+its secret store: YANGGUANG_SECRET_KEY, YANGGUANG_ID_ENCRYPTION_KEY, YANGGUANG_ID_HASH_KEY
+(the two ID keys base64-encoded, 32 bytes each).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from functools import cache
+from pathlib import Path
+
+FILE_NAME = "secrets.json"
+
+
+def _generate() -> dict[str, str]:
+    return {
+        "secret_key": secrets.token_urlsafe(50),
+        "id_encryption_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "id_hash_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+
+
+def _read_or_create(path: Path) -> dict[str, str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        data = json.dumps(_generate(), indent=2).encode()
+        try:
+            # O_EXCL: when several processes start at once, exactly one writes the file.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+    for _ in range(50):
+        text = path.read_text()
+        if text:
+            return json.loads(text)
+        # Another process created the file and is still writing it.
+        import time
+
+        time.sleep(0.05)
+    raise RuntimeError(f"{path} is empty")
+
+
+@cache
+def load(var_dir: str) -> dict[str, str]:
+    """Return the secrets, from the environment or from VAR_DIR/secrets.json (created if missing)."""
+    env = {
+        "secret_key": os.environ.get("YANGGUANG_SECRET_KEY"),
+        "id_encryption_key": os.environ.get("YANGGUANG_ID_ENCRYPTION_KEY"),
+        "id_hash_key": os.environ.get("YANGGUANG_ID_HASH_KEY"),
+    }
+    if all(env.values()):
+        return env  # type: ignore[return-value]
+    stored = _read_or_create(Path(var_dir) / FILE_NAME)
+    return {key: env[key] or stored[key] for key in env}

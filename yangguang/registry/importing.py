@@ -1,0 +1,690 @@
+"""Bulk import of persons from XLSX or CSV files in the template's format.
+
+Three steps:
+
+1. ``read_table`` reads the file (XLSX/XLS through calamine; CSV in UTF-8 with or
+   without BOM, or GB18030 as Chinese Excel writes it) and maps the header row to
+   column keys. A file that cannot be read raises ``UnreadableFile``.
+2. ``parse_row`` checks one row with the field rules of ``validation.py`` and
+   returns a ``PersonData``; cross-row checks catch duplicates inside the file.
+3. ``apply`` compares the rows with the database and writes every valid row in one
+   transaction (``dry_run`` stops before writing). Re-importing a file changes
+   nothing: such rows come back as ``unchanged``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from yangguang.audit.models import AuditAction
+from yangguang.audit.services import Actor, Event, record, record_many
+from yangguang.core import bulk
+from yangguang.core.crypto import encrypt_id, hash_id, mask_id
+from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.registry import validation as v
+from yangguang.registry.models import (
+    Certificate,
+    CertificateStatus,
+    CertificateStatusChange,
+    Household,
+    Person,
+    Relation,
+    StatusReason,
+)
+from yangguang.registry.services import DB_MESSAGES, CertificateData, PersonData, db_problem
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    required: bool
+    help: Any
+
+
+COLUMNS: list[Column] = [
+    Column("name", "姓名", True, _("与身份证一致")),
+    Column("id_number", "公民身份号码", True,
+           _("18位，末位可为X；15位旧号码自动升级。请将本列设为文本格式")),
+    Column("certificate_number", "残疾人证号", True,
+           _("20位：18位身份号码+类别代码+等级代码；补发证可加B1、B2")),
+    Column("category", "残疾类别", True,
+           _("1视力 2听力 3言语 4肢体 5智力 6精神 7多重，填代码或名称")),
+    Column("level", "残疾等级", True, _("1–4或一级至四级，一级最重")),
+    Column("hukou_region", "户籍地区划代码", True, _("6位县级代码或12位统计用区划代码")),
+    Column("issue_date", "发证日期", True, _("如2021-03-05、2021/3/5或20210305")),
+    Column("sex", "性别", False, _("男或女；不填则取自身份号码，填写时须与号码一致")),
+    Column("birth_date", "出生日期", False, _("不填则取自身份号码，填写时须与号码一致")),
+    Column("ethnicity", "民族", False, _("民族名称（如汉族、回族）或两位代码")),
+    Column("residence_region", "居住地区划代码", False, _("与户籍地不同时填写")),
+    Column("phone", "联系电话", False, _("11位手机号码或带区号的固定电话")),
+    Column("household_number", "家庭编号", False, _("同一家庭的成员填写相同编号")),
+    Column("relation_to_head", "与户主关系", False, _("户主、配偶、子女、父母、兄弟姐妹等")),
+    Column("components", "多重残疾明细", False,
+           _("仅多重残疾填写，如“视力二级；肢体三级”，等级须为其中最重者")),
+]
+COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+HEADER_TO_KEY = {c.header: c.key for c in COLUMNS}
+REQUIRED_KEYS = [c.key for c in COLUMNS if c.required]
+
+MESSAGES = {
+    "id_duplicate_in_file": _("与第{row}行的公民身份号码重复"),
+    "household_two_heads": _("家庭编号{value}在第{row}行已有户主"),
+    "id_as_number": _("公民身份号码被表格软件存成了数字，末几位可能已丢失：请把该列设为文本格式后重新填写"),
+}
+
+
+class UnreadableFile(Exception):
+    """The file cannot be imported at all; nothing was written."""
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    code: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+    # Original cells of rejected rows, for the error report: row → values by header.
+    rejected_rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows, "created": self.created, "updated": self.updated,
+            "unchanged": self.unchanged, "rejected": self.rejected,
+            "errors": [e.to_json() for e in self.errors],
+        }
+
+
+# ---------------------------------------------------------------------------
+# Reading
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    keys: list[str | None]  # column key per position, None for columns we don't know
+    rows: Iterator[tuple[int, list[Any]]]  # (spreadsheet row number, cells)
+    total: int | None
+
+
+def _normalise_header(cell: Any) -> str:
+    text = unicodedata.normalize("NFKC", str(cell or ""))
+    return "".join(text.split()).strip("*＊").removesuffix("(必填)").removesuffix("（必填）")
+
+
+def _map_headers(raw: list[Any]) -> tuple[list[str], list[str | None]]:
+    headers = [_normalise_header(c) for c in raw]
+    while headers and not headers[-1]:
+        headers.pop()
+    if not any(headers):
+        raise UnreadableFile(_g("第1行没有表头：第1行应为列名（姓名、公民身份号码……）"))
+    keys = [HEADER_TO_KEY.get(h) for h in headers]
+    seen: set[str] = set()
+    for header, key in zip(headers, keys, strict=True):
+        if key is not None:
+            if key in seen:
+                raise UnreadableFile(_g("表头“{header}”出现了两次").format(header=header))
+            seen.add(key)
+    missing = [COLUMN_BY_KEY[k].header for k in REQUIRED_KEYS if k not in seen]
+    if missing:
+        raise UnreadableFile(
+            _g("缺少必填列：{columns}。请使用 yangguang template persons 生成的模板").format(
+                columns="、".join(missing))
+        )
+    return headers, keys
+
+
+def _decode_csv(data: bytes) -> str:
+    if b"\x00" in data[:65536]:
+        raise UnreadableFile(_g("文件不是表格：请上传 XLSX 或 CSV 文件"))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile(_g("无法识别文件编码：CSV 文件应为 UTF-8 或 GB18030 编码"))
+
+
+def _read_csv(data: bytes) -> Table:
+    import csv
+    import io
+
+    text = _decode_csv(data)
+    lines = text.splitlines()
+    try:
+        reader = csv.reader(io.StringIO(text))
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise UnreadableFile(_g("CSV 格式错误：{error}").format(error=exc)) from None
+    if header is None:
+        raise UnreadableFile(_g("文件是空的"))
+    headers, keys = _map_headers(header)
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for number, cells in enumerate(reader, start=2):
+                yield number, cells
+        except csv.Error as exc:
+            raise UnreadableFile(_g("CSV 格式错误：{error}").format(error=exc)) from None
+
+    return Table(headers, keys, rows(), max(len(lines) - 1, 0))
+
+
+def _read_workbook(path: Path) -> Table:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+        iterator = iter(sheet.iter_rows())
+        header = next(iterator, None)
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        raise UnreadableFile(_g("无法读取表格文件：{error}").format(error=exc)) from None
+    if header is None:
+        raise UnreadableFile(_g("文件是空的"))
+    headers, keys = _map_headers(header)
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        for number, cells in enumerate(iterator, start=2):
+            yield number, cells
+
+    return Table(headers, keys, rows(), max(sheet.height - 1, 0))
+
+
+def read_table(path: str | Path) -> Table:
+    """Open an XLSX, XLS or CSV file and map its header row (row 1)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise UnreadableFile(_g("无法打开文件：{error}").format(error=exc.strerror)) from None
+    if not data.strip():
+        raise UnreadableFile(_g("文件是空的"))
+    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return _read_workbook(path)
+    return _read_csv(data)
+
+
+# ---------------------------------------------------------------------------
+# Checking one row
+
+
+def _problem(code: str, field_: str, **params: Any) -> Problem:
+    return Problem(code=code, field=field_, template=MESSAGES[code], params=params)
+
+
+def parse_row(cells: dict[str, Any], *, today: dt.date | None = None) -> PersonData:
+    """Check one row (cells by column key) and return the person it describes.
+
+    Raises ``ValidationFailed`` listing every problem found in the row.
+    """
+    today = today or timezone.localdate()
+    problems: list[Problem] = []
+
+    def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+            return None
+
+    raw_id = cells.get("id_number")
+    if isinstance(raw_id, float) and raw_id > 1e14:
+        problems.append(_problem("id_as_number", "id_number"))
+        id_number = None
+    else:
+        id_number = attempt(v.parse_id_number, raw_id, today=today)
+    name = attempt(v.parse_name, cells.get("name"))
+    category = attempt(v.parse_category, cells.get("category"))
+    level = attempt(v.parse_level, cells.get("level"))
+    hukou = attempt(v.parse_region_code, cells.get("hukou_region"), field="hukou_region",
+                    label=_("户籍地区划代码"))
+    residence = attempt(v.parse_region_code, cells.get("residence_region"),
+                        field="residence_region", label=_("居住地区划代码"), required=False)
+    issue_date = attempt(v.parse_date, cells.get("issue_date"), field="issue_date",
+                         label=_("发证日期"), today=today)
+    ethnicity = attempt(v.parse_ethnicity, cells.get("ethnicity"))
+    phone = attempt(v.parse_phone, cells.get("phone"))
+    household_number = attempt(v.parse_household_number, cells.get("household_number"))
+    relation = attempt(v.parse_relation, cells.get("relation_to_head"))
+    if relation and household_number == "":
+        problems.append(v.problem("relation_without_household", "relation_to_head"))
+    components = None
+    if category is not None and level is not None:
+        components = attempt(v.parse_components, cells.get("components"), category, level)
+    sex = birth_date = certificate_number = None
+    if id_number is not None:
+        sex = attempt(v.check_sex, cells.get("sex"), id_number)
+        birth_date = attempt(v.check_birth_date, cells.get("birth_date"), id_number)
+        if issue_date is not None and issue_date < id_number.birth_date:
+            problems.append(v.problem("date_before_birth", "issue_date", label=_("发证日期"),
+                                      value=issue_date.isoformat(),
+                                      birth=id_number.birth_date.isoformat()))
+        if category is not None and level is not None:
+            certificate_number = attempt(v.parse_certificate_number,
+                                         cells.get("certificate_number"), id_number, category,
+                                         level)
+    if problems:
+        raise ValidationFailed(problems)
+    return PersonData(
+        id_number=id_number, name=name, sex=sex, birth_date=birth_date, hukou_region=hukou,
+        ethnicity=ethnicity, residence_region=residence, phone=phone,
+        household_number=household_number,
+        relation_to_head=relation if household_number else "",
+        certificate=CertificateData(category=category, level=level, issue_date=issue_date,
+                                    reissue_count=certificate_number.reissue_count,
+                                    components=components),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Applying rows to the database
+
+_PERSON_FIELDS = ("id", "id_number_encrypted", "id_number_hash", "id_number_masked", "name",
+                  "sex", "birth_date", "ethnicity", "hukou_region_id", "residence_region_id",
+                  "phone", "guardian_name", "guardian_phone", "guardian_relation",
+                  "household_id", "relation_to_head", "deceased_date", "created_at",
+                  "updated_at")
+_CERT_FIELDS = ("id", "person_id", "reissue_count", "category", "level", "components",
+                "issue_date", "valid_until", "status", "created_at", "updated_at")
+_HISTORY_FIELDS = ("certificate_id", "status", "reason", "effective_date", "note",
+                   "recorded_at")
+CHUNK = 5000
+
+
+@dataclass
+class _Existing:
+    person: dict[str, Any]
+    certificates: list[dict[str, Any]]
+    household_number: str
+
+
+class _Importer:
+    """Holds the state of one import across chunks; used by ``import_rows``."""
+
+    def __init__(self, actor: Actor, dry_run: bool, today: dt.date):
+        self.actor = actor
+        self.dry_run = dry_run
+        self.today = today
+        self.now = timezone.now()
+        self.batch_id = uuid.uuid4().hex[:12]
+        self.result = ImportResult(dry_run=dry_run)
+        self.first_row_of_id: dict[str, int] = {}
+        self.head_row_of_household: dict[str, int] = {}
+        self.household_ids: dict[str, int] = {}
+        self.household_regions: dict[str, str] = {}
+
+    # -- errors
+    def reject(self, row: int, problems: list[Problem], cells: dict[str, Any]) -> None:
+        self.result.rejected += 1
+        for p in problems:
+            column = COLUMN_BY_KEY[p.field].header if p.field in COLUMN_BY_KEY else p.field
+            self.result.errors.append(RowError(row, column, p.code, p.message))
+        self.result.rejected_rows[row] = cells
+
+    # -- one chunk of parsed rows
+    def apply_chunk(self, parsed: list[tuple[int, PersonData, str, dict[str, Any]]]) -> None:
+        if not parsed:
+            return
+        hashes = [h for _row, _data, h, _cells in parsed]
+        existing = self._load_existing(hashes)
+        self._load_households({d.household_number for _r, d, _h, _c in parsed
+                               if d.household_number})
+        new_people: list[tuple[int, PersonData, str]] = []
+        # row, person id, new values (household_id: the stored one), changes
+        person_updates: list[tuple[int, int, dict[str, Any], dict[str, list[Any]]]] = []
+        cert_new: list[tuple[int, int, CertificateData, str]] = []  # row, person_id, data, region
+        cert_renew: list[tuple[int, dict[str, Any], CertificateData]] = []
+        cert_cancel: list[tuple[int, dict[str, Any], str, dt.date]] = []
+        for row, data, id_hash, cells in parsed:
+            old = existing.get(id_hash)
+            if old is None:
+                new_people.append((row, data, id_hash))
+                continue
+            outcome = self._compare(row, data, old, cells)
+            if outcome is None:
+                continue  # rejected
+            changes, cert_action = outcome
+            if changes:
+                values = data.person_values() | {"household_id": old.person["household_id"]}
+                person_updates.append((row, old.person["id"], values, changes))
+            if cert_action is not None:
+                kind, current = cert_action
+                if kind == "renew":
+                    cert_renew.append((row, current, data.certificate))
+                else:
+                    if current is not None:
+                        reason = (StatusReason.REISSUED
+                                  if (current["category"], current["level"])
+                                  == (data.certificate.category, data.certificate.level)
+                                  else StatusReason.REASSESSED)
+                        cert_cancel.append((row, current, reason, data.certificate.issue_date))
+                    cert_new.append((row, old.person["id"], data.certificate, data.hukou_region))
+            if changes or cert_action is not None:
+                self.result.updated += 1
+            else:
+                self.result.unchanged += 1
+        self.result.created += len(new_people)
+        if self.dry_run:
+            return
+        self._write(new_people, person_updates, cert_new, cert_renew, cert_cancel, existing)
+
+    def _load_existing(self, hashes: list[str]) -> dict[str, _Existing]:
+        people = {
+            p["id_number_hash"]: p
+            for p in Person.objects.filter(id_number_hash__in=hashes).values(
+                "id", "id_number_hash", "id_number_masked", "name", "ethnicity",
+                "hukou_region_id", "residence_region_id", "phone", "relation_to_head",
+                "guardian_name", "guardian_phone", "guardian_relation", "household_id",
+                "household__number", "deceased_date",
+            )
+        }
+        certs: dict[int, list[dict[str, Any]]] = {}
+        if people:
+            for c in Certificate.objects.filter(
+                person_id__in=[p["id"] for p in people.values()]
+            ).values("id", "person_id", "category", "level", "reissue_count", "components",
+                     "issue_date", "valid_until", "status"):
+                certs.setdefault(c["person_id"], []).append(c)
+        return {
+            h: _Existing(p, certs.get(p["id"], []), p["household__number"] or "")
+            for h, p in people.items()
+        }
+
+    def _load_households(self, numbers: set[str]) -> None:
+        wanted = numbers - self.household_ids.keys()
+        if wanted:
+            for number, pk, region in Household.objects.filter(number__in=wanted).values_list(
+                "number", "id", "region_id"
+            ):
+                self.household_ids[number] = pk
+                self.household_regions[number] = region
+
+    def _compare(self, row: int, data: PersonData, old: _Existing, cells: dict[str, Any]
+                 ) -> tuple[dict[str, list[Any]], tuple[str, dict[str, Any] | None] | None] | None:
+        """What importing ``data`` changes for a stored person, or None if rejected."""
+        changes: dict[str, list[Any]] = {}
+        for name, value in data.person_values().items():
+            if old.person[name] != value:
+                changes[name.removesuffix("_id")] = [old.person[name], value]
+        if data.household_number != old.household_number:
+            changes["household"] = [old.household_number, data.household_number]
+        cert = data.certificate
+        current = next((c for c in old.certificates
+                        if c["status"] != CertificateStatus.CANCELLED), None)
+        same_number = next((c for c in old.certificates
+                            if (c["category"], c["level"], c["reissue_count"])
+                            == (cert.category, cert.level, cert.reissue_count)), None)
+        cert_action: tuple[str, dict[str, Any] | None] | None = None
+        problems: list[Problem] = []
+        if same_number is not None and same_number is current:
+            if cert.issue_date > current["issue_date"]:
+                cert_action = ("renew", current)
+            elif cert.issue_date < current["issue_date"]:
+                problems.append(db_problem("cert_stale", "issue_date",
+                                           value=current["issue_date"].isoformat()))
+            elif cert.components != current["components"]:
+                cert_action = ("renew", current)
+        elif same_number is not None:
+            problems.append(db_problem("cert_cancelled", "certificate_number"))
+        elif current is not None and cert.issue_date < current["issue_date"]:
+            problems.append(db_problem("cert_stale", "issue_date",
+                                       value=current["issue_date"].isoformat()))
+        else:
+            cert_action = ("new", current)
+        deceased = old.person["deceased_date"]
+        if deceased is not None and (changes or cert_action is not None or problems):
+            problems = [db_problem("person_deceased", "id_number", value=deceased.isoformat())]
+        if problems:
+            self.reject(row, problems, cells)
+            return None
+        return changes, cert_action
+
+    def _create_households(self, wanted: list[tuple[str, str]]) -> None:
+        """Create the households these rows name that don't exist yet (region: first row's)."""
+        new: dict[str, str] = {}
+        for number, region in wanted:
+            if number not in self.household_ids:
+                new.setdefault(number, region)
+        ids = bulk.allocate_ids(Household, len(new))
+        now = self.now
+        bulk.insert_rows(Household, ("id", "number", "region_id", "created_at", "updated_at"),
+                         [(pk, number, region, now, now)
+                          for pk, (number, region) in zip(ids, new.items(), strict=True)])
+        for pk, (number, region) in zip(ids, new.items(), strict=True):
+            self.household_ids[number] = pk
+            self.household_regions[number] = region
+
+    def _household_id(self, number: str) -> int | None:
+        return self.household_ids[number] if number else None
+
+    def _write(self, new_people, person_updates, cert_new, cert_renew, cert_cancel, existing):
+        now = self.now
+        events: list[Event] = []
+        self._create_households([(d.household_number, d.hukou_region)
+                                 for _r, d, _h in new_people if d.household_number]
+                                + [(c["household"][1], v["hukou_region_id"])
+                                   for _r, _p, v, c in person_updates
+                                   if c.get("household", [None, ""])[1]])
+        person_ids = bulk.allocate_ids(Person, len(new_people))
+        person_rows = []
+        for pid, (row, data, id_hash) in zip(person_ids, new_people, strict=True):
+            values = data.person_values()
+            person_rows.append((
+                pid, encrypt_id(data.id_number.normalized), id_hash,
+                mask_id(data.id_number.normalized), values["name"], data.sex, data.birth_date,
+                values["ethnicity"], values["hukou_region_id"], values["residence_region_id"],
+                values["phone"], values["guardian_name"], values["guardian_phone"],
+                values["guardian_relation"],
+                self._household_id(data.household_number),
+                values["relation_to_head"], None, now, now,
+            ))
+            cert_new.append((row, pid, data.certificate, data.hukou_region))
+            events.append(Event(AuditAction.CREATE, "person", str(pid), pid, data.hukou_region,
+                                {"import": self.batch_id, "row": row}))
+        bulk.insert_rows(Person, _PERSON_FIELDS, person_rows)
+
+        if person_updates:
+            to_update = []
+            for row, pid, values, changes in person_updates:
+                person = Person(id=pid, updated_at=now, **values)
+                if "household" in changes:
+                    person.household_id = self._household_id(changes["household"][1])
+                to_update.append(person)
+                events.append(Event(AuditAction.UPDATE, "person", str(pid), pid,
+                                    values["hukou_region_id"],
+                                    {"import": self.batch_id, "row": row,
+                                     "changes": _jsonable(changes)}))
+            Person.objects.bulk_update(
+                to_update, [*PersonData.COMPARED, "household_id", "updated_at"], batch_size=1000,
+            )
+
+        history = []
+        for row, current, reason, day in cert_cancel:
+            history.append((current["id"], CertificateStatus.CANCELLED, reason, day, "", now))
+            events.append(Event(AuditAction.CANCEL, "certificate", str(current["id"]),
+                                current["person_id"], "",
+                                {"import": self.batch_id, "row": row, "reason": reason}))
+        if cert_cancel:
+            Certificate.objects.filter(id__in=[c["id"] for _r, c, _x, _d in cert_cancel]).update(
+                status=CertificateStatus.CANCELLED, updated_at=now)
+
+        for row, current, data in cert_renew:
+            status = (CertificateStatus.VALID if data.valid_until >= self.today
+                      else CertificateStatus.EXPIRED)
+            Certificate.objects.filter(id=current["id"]).update(
+                issue_date=data.issue_date, valid_until=data.valid_until,
+                components=data.components, status=status, updated_at=now)
+            if data.issue_date > current["issue_date"]:
+                history.append((current["id"], CertificateStatus.VALID, StatusReason.RENEWED,
+                                data.issue_date, "", now))
+            events.append(Event(AuditAction.UPDATE, "certificate", str(current["id"]),
+                                current["person_id"], "",
+                                {"import": self.batch_id, "row": row,
+                                 "issue_date": [str(current["issue_date"]),
+                                                str(data.issue_date)]}))
+
+        cert_ids = bulk.allocate_ids(Certificate, len(cert_new))
+        cert_rows = []
+        for cid, (row, pid, data, region) in zip(cert_ids, cert_new, strict=True):
+            status = (CertificateStatus.VALID if data.valid_until >= self.today
+                      else CertificateStatus.EXPIRED)
+            cert_rows.append((cid, pid, data.reissue_count, data.category, data.level,
+                              data.components, data.issue_date, data.valid_until, status,
+                              now, now))
+            history.append((cid, CertificateStatus.VALID, StatusReason.ISSUED, data.issue_date,
+                             "", now))
+            if status == CertificateStatus.EXPIRED:
+                history.append((cid, status, StatusReason.EXPIRED, data.valid_until, "", now))
+            events.append(Event(AuditAction.CREATE, "certificate", str(cid), pid, region,
+                                {"import": self.batch_id, "row": row,
+                                 "suffix": data.suffix()}))
+        bulk.insert_rows(Certificate, _CERT_FIELDS, cert_rows)
+        bulk.insert_rows(CertificateStatusChange, _HISTORY_FIELDS, history)
+        record_many(self.actor, events, now=now)
+
+
+def _jsonable(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    return {k: [x if x is None or isinstance(x, int | str) else str(x) for x in pair]
+            for k, pair in changes.items()}
+
+
+def import_rows(rows: Iterable[dict[str, Any] | tuple[int, dict[str, Any]]], *,
+                actor: Actor | Any, dry_run: bool = False, progress: Progress | None = None,
+                total: int | None = None, source: str = "") -> ImportResult:
+    """Import rows given as dicts keyed by Chinese header or column key.
+
+    Rows may be ``(row_number, cells)`` pairs; bare dicts are numbered from 2 (the
+    header being row 1). All valid rows are written in one transaction.
+    """
+    actor = Actor.of(actor)
+    today = timezone.localdate()
+    importer = _Importer(actor, dry_run, today)
+    result = importer.result
+
+    def keyed() -> Iterator[tuple[int, dict[str, Any]]]:
+        for index, item in enumerate(rows, start=2):
+            number, cells = item if isinstance(item, tuple) else (index, item)
+            yield number, {HEADER_TO_KEY.get(k, k): val for k, val in cells.items()}
+
+    with transaction.atomic():
+        chunk: list[tuple[int, PersonData, str, dict[str, Any]]] = []
+        done = 0
+        for number, cells in keyed():
+            done += 1
+            if all(v.clean_text(x) == "" for x in cells.values()):
+                continue  # blank rows are skipped, not counted
+            result.rows += 1
+            try:
+                data = parse_row(cells, today=today)
+            except ValidationFailed as exc:
+                importer.reject(number, exc.problems, cells)
+                continue
+            id_hash = hash_id(data.id_number.normalized)
+            first = importer.first_row_of_id.setdefault(id_hash, number)
+            if first != number:
+                importer.reject(number, [_problem("id_duplicate_in_file", "id_number",
+                                                  row=first)], cells)
+                continue
+            if data.relation_to_head == Relation.HEAD:
+                head_row = importer.head_row_of_household.setdefault(data.household_number,
+                                                                     number)
+                if head_row != number:
+                    importer.reject(number, [_problem("household_two_heads", "relation_to_head",
+                                                      value=data.household_number,
+                                                      row=head_row)], cells)
+                    continue
+            chunk.append((number, data, id_hash, cells))
+            if len(chunk) >= CHUNK:
+                importer.apply_chunk(chunk)
+                chunk = []
+                if progress:
+                    progress(done, total)
+        importer.apply_chunk(chunk)
+        if progress:
+            progress(done, total)
+        if not dry_run and (result.created or result.updated):
+            record(actor, AuditAction.IMPORT, "import", importer.batch_id,
+                   data={"source": source, **{k: v_ for k, v_ in result.to_json().items()
+                                              if k != "errors"}})
+    result.errors.sort(key=lambda e: e.row)
+    return result
+
+
+def import_file(path: str | Path, *, actor: Actor | Any, dry_run: bool = False,
+                report: str | Path | None = None, progress: Progress | None = None
+                ) -> ImportResult:
+    """Import an XLSX/XLS/CSV file; optionally write the rejected rows to ``report``.
+
+    Raises ``UnreadableFile`` (nothing written) if the file cannot be read at all.
+    """
+    path = Path(path)
+    table = read_table(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, cells in table.rows:
+            yield number, {key: cells[i] if i < len(cells) else None
+                           for i, key in enumerate(table.keys) if key is not None}
+
+    result = import_rows(rows(), actor=actor, dry_run=dry_run, progress=progress,
+                         total=table.total, source=f"{path.name} sha256:{digest[:16]}")
+    if report is not None:
+        write_report(result, report)
+    return result
+
+
+def write_report(result: ImportResult, path: str | Path) -> None:
+    """The rejected rows with their cells as given and an error column."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_g("错误报告"))
+    sheet.append([_g("行号"), *[c.header for c in COLUMNS], _g("错误说明")])
+    messages: dict[int, list[str]] = {}
+    for error in result.errors:
+        messages.setdefault(error.row, []).append(f"{error.column}：{error.message}")
+    for row in sorted(result.rejected_rows):
+        cells = result.rejected_rows[row]
+        sheet.append([row, *[_cell(cells.get(c.key)) for c in COLUMNS],
+                      "；".join(messages.get(row, []))])
+    workbook.save(path)
+
+
+def _cell(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | dt.date):
+        return value
+    return str(value)
+
+
+__all__ = ["COLUMNS", "DB_MESSAGES", "ImportResult", "UnreadableFile", "import_file",
+           "import_rows", "parse_row", "read_table"]
