@@ -1,0 +1,149 @@
+"""The region tree as shipped data, in memory, without a database.
+
+The file ``data/regions.csv.gz`` (built by ``scripts/build_region_data.py``) is read
+once per process. Lookups are dictionary hits, cheap enough for validating every row
+of a million-row import; the database table is loaded from the same rows
+(:mod:`yangguang.regions.loader`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "regions.csv.gz"
+FORMER_NAME_SEPARATOR = "、"
+
+# Significant digits of a code per level: 63 / 6301 / 630102 / 630102001 / 630102001001.
+SIGNIFICANT_DIGITS = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
+# Zeros that pad a significant prefix to the 12-digit statistical code.
+_PADDING = {n: "0" * (12 - n) for n in SIGNIFICANT_DIGITS.values()}
+# Grouping units that are not places: left out of a full name unless named alone.
+_PLACEHOLDERS = frozenset({
+    "市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划",
+    "省直辖县级行政单位", "自治区直辖县级行政单位", "省直辖行政单位",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One division as the data file has it."""
+
+    code: str  # 12 digits
+    name: str
+    level: int  # 1 province .. 5 village, as RegionLevel
+    parent: str | None  # 12-digit code of the parent, None for a province
+    path: str  # "63/6301/630102/": the significant codes from the top, each ending "/"
+    valid_from: dt.date | None  # None: in force since before the lists begin
+    valid_until: dt.date | None  # None: still in force
+    urban_rural_class: str = ""
+    former_names: tuple[str, ...] = ()
+
+    @property
+    def short_code(self) -> str:
+        return self.code[: SIGNIFICANT_DIGITS[self.level]]
+
+    @property
+    def is_current(self) -> bool:
+        return self.valid_until is None
+
+
+def normalize_code(code: str) -> str | None:
+    """The 12-digit form of a 2-, 4-, 6-, 9- or 12-digit code, or None if malformed."""
+    code = code.strip()
+    padding = _PADDING.get(len(code))
+    if padding is None or not code.isdigit():
+        return None
+    return code + padding
+
+
+@cache
+def _entries() -> dict[str, Entry]:
+    entries: dict[str, Entry] = {}
+    with gzip.open(DATA_FILE, "rb") as raw:
+        for row in csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")):
+            level = int(row["level"])
+            parent = row["parent"] or None
+            prefix = row["code"][: SIGNIFICANT_DIGITS[level]] + "/"
+            # Rows are sorted by code, so a parent is always read before its children.
+            path = entries[parent].path + prefix if parent else prefix
+            entries[row["code"]] = Entry(
+                code=row["code"],
+                name=row["name"],
+                level=level,
+                parent=parent,
+                path=path,
+                valid_from=dt.date.fromisoformat(row["valid_from"]) if row["valid_from"] else None,
+                valid_until=(
+                    dt.date.fromisoformat(row["valid_until"]) if row["valid_until"] else None
+                ),
+                urban_rural_class=row["urban_rural_class"],
+                former_names=(
+                    tuple(row["former_names"].split(FORMER_NAME_SEPARATOR))
+                    if row["former_names"] else ()
+                ),
+            )
+    return entries
+
+
+def lookup(code: str) -> Entry | None:
+    """The division with this code (6-digit GB/T 2260 or 12-digit statistical), if any.
+
+    Province and prefecture codes work in their 6-digit form too (630000, 630100).
+    Historical codes resolve, with ``valid_until`` set.
+    """
+    if len(code) == 12:
+        return _entries().get(code)
+    normalized = normalize_code(code)
+    return _entries().get(normalized) if normalized else None
+
+
+def birthplace_valid(code6: str, birth_year: int) -> bool:
+    """Whether an ID number's address code can belong to someone born in ``birth_year``.
+
+    The code is the one in force where the person's household was registered when
+    the ID was first issued, some time after birth (and from 1984 on). So the code
+    must exist at all and must not have been abolished before the birth year; a code
+    created after the birth year is fine. Deliberately lenient: the years in the
+    source are whole years, and a wrong rejection stops a real person's record.
+    """
+    if len(code6) != 6:
+        return False
+    entry = lookup(code6)
+    if entry is None or entry.level > 3:
+        return False
+    return entry.valid_until is None or entry.valid_until.year >= birth_year
+
+
+def ancestors(code: str, *, include_self: bool = True) -> list[Entry]:
+    """The chain from the province down to the division (empty if unknown)."""
+    entry = lookup(code)
+    chain: list[Entry] = []
+    while entry is not None:
+        chain.append(entry)
+        entry = _entries()[entry.parent] if entry.parent else None
+    chain.reverse()
+    return chain if include_self else chain[:-1]
+
+
+def full_name(code: str) -> str:
+    """The name with all its ancestors, e.g. "青海省西宁市城东区" ("" if unknown).
+
+    Grouping units such as 市辖区 are left out unless the code names one itself.
+    """
+    chain = ancestors(code)
+    return "".join(
+        e.name for i, e in enumerate(chain)
+        if i == len(chain) - 1 or e.name not in _PLACEHOLDERS
+    )
+
+
+def rows() -> Iterator[Entry]:
+    """Every division, parents before children (sorted by code)."""
+    return iter(_entries().values())
