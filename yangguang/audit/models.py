@@ -28,9 +28,10 @@ class AuditEvent(models.Model):
     """
 
     occurred_at = models.DateTimeField(_("时间"), db_index=True)
+    # No database constraint: the log must outlive any user row and cost no lookup per insert.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("操作人"),
+        settings.AUTH_USER_MODEL, models.DO_NOTHING, null=True, blank=True,
+        related_name="+", verbose_name=_("操作人"), db_constraint=False,
     )
     actor_name = models.CharField(_("操作人名称"), max_length=150)
     action = models.CharField(_("操作"), max_length=20, choices=AuditAction.choices)
@@ -40,7 +41,7 @@ class AuditEvent(models.Model):
     region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
     data = models.JSONField(_("内容"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("审计事件")
@@ -48,8 +49,10 @@ class AuditEvent(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["person_id", "id"]),
-            models.Index(fields=["object_type", "object_id"]),
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.occurred_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

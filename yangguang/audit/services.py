@@ -47,7 +47,7 @@ class Event:
 
 _HASHED = ("occurred_at", "actor_id", "actor_name", "action", "object_type", "object_id",
            "person_id", "region_code", "data")
-_COLUMNS = ("id", *_HASHED, "prev_hash", "hash")
+COLUMNS = ("id", *_HASHED, "prev_hash", "hash")
 
 
 def canonical(values: dict[str, Any]) -> str:
@@ -70,23 +70,24 @@ def _last_hash() -> str:
     return last or GENESIS
 
 
-def record_many(actor: Actor | Any, events: Iterable[Event], *,
-                now: dt.datetime | None = None) -> int:
-    """Append events to the chain, in order, inside the caller's transaction.
+class Chain:
+    """The tail of the hash chain, held for the rest of the caller's transaction.
 
-    Returns the number recorded. Imports pass thousands at a time; they are
-    written with one bulk insert.
+    Opening it takes the chain lock (PostgreSQL advisory lock; SQLite's write lock
+    is already ours), so nobody else appends until we commit. Bulk writers that
+    queue their inserts (``bulk.Writer``) keep one Chain for the whole import,
+    because the rows they queued are not in the table yet.
     """
-    actor = Actor.of(actor)
-    events = list(events)
-    if not events:
-        return 0
-    now = now or timezone.now()
-    with transaction.atomic():
-        prev = _last_hash()
-        ids = bulk.allocate_ids(AuditEvent, len(events))
-        rows = []
-        for pk, event in zip(ids, events, strict=True):
+
+    def __init__(self, actor: Actor | Any):
+        self.actor = Actor.of(actor)
+        self.prev = _last_hash()
+
+    def rows(self, events: Iterable[Event], now: dt.datetime) -> list[tuple[Any, ...]]:
+        """Audit rows (in ``COLUMNS`` order) for ``events``, linked to the chain."""
+        events = list(events)
+        actor, prev, rows = self.actor, self.prev, []
+        for pk, event in zip(bulk.allocate_ids(AuditEvent, len(events)), events, strict=True):
             values = {
                 "occurred_at": now, "actor_id": actor.user_id, "actor_name": actor.name,
                 "action": str(event.action), "object_type": event.object_type,
@@ -96,7 +97,19 @@ def record_many(actor: Actor | Any, events: Iterable[Event], *,
             digest = chain_hash(prev, values)
             rows.append((pk, *values.values(), prev, digest))
             prev = digest
-        return bulk.insert_rows(AuditEvent, _COLUMNS, rows)
+        self.prev = prev
+        return rows
+
+
+def record_many(actor: Actor | Any, events: Iterable[Event], *,
+                now: dt.datetime | None = None) -> int:
+    """Append events to the chain, in order, inside the caller's transaction.
+
+    Returns the number recorded.
+    """
+    with transaction.atomic():
+        chain = Chain(actor)
+        return bulk.insert_rows(AuditEvent, COLUMNS, chain.rows(events, now or timezone.now()))
 
 
 def record(actor: Actor | Any, action: str, object_type: str, object_id: Any = "", *,

@@ -8,8 +8,11 @@ allocated range free for us.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Sequence
+import queue
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -33,6 +36,82 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return list(range(start, start + count))
 
 
+class Writer:
+    """Runs ``insert_rows`` jobs in order, in a background thread on PostgreSQL.
+
+    The server's work on one batch (COPY, index and constraint upkeep) then overlaps
+    the caller's preparing the next batch. The thread uses the caller's connection,
+    so everything stays in the caller's transaction; psycopg's connection lock makes
+    the caller's own queries wait for a COPY in progress. On SQLite jobs run inline.
+    Use as a context manager; leaving it waits for the queue and re-raises any error.
+    """
+
+    def __init__(self) -> None:
+        self.threaded = connection.vendor == "postgresql"
+        self.error: BaseException | None = None
+        if self.threaded:
+            connection.ensure_connection()
+            self._raw = connection.connection
+            self._queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=8)
+            self._thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
+            self._thread.start()
+
+    def insert(self, model: type[models.Model], fields: Sequence[str],
+               rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if not self.threaded:
+            insert_rows(model, fields, rows)
+            return
+        if self.error is not None:
+            raise self.error
+        self._queue.put((model, fields, rows))
+
+    def _run(self) -> None:
+        while (job := self._queue.get()) is not None:
+            if self.error is None:
+                try:
+                    _copy(self._raw, *job)
+                except BaseException as exc:  # re-raised in the caller's thread
+                    self.error = exc
+
+    def close(self) -> None:
+        if self.threaded:
+            self._queue.put(None)
+            self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.close()
+        elif self.threaded:
+            self._queue.put(None)
+            self._thread.join()
+
+
+def _copy(raw: Any, model: type[models.Model], fields: Sequence[str],
+          rows: Iterable[Sequence[Any]]) -> int:
+    model_fields = [model._meta.get_field(name) for name in fields]
+    quoted = ", ".join(f'"{f.column}"' for f in model_fields)
+    json_positions = [i for i, f in enumerate(model_fields) if isinstance(f, models.JSONField)]
+    count = 0
+    with raw.cursor() as cursor, cursor.copy(
+        f'COPY "{model._meta.db_table}" ({quoted}) FROM STDIN'
+    ) as copy:
+        for row in rows:
+            if json_positions:
+                row = list(row)
+                for i in json_positions:
+                    row[i] = json.dumps(row[i], ensure_ascii=False)
+            copy.write_row(row)
+            count += 1
+    return count
+
+
 def insert_rows(model: type[models.Model], fields: Sequence[str],
                 rows: Iterable[Sequence[Any]]) -> int:
     """Insert raw rows (values in the order of ``fields``, by model attribute name).
@@ -40,31 +119,21 @@ def insert_rows(model: type[models.Model], fields: Sequence[str],
     JSON fields take Python objects; foreign keys take the ``*_id`` attribute name.
     Returns the number of rows inserted.
     """
-    opts = model._meta
-    model_fields = [opts.get_field(name) for name in fields]  # accepts "region_id" too
-    table = opts.db_table
-    quoted = ", ".join(f'"{f.column}"' for f in model_fields)
-    count = 0
     if connection.vendor == "postgresql":
-        json_positions = [i for i, f in enumerate(model_fields) if isinstance(f, models.JSONField)]
         connection.ensure_connection()
-        with connection.connection.cursor() as cursor:
-            with cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
-                for row in rows:
-                    if json_positions:
-                        row = list(row)
-                        for i in json_positions:
-                            row[i] = json.dumps(row[i], ensure_ascii=False)
-                    copy.write_row(row)
-                    count += 1
-        return count
+        return _copy(connection.connection, model, fields, rows)
+    model_fields = [model._meta.get_field(name) for name in fields]  # accepts "region_id" too
+    quoted = ", ".join(f'"{f.column}"' for f in model_fields)
+    table = model._meta.db_table
+    count = 0
     placeholders = ", ".join(["%s"] * len(model_fields))
     sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({placeholders})'
+    converters = [_sqlite_converter(f) for f in model_fields]
     batch: list[list[Any]] = []
     with connection.cursor() as cursor:
         for row in rows:
-            batch.append([f.get_db_prep_save(v, connection) for f, v in zip(model_fields, row,
-                                                                             strict=True)])
+            batch.append([value if convert is None or value is None else convert(value)
+                          for convert, value in zip(converters, row, strict=True)])
             if len(batch) >= 5000:
                 cursor.executemany(sql, batch)
                 count += len(batch)
@@ -73,3 +142,16 @@ def insert_rows(model: type[models.Model], fields: Sequence[str],
             cursor.executemany(sql, batch)
             count += len(batch)
     return count
+
+
+def _sqlite_converter(field: models.Field) -> Callable[[Any], Any] | None:
+    """How a Python value of ``field`` is stored in SQLite, without Django's per-value
+    field machinery (too slow for millions of values); mirrors its storage formats."""
+    if isinstance(field, models.JSONField):
+        return lambda value: json.dumps(value, ensure_ascii=False)
+    if isinstance(field, models.DateTimeField):
+        adapt = connection.ops.adapt_datetimefield_value
+        return functools.lru_cache(maxsize=64)(adapt)
+    if isinstance(field, models.DateField):
+        return lambda value: value.isoformat()
+    return None

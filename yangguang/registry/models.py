@@ -119,6 +119,9 @@ class HouseholdStatus(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.status} {self.start_date}–{self.end_date or ''}"
+
 
 class Person(models.Model):
     """A person in the registry, identified by the resident ID number.
@@ -134,8 +137,8 @@ class Person(models.Model):
     sex = models.PositiveSmallIntegerField(_("性别"), choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
     ethnicity = models.CharField(_("民族"), max_length=2, blank=True)
-    hukou_region = models.ForeignKey(
-        Region, models.PROTECT, related_name="+", verbose_name=_("户籍地"),
+    hukou_region = models.ForeignKey(  # indexed by (hukou_region, id) below
+        Region, models.PROTECT, related_name="+", verbose_name=_("户籍地"), db_index=False,
     )
     residence_region = models.ForeignKey(
         Region, models.PROTECT, null=True, blank=True, related_name="+",
@@ -176,8 +179,9 @@ class Certificate(models.Model):
     the level and ``reissue_count`` (see ``number`` / ``number_masked``).
     """
 
-    person = models.ForeignKey(
+    person = models.ForeignKey(  # indexed by the number's unique constraint
         Person, models.PROTECT, related_name="certificates", verbose_name=_("持证人"),
+        db_index=False,
     )
     reissue_count = models.PositiveSmallIntegerField(_("补发次数"), default=0)
     category = models.PositiveSmallIntegerField(_("残疾类别"), choices=Category.choices)
@@ -198,7 +202,6 @@ class Certificate(models.Model):
     class Meta:
         verbose_name = _("残疾人证")
         verbose_name_plural = _("残疾人证")
-        indexes = [models.Index(fields=["category", "level"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "category", "level", "reissue_count"],
@@ -253,6 +256,9 @@ class CertificateStatusChange(models.Model):
         verbose_name_plural = _("证件状态变更")
         ordering = ["certificate", "effective_date", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.certificate_id} {self.status} {self.effective_date}"
+
 
 class Assessment(models.Model):
     """A disability assessment (残疾评定) by a designated institution."""
@@ -271,3 +277,6 @@ class Assessment(models.Model):
         verbose_name = _("残疾评定")
         verbose_name_plural = _("残疾评定")
         ordering = ["person", "assessed_on"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.category}-{self.level} {self.assessed_on}"

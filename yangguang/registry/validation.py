@@ -60,7 +60,9 @@ MESSAGES = {
     "region_too_coarse": _("{label}“{value}”（{name}）须为县级或以下区划"),
     "ethnicity_invalid": _("民族“{value}”无法识别：请填写民族名称（如汉族）或两位代码"),
     "phone_invalid": _("联系电话“{value}”格式不正确：应为11位手机号码或带区号的固定电话"),
-    "relation_invalid": _("与户主关系“{value}”无法识别：请填写户主、配偶、子女、父母、兄弟姐妹、祖父母、孙子女、儿媳/女婿或其他"),
+    "relation_invalid": _(
+        "与户主关系“{value}”无法识别：请填写户主、配偶、子女、父母、兄弟姐妹、祖父母、孙子女、儿媳/女婿或其他"
+    ),
     "household_number_invalid": _("家庭编号“{value}”格式不正确：只能包含字母、数字和短横线，最长32位"),
     "relation_without_household": _("填写了与户主关系但没有家庭编号"),
 }
