@@ -118,3 +118,19 @@ def record(actor: Actor | Any, action: str, object_type: str, object_id: Any = "
     """Append one event."""
     record_many(actor, [Event(action, object_type, str(object_id), person_id, region_code,
                               data or {})])
+
+
+def verify_chain(batch_size: int = 10000) -> AuditEvent | None:
+    """Recompute the chain; return the first event that was altered or follows a gap, or None."""
+    prev = GENESIS
+    last_id = 0
+    while True:
+        batch = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+        if not batch:
+            return None
+        for event in batch:
+            values = {k: getattr(event, k) for k in _HASHED}
+            if event.prev_hash != prev or chain_hash(prev, values) != event.hash:
+                return event
+            prev = event.hash
+            last_id = event.id

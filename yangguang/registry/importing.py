@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
@@ -399,6 +399,8 @@ _CERT_FIELDS = ("id", "person_id", "reissue_count", "category", "level", "compon
 _HISTORY_FIELDS = ("certificate_id", "status", "reason", "effective_date", "note",
                    "recorded_at")
 CHUNK = 5000
+_WRITTEN_TABLES = [m._meta.db_table for m in (Household, Person, Certificate,
+                                               CertificateStatusChange)]
 
 
 @dataclass
@@ -682,6 +684,9 @@ def import_rows(rows: Iterable[dict[str, Any] | tuple[int, dict[str, Any]]], *,
         with bulk.Writer() as writer:
             result = _import_rows(keyed(), _Importer(actor, dry_run, today, writer), today,
                                   progress, total)
+        if not dry_run:
+            # Check foreign keys now, inside the import, not at some outer commit.
+            connection.check_constraints(table_names=_WRITTEN_TABLES)
         if not dry_run and (result.created or result.updated):
             record(actor, AuditAction.IMPORT, "import", result.batch_id,
                    data={"source": source, **{k: v_ for k, v_ in result.to_json().items()

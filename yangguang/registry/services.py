@@ -20,17 +20,14 @@ from yangguang.audit.models import AuditAction
 from yangguang.audit.services import Actor, Event, record, record_many
 from yangguang.core.crypto import encrypt_id, hash_id, mask_id
 from yangguang.core.errors import Problem, ValidationFailed
-from yangguang.regions.models import Region
 from yangguang.registry.models import (
     Assessment,
-    Category,
     Certificate,
     CertificateStatus,
     CertificateStatusChange,
     Household,
     HouseholdStatus,
     Person,
-    Relation,
     StatusReason,
 )
 from yangguang.registry.validation import (
@@ -48,7 +45,6 @@ DB_MESSAGES = {
     "person_deceased": _("该人员已于{value}登记死亡，不能再修改证件信息"),
     "cert_stale": _("库中已有发证日期更晚（{value}）的残疾人证，本行数据较旧"),
     "cert_cancelled": _("该残疾人证号已注销，不能再次登记"),
-    "household_region_mismatch": _("家庭编号{value}已属于其他地区的家庭"),
     "status_transition": _("残疾人证当前状态为{value}，不能{action}"),
 }
 
@@ -373,15 +369,3 @@ def set_household_status(household: Household, status: str, start_date: dt.date,
            data={"household": household.number, "status": status, "start": str(start_date),
                  "end": str(end_date) if end_date else None})
     return period
-
-
-def region_exists(code: str) -> bool:
-    return Region.objects.filter(code=code).exists()
-
-
-__all__ = [
-    "Category", "CertificateData", "PersonData", "Relation", "cancel_certificate",
-    "current_certificate", "expire_certificates", "freeze_certificate", "issue_certificate",
-    "record_assessment", "record_death", "register_person", "restore_certificate",
-    "set_household_status", "update_person",
-]

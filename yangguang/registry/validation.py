@@ -30,6 +30,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 MESSAGES = {
     "required": _("{label}不能为空"),
     "too_long": _("{label}不能超过{max}个字符"),
+    "name_invalid": _("{label}“{value}”含有数字或符号：只能填写文字，少数民族姓名可用间隔号“·”"),
     "id_format": _("公民身份号码格式不正确：应为18位（末位可为X）或15位旧号码"),
     "id_checksum": _("公民身份号码校验码错误：按前17位计算，末位应为{expected}"),
     "id_birth_date": _("公民身份号码中的出生日期{value}不是有效日期"),
@@ -386,7 +387,7 @@ def _ethnicity_words() -> dict[str, str]:
         words[code] = code
         words[str(int(code))] = code
         words[name] = code
-        if name.endswith("族") and len(name) > 2:
+        if name.endswith("族") and len(name) >= 2:
             words[name.removesuffix("族")] = code
     return words
 
@@ -459,4 +460,9 @@ def parse_name(value: Any, *, field: str = "name", label: Any = None, required: 
         raise fail("required", field, label=label)
     if len(text) > max_length:
         raise fail("too_long", field, label=label, max=max_length)
+    if not all(ch.isalpha() or ch in _NAME_MARKS for ch in text):
+        raise fail("name_invalid", field, label=label, value=text)
     return text
+
+
+_NAME_MARKS = frozenset(" ·•・.-'")
