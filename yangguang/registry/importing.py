@@ -35,6 +35,7 @@ from yangguang.core import bulk
 from yangguang.core.crypto import encrypt_id, hash_id, mask_id
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.registry import validation as v
+from yangguang.registry import vocabulary
 from yangguang.registry.models import (
     Certificate,
     CertificateStatus,
@@ -57,27 +58,25 @@ class Column:
     help: Any
 
 
-COLUMNS: list[Column] = [
-    Column("name", "姓名", True, _("与身份证一致")),
-    Column("id_number", "公民身份号码", True,
-           _("18位，末位可为X；15位旧号码自动升级。请将本列设为文本格式")),
-    Column("certificate_number", "残疾人证号", True,
-           _("20位：18位身份号码+类别代码+等级代码；补发证可加B1、B2")),
-    Column("category", "残疾类别", True,
-           _("1视力 2听力 3言语 4肢体 5智力 6精神 7多重，填代码或名称")),
-    Column("level", "残疾等级", True, _("1–4或一级至四级，一级最重")),
-    Column("hukou_region", "户籍地区划代码", True, _("6位县级代码或12位统计用区划代码")),
-    Column("issue_date", "发证日期", True, _("如2021-03-05、2021/3/5或20210305")),
-    Column("sex", "性别", False, _("男或女；不填则取自身份号码，填写时须与号码一致")),
-    Column("birth_date", "出生日期", False, _("不填则取自身份号码，填写时须与号码一致")),
-    Column("ethnicity", "民族", False, _("民族名称（如汉族、回族）或两位代码")),
-    Column("residence_region", "居住地区划代码", False, _("与户籍地不同时填写")),
-    Column("phone", "联系电话", False, _("11位手机号码或带区号的固定电话")),
-    Column("household_number", "家庭编号", False, _("同一家庭的成员填写相同编号")),
-    Column("relation_to_head", "与户主关系", False, _("户主、配偶、子女、父母、兄弟姐妹等")),
-    Column("components", "多重残疾明细", False,
-           _("仅多重残疾填写，如“视力二级；肢体三级”，等级须为其中最重者")),
-]
+_HELP = {
+    "name": _("与身份证一致"),
+    "id_number": _("18位，末位可为X；15位旧号码自动升级。请将本列设为文本格式"),
+    "certificate_number": _("20位：18位身份号码+类别代码+等级代码；补发证可加B1、B2"),
+    "category": _("1视力 2听力 3言语 4肢体 5智力 6精神 7多重，填代码或名称"),
+    "level": _("1–4或一级至四级，一级最重"),
+    "hukou_region": _("6位县级代码或12位统计用区划代码"),
+    "issue_date": _("如2021-03-05、2021/3/5或20210305"),
+    "sex": _("男或女；不填则取自身份号码，填写时须与号码一致"),
+    "birth_date": _("不填则取自身份号码，填写时须与号码一致"),
+    "ethnicity": _("民族名称（如汉族、回族）或两位代码"),
+    "residence_region": _("与户籍地不同时填写"),
+    "phone": _("11位手机号码或带区号的固定电话"),
+    "household_number": _("同一家庭的成员填写相同编号"),
+    "relation_to_head": _("户主、配偶、子女、父母、兄弟姐妹等"),
+    "components": _("仅多重残疾填写，如“视力二级；肢体三级”，等级须为其中最重者"),
+}
+COLUMNS: list[Column] = [Column(key, header, required, _HELP[key])
+                         for key, header, required in vocabulary.COLUMNS]
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 HEADER_TO_KEY = {c.header: c.key for c in COLUMNS}
 REQUIRED_KEYS = [c.key for c in COLUMNS if c.required]

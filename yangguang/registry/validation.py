@@ -22,7 +22,8 @@ from stdnum.cn import ric
 
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.regions import catalog
-from yangguang.registry.models import Category, Level, Relation, Sex
+from yangguang.registry.models import Category, Relation, Sex
+from yangguang.registry.vocabulary import CATEGORY_NAMES, LEVEL_NAMES, RELATION_NAMES
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -233,14 +234,10 @@ def add_years(day: dt.date, years: int) -> dt.date:
 # Category, level, certificate number, multiple-disability components
 
 _CATEGORY_WORDS: dict[str, int] = {}
-for _c in Category:
-    _word = str(_c.label)  # 视力残疾
-    _CATEGORY_WORDS[str(_c.value)] = _c.value
-    _CATEGORY_WORDS[_word] = _c.value
-    _CATEGORY_WORDS[_word.removesuffix("残疾")] = _c.value
-_CATEGORY_WORDS["多重残疾"] = Category.MULTIPLE
+for _code, _word in CATEGORY_NAMES.items():
+    for _w in (str(_code), _word, _word + "残疾"):
+        _CATEGORY_WORDS[_w] = _code
 
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "壹": 1, "贰": 2, "叁": 3, "肆": 4}
 _LEVEL_WORDS: dict[str, int] = {}
 for _n in range(1, 5):
     _cn = "一二三四"[_n - 1]
@@ -328,7 +325,7 @@ def parse_components(value: Any, category: int, level: int,
         comp_category = _CATEGORY_WORDS[match.group(1)]
         comp_level = _LEVEL_WORDS[match.group(2)]
         if comp_category in components:
-            raise fail("components_duplicate", field, value=Category(comp_category).label)
+            raise fail("components_duplicate", field, value=CATEGORY_NAMES[comp_category])
         components[comp_category] = comp_level
     if len(components) < 2:
         raise fail("components_too_few", field)
@@ -341,7 +338,7 @@ def parse_components(value: Any, category: int, level: int,
 def format_components(components: list[dict[str, int]]) -> str:
     """The import/export text of components: ``视力二级；肢体三级``."""
     return "；".join(
-        f"{str(Category(c['category']).label).removesuffix('残疾')}{Level(c['level']).label}"
+        f"{CATEGORY_NAMES[c['category']]}{LEVEL_NAMES[c['level']]}"
         for c in components
     )
 
@@ -414,7 +411,9 @@ def parse_phone(value: Any, *, field: str = "phone") -> str:
     return text
 
 
-_RELATION_WORDS: dict[str, str] = {str(r.label): r.value for r in Relation} | {
+_RELATION_WORDS: dict[str, str] = {name: r for r, name in RELATION_NAMES.items()} | {
+    "儿媳": Relation.CHILD_IN_LAW, "女婿": Relation.CHILD_IN_LAW, "外祖父母": Relation.GRANDPARENT,
+} | {
     r.value: r.value for r in Relation
 } | {
     "本人": Relation.HEAD, "户主本人": Relation.HEAD,

@@ -13,7 +13,7 @@ from django.db import connection
 from openpyxl import Workbook, load_workbook
 
 from yangguang.audit.models import AuditEvent
-from yangguang.demo.generator import HEADERS, make_id_number, person_row, write_rows
+from yangguang.demo.generator import HEADERS, person_row, write_rows
 from yangguang.registry import importing, services
 from yangguang.registry.models import (
     Certificate,
