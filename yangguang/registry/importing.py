@@ -7,9 +7,9 @@ Three steps:
    column keys. A file that cannot be read raises ``UnreadableFile``.
 2. ``parse_row`` checks one row with the field rules of ``validation.py`` and
    returns a ``PersonData``; cross-row checks catch duplicates inside the file.
-3. ``apply`` compares the rows with the database and writes every valid row in one
-   transaction (``dry_run`` stops before writing). Re-importing a file changes
-   nothing: such rows come back as ``unchanged``.
+3. ``services.imports.BulkImport`` compares the rows with the registry and writes
+   every valid row, all in one transaction (``dry_run`` stops before writing).
+   Re-importing a file changes nothing: such rows come back as ``unchanged``.
 """
 
 from __future__ import annotations
@@ -28,24 +28,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from yangguang.audit.models import AuditAction, AuditEvent
-from yangguang.audit.services import COLUMNS as AUDIT_COLUMNS
-from yangguang.audit.services import Actor, Chain, Event, record
+from yangguang.audit.models import AuditAction
+from yangguang.audit.services import Actor, record
 from yangguang.core import bulk
-from yangguang.core.crypto import encrypt_id, hash_id, mask_id
+from yangguang.core.crypto import hash_id
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.registry import validation as v
 from yangguang.registry import vocabulary
 from yangguang.registry.models import (
-    Certificate,
-    CertificateStatus,
-    CertificateStatusChange,
-    Household,
-    Person,
     Relation,
-    StatusReason,
 )
-from yangguang.registry.services import DB_MESSAGES, CertificateData, PersonData, db_problem
+from yangguang.registry.services import DB_MESSAGES, CertificateData, PersonData
+from yangguang.registry.services.imports import WRITTEN_TABLES, BulkImport
 
 Progress = Callable[[int, int | None], None]
 
@@ -388,279 +382,7 @@ def _parse_row(cells: dict[str, Any], today: dt.date, problems: list[Problem] | 
 # ---------------------------------------------------------------------------
 # Applying rows to the database
 
-_PERSON_FIELDS = ("id", "id_number_encrypted", "id_number_hash", "id_number_masked", "name",
-                  "sex", "birth_date", "ethnicity", "hukou_region_id", "residence_region_id",
-                  "phone", "guardian_name", "guardian_phone", "guardian_relation",
-                  "household_id", "relation_to_head", "deceased_date", "created_at",
-                  "updated_at")
-_CERT_FIELDS = ("id", "person_id", "reissue_count", "category", "level", "components",
-                "issue_date", "valid_until", "status", "created_at", "updated_at")
-_HISTORY_FIELDS = ("certificate_id", "status", "reason", "effective_date", "note",
-                   "recorded_at")
 CHUNK = 5000
-_WRITTEN_TABLES = [m._meta.db_table for m in (Household, Person, Certificate,
-                                               CertificateStatusChange)]
-
-
-@dataclass
-class _Existing:
-    person: dict[str, Any]
-    certificates: list[dict[str, Any]]
-    household_number: str
-
-
-class _Importer:
-    """Holds the state of one import across chunks; used by ``import_rows``."""
-
-    def __init__(self, actor: Actor, dry_run: bool, today: dt.date, writer: bulk.Writer):
-        self.actor = actor
-        self.writer = writer
-        self.chain: Chain | None = None  # opened at the first write
-        self.dry_run = dry_run
-        self.today = today
-        self.now = timezone.now()
-        self.result = ImportResult(dry_run=dry_run, batch_id=uuid.uuid4().hex[:12])
-        self.batch_id = self.result.batch_id
-        self.first_row_of_id: dict[str, int] = {}
-        self.head_row_of_household: dict[str, int] = {}
-        self.household_ids: dict[str, int] = {}
-        self.household_regions: dict[str, str] = {}
-
-    # -- errors
-    def reject(self, row: int, problems: list[Problem], cells: dict[str, Any]) -> None:
-        self.result.rejected += 1
-        for p in problems:
-            column = COLUMN_BY_KEY[p.field].header if p.field in COLUMN_BY_KEY else p.field
-            self.result.errors.append(RowError(row, column, p.code, p.message))
-        self.result.rejected_rows[row] = cells
-
-    # -- one chunk of parsed rows
-    def apply_chunk(self, parsed: list[tuple[int, PersonData, str, dict[str, Any]]]) -> None:
-        if not parsed:
-            return
-        existing = self._load_existing([h for _row, _data, h, _cells in parsed])
-        self._load_households({d.household_number for _r, d, _h, _c in parsed
-                               if d.household_number})
-        plans: list[_Plan] = []
-        for row, data, id_hash, cells in parsed:
-            old = existing.get(id_hash)
-            if old is None:
-                plans.append(_Plan(row, data, id_hash, None, {}, ("new", None)))
-                continue
-            outcome = self._compare(row, data, old, cells)
-            if outcome is None:
-                continue  # rejected
-            changes, cert_action = outcome
-            if changes or cert_action is not None:
-                plans.append(_Plan(row, data, id_hash, old, changes, cert_action))
-            else:
-                self.result.unchanged += 1
-        for plan in plans:
-            if plan.old is None:
-                self.result.created += 1
-            else:
-                self.result.updated += 1
-        if not self.dry_run:
-            self._write(plans)
-
-    def _load_existing(self, hashes: list[str]) -> dict[str, _Existing]:
-        people = {
-            p["id_number_hash"]: p
-            for p in Person.objects.filter(id_number_hash__in=hashes).values(
-                "id", "id_number_hash", "id_number_masked", "name", "ethnicity",
-                "hukou_region_id", "residence_region_id", "phone", "relation_to_head",
-                "guardian_name", "guardian_phone", "guardian_relation", "household_id",
-                "household__number", "deceased_date",
-            )
-        }
-        certs: dict[int, list[dict[str, Any]]] = {}
-        if people:
-            for c in Certificate.objects.filter(
-                person_id__in=[p["id"] for p in people.values()]
-            ).values("id", "person_id", "category", "level", "reissue_count", "components",
-                     "issue_date", "valid_until", "status"):
-                certs.setdefault(c["person_id"], []).append(c)
-        return {
-            h: _Existing(p, certs.get(p["id"], []), p["household__number"] or "")
-            for h, p in people.items()
-        }
-
-    def _load_households(self, numbers: set[str]) -> None:
-        wanted = numbers - self.household_ids.keys()
-        if wanted:
-            for number, pk, region in Household.objects.filter(number__in=wanted).values_list(
-                "number", "id", "region_id"
-            ):
-                self.household_ids[number] = pk
-                self.household_regions[number] = region
-
-    def _compare(self, row: int, data: PersonData, old: _Existing, cells: dict[str, Any]
-                 ) -> tuple[dict[str, list[Any]], tuple[str, dict[str, Any] | None] | None] | None:
-        """What importing ``data`` changes for a stored person, or None if rejected."""
-        changes: dict[str, list[Any]] = {}
-        for name, value in data.person_values().items():
-            if old.person[name] != value:
-                changes[name.removesuffix("_id")] = [old.person[name], value]
-        if data.household_number != old.household_number:
-            changes["household"] = [old.household_number, data.household_number]
-        cert = data.certificate
-        current = next((c for c in old.certificates
-                        if c["status"] != CertificateStatus.CANCELLED), None)
-        same_number = next((c for c in old.certificates
-                            if (c["category"], c["level"], c["reissue_count"])
-                            == (cert.category, cert.level, cert.reissue_count)), None)
-        cert_action: tuple[str, dict[str, Any] | None] | None = None
-        problems: list[Problem] = []
-        if same_number is not None and same_number is current:
-            if cert.issue_date > current["issue_date"]:
-                cert_action = ("renew", current)
-            elif cert.issue_date < current["issue_date"]:
-                problems.append(db_problem("cert_stale", "issue_date",
-                                           value=current["issue_date"].isoformat()))
-            elif cert.components != current["components"]:
-                cert_action = ("renew", current)
-        elif same_number is not None:
-            problems.append(db_problem("cert_cancelled", "certificate_number"))
-        elif current is not None and cert.issue_date < current["issue_date"]:
-            problems.append(db_problem("cert_stale", "issue_date",
-                                       value=current["issue_date"].isoformat()))
-        else:
-            cert_action = ("new", current)
-        deceased = old.person["deceased_date"]
-        if deceased is not None and (changes or cert_action is not None or problems):
-            problems = [db_problem("person_deceased", "id_number", value=deceased.isoformat())]
-        if problems:
-            self.reject(row, problems, cells)
-            return None
-        return changes, cert_action
-
-    def _create_households(self, wanted: list[tuple[str, str]]) -> None:
-        """Create the households these rows name that don't exist yet (region: first row's)."""
-        new: dict[str, str] = {}
-        for number, region in wanted:
-            if number not in self.household_ids:
-                new.setdefault(number, region)
-        ids = bulk.allocate_ids(Household, len(new))
-        now = self.now
-        self.writer.insert(Household, ("id", "number", "region_id", "created_at", "updated_at"),
-                         [(pk, number, region, now, now)
-                          for pk, (number, region) in zip(ids, new.items(), strict=True)])
-        for pk, (number, region) in zip(ids, new.items(), strict=True):
-            self.household_ids[number] = pk
-            self.household_regions[number] = region
-
-    def _write(self, plans: list[_Plan]) -> None:
-        """Write one chunk's plans: one audit event per row that changed something."""
-        now, today = self.now, self.today
-        self._create_households([(p.data.household_number, p.data.hukou_region)
-                                 for p in plans if p.data.household_number])
-        new_plans = [p for p in plans if p.old is None]
-        person_rows = []
-        for pid, plan in zip(bulk.allocate_ids(Person, len(new_plans)), new_plans, strict=True):
-            data, values = plan.data, plan.data.person_values()
-            plan.person_id = pid
-            person_rows.append((
-                pid, encrypt_id(data.id_number.normalized), plan.id_hash,
-                mask_id(data.id_number.normalized), values["name"], data.sex, data.birth_date,
-                values["ethnicity"], values["hukou_region_id"], values["residence_region_id"],
-                values["phone"], values["guardian_name"], values["guardian_phone"],
-                values["guardian_relation"], self.household_ids.get(data.household_number),
-                values["relation_to_head"], None, now, now,
-            ))
-        self.writer.insert(Person, _PERSON_FIELDS, person_rows)
-
-        updates = []
-        for plan in plans:
-            if plan.old is not None and plan.changes:
-                person = Person(id=plan.person_id, updated_at=now, **plan.data.person_values())
-                person.household_id = self.household_ids.get(plan.data.household_number)
-                updates.append(person)
-        Person.objects.bulk_update(
-            updates, [*PersonData.COMPARED, "household_id", "updated_at"], batch_size=1000,
-        )
-
-        history: list[tuple[Any, ...]] = []
-        cancelled = [p.cert_action[1]["id"] for p in plans
-                     if p.cert_action and p.cert_action[0] == "new" and p.cert_action[1]]
-        Certificate.objects.filter(id__in=cancelled).update(
-            status=CertificateStatus.CANCELLED, updated_at=now)
-        new_certs = [p for p in plans if p.cert_action and p.cert_action[0] == "new"]
-        cert_rows = []
-        for cid, plan in zip(bulk.allocate_ids(Certificate, len(new_certs)), new_certs,
-                             strict=True):
-            cert, current = plan.data.certificate, plan.cert_action[1]
-            if current is not None:
-                history.append((current["id"], CertificateStatus.CANCELLED,
-                                plan.cancel_reason(), cert.issue_date, "", now))
-            status = (CertificateStatus.VALID if cert.valid_until >= today
-                      else CertificateStatus.EXPIRED)
-            cert_rows.append((cid, plan.person_id, cert.reissue_count, cert.category, cert.level,
-                              cert.components, cert.issue_date, cert.valid_until, status,
-                              now, now))
-            history.append((cid, CertificateStatus.VALID, StatusReason.ISSUED, cert.issue_date,
-                            "", now))
-            if status == CertificateStatus.EXPIRED:
-                history.append((cid, status, StatusReason.EXPIRED, cert.valid_until, "", now))
-        self.writer.insert(Certificate, _CERT_FIELDS, cert_rows)
-
-        for plan in plans:
-            if plan.cert_action and plan.cert_action[0] == "renew":
-                cert, current = plan.data.certificate, plan.cert_action[1]
-                status = (CertificateStatus.VALID if cert.valid_until >= today
-                          else CertificateStatus.EXPIRED)
-                Certificate.objects.filter(id=current["id"]).update(
-                    issue_date=cert.issue_date, valid_until=cert.valid_until,
-                    components=cert.components, status=status, updated_at=now)
-                if cert.issue_date > current["issue_date"]:
-                    history.append((current["id"], status, StatusReason.RENEWED,
-                                    cert.issue_date, "", now))
-        self.writer.insert(CertificateStatusChange, _HISTORY_FIELDS, history)
-        if self.chain is None:
-            self.chain = Chain(self.actor)
-        self.writer.insert(AuditEvent, AUDIT_COLUMNS,
-                           self.chain.rows((plan.event(self.batch_id) for plan in plans), now))
-
-
-@dataclass
-class _Plan:
-    """What importing one row does to the database."""
-
-    row: int
-    data: PersonData
-    id_hash: str
-    old: _Existing | None  # None: a new person
-    changes: dict[str, list[Any]]  # person fields: [old, new]
-    cert_action: tuple[str, dict[str, Any] | None] | None  # ("new"|"renew", open certificate)
-    person_id: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.old is not None:
-            self.person_id = self.old.person["id"]
-
-    def cancel_reason(self) -> str:
-        current, cert = self.cert_action[1], self.data.certificate
-        same_kind = (current["category"], current["level"]) == (cert.category, cert.level)
-        return StatusReason.REISSUED if same_kind else StatusReason.REASSESSED
-
-    def event(self, batch_id: str) -> Event:
-        data: dict[str, Any] = {"import": batch_id, "row": self.row}
-        if self.changes:
-            data["changes"] = _jsonable(self.changes)
-        if self.cert_action:
-            kind, current = self.cert_action
-            data["certificate"] = {"action": kind, "suffix": self.data.certificate.suffix(),
-                                   "issue_date": str(self.data.certificate.issue_date)}
-            if kind == "new" and current is not None:
-                data["certificate"]["cancelled"] = current["id"]
-                data["certificate"]["reason"] = self.cancel_reason()
-        action = AuditAction.CREATE if self.old is None else AuditAction.UPDATE
-        return Event(action, "person", str(self.person_id), self.person_id,
-                     self.data.hukou_region, data)
-
-
-def _jsonable(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
-    return {k: [x if x is None or isinstance(x, int | str) else str(x) for x in pair]
-            for k, pair in changes.items()}
 
 
 def import_rows(rows: Iterable[dict[str, Any] | tuple[int, dict[str, Any]]], *,
@@ -679,13 +401,15 @@ def import_rows(rows: Iterable[dict[str, Any] | tuple[int, dict[str, Any]]], *,
             number, cells = item if isinstance(item, tuple) else (index, item)
             yield number, {HEADER_TO_KEY.get(k, k): val for k, val in cells.items()}
 
+    result = ImportResult(dry_run=dry_run, batch_id=uuid.uuid4().hex[:12])
     with transaction.atomic():
         with bulk.Writer() as writer:
-            result = _import_rows(keyed(), _Importer(actor, dry_run, today, writer), today,
-                                  progress, total)
+            writes = BulkImport(actor, writer=writer, dry_run=dry_run, today=today,
+                                batch_id=result.batch_id)
+            _import_rows(keyed(), writes, result, today, progress, total)
         if not dry_run:
             # Check foreign keys now, inside the import, not at some outer commit.
-            connection.check_constraints(table_names=_WRITTEN_TABLES)
+            connection.check_constraints(table_names=WRITTEN_TABLES)
         if not dry_run and (result.created or result.updated):
             record(actor, AuditAction.IMPORT, "import", result.batch_id,
                    data={"source": source, **{k: v_ for k, v_ in result.to_json().items()
@@ -694,10 +418,31 @@ def import_rows(rows: Iterable[dict[str, Any] | tuple[int, dict[str, Any]]], *,
     return result
 
 
-def _import_rows(rows: Iterator[tuple[int, dict[str, Any]]], importer: _Importer,
-                 today: dt.date, progress: Progress | None, total: int | None) -> ImportResult:
-    result = importer.result
-    chunk: list[tuple[int, PersonData, str, dict[str, Any]]] = []
+def _import_rows(rows: Iterator[tuple[int, dict[str, Any]]], writes: BulkImport,
+                 result: ImportResult, today: dt.date, progress: Progress | None,
+                 total: int | None) -> None:
+    first_row_of_id: dict[str, int] = {}
+    head_row_of_household: dict[str, int] = {}
+    chunk: list[tuple[int, PersonData, str]] = []
+    chunk_cells: dict[int, dict[str, Any]] = {}
+
+    def reject(number: int, problems: list[Problem], cells: dict[str, Any]) -> None:
+        result.rejected += 1
+        for p in problems:
+            column = COLUMN_BY_KEY[p.field].header if p.field in COLUMN_BY_KEY else p.field
+            result.errors.append(RowError(number, column, p.code, p.message))
+        result.rejected_rows[number] = cells
+
+    def flush() -> None:
+        outcome = writes.apply(chunk)
+        result.created += outcome.created
+        result.updated += outcome.updated
+        result.unchanged += outcome.unchanged
+        for number, problems in outcome.rejected:
+            reject(number, problems, chunk_cells[number])
+        chunk.clear()
+        chunk_cells.clear()
+
     done = 0
     for number, cells in rows:
         done += 1
@@ -707,32 +452,28 @@ def _import_rows(rows: Iterator[tuple[int, dict[str, Any]]], importer: _Importer
         try:
             data = parse_row(cells, today=today)
         except ValidationFailed as exc:
-            importer.reject(number, exc.problems, cells)
+            reject(number, exc.problems, cells)
             continue
         id_hash = hash_id(data.id_number.normalized)
-        first = importer.first_row_of_id.setdefault(id_hash, number)
+        first = first_row_of_id.setdefault(id_hash, number)
         if first != number:
-            importer.reject(number, [_problem("id_duplicate_in_file", "id_number",
-                                              row=first)], cells)
+            reject(number, [_problem("id_duplicate_in_file", "id_number", row=first)], cells)
             continue
         if data.relation_to_head == Relation.HEAD:
-            head_row = importer.head_row_of_household.setdefault(data.household_number,
-                                                                 number)
+            head_row = head_row_of_household.setdefault(data.household_number, number)
             if head_row != number:
-                importer.reject(number, [_problem("household_two_heads", "relation_to_head",
-                                                  value=data.household_number,
-                                                  row=head_row)], cells)
+                reject(number, [_problem("household_two_heads", "relation_to_head",
+                                         value=data.household_number, row=head_row)], cells)
                 continue
-        chunk.append((number, data, id_hash, cells))
+        chunk.append((number, data, id_hash))
+        chunk_cells[number] = cells
         if len(chunk) >= CHUNK:
-            importer.apply_chunk(chunk)
-            chunk = []
+            flush()
             if progress:
                 progress(done, total)
-    importer.apply_chunk(chunk)
+    flush()
     if progress:
         progress(done, total)
-    return result
 
 
 def import_file(path: str | Path, *, actor: Actor | Any, dry_run: bool = False,

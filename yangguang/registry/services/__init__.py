@@ -2,8 +2,8 @@
 
 Views, the API, the CLI, imports and the demo generator call these functions and
 nothing else to change registry data, so the invariants and the audit trail cannot
-be skipped. Bulk imports go through ``apply_import`` (see ``importing.py`` for the
-reading and checking of files).
+be skipped. Bulk imports are written by ``services.imports.BulkImport`` (files are
+read and checked by ``importing.py``).
 """
 
 from __future__ import annotations

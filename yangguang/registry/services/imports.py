@@ -1,0 +1,304 @@
+"""Bulk writes of imported rows: compare with the registry, then insert and update in bulk.
+
+``importing.py`` reads and checks files; this module is where their rows are written,
+with the same rules as the single-record services and one audit event per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from yangguang.audit.models import AuditAction, AuditEvent
+from yangguang.audit.services import COLUMNS as AUDIT_COLUMNS
+from yangguang.audit.services import Actor, Chain, Event
+from yangguang.core import bulk
+from yangguang.core.crypto import encrypt_id, mask_id
+from yangguang.core.errors import Problem
+from yangguang.registry.models import (
+    Certificate,
+    CertificateStatus,
+    CertificateStatusChange,
+    Household,
+    Person,
+    StatusReason,
+)
+from yangguang.registry.services import PersonData, db_problem
+
+_PERSON_FIELDS = ("id", "id_number_encrypted", "id_number_hash", "id_number_masked", "name",
+                  "sex", "birth_date", "ethnicity", "hukou_region_id", "residence_region_id",
+                  "phone", "guardian_name", "guardian_phone", "guardian_relation",
+                  "household_id", "relation_to_head", "deceased_date", "created_at",
+                  "updated_at")
+_CERT_FIELDS = ("id", "person_id", "reissue_count", "category", "level", "components",
+                "issue_date", "valid_until", "status", "created_at", "updated_at")
+_HISTORY_FIELDS = ("certificate_id", "status", "reason", "effective_date", "note",
+                   "recorded_at")
+WRITTEN_TABLES = [m._meta.db_table for m in (Household, Person, Certificate,
+                                               CertificateStatusChange)]
+
+
+@dataclass
+class _Existing:
+    person: dict[str, Any]
+    certificates: list[dict[str, Any]]
+    household_number: str
+
+
+@dataclass
+class ChunkOutcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[int, list[Problem]]] = field(default_factory=list)
+
+
+class BulkImport:
+    """Brings checked rows into the registry, chunk by chunk, in the caller's transaction.
+
+    Each row is compared with the stored person: new persons are created, changed
+    ones updated (certificates renewed, reissued or replaced after reassessment),
+    identical ones left alone, and rows that conflict with the registry (an older
+    certificate, a cancelled number, a deceased person) rejected. Inserts go through
+    a ``bulk.Writer``; every row that changes something gets one audit event.
+    """
+
+    def __init__(self, actor: Actor | Any, *, writer: bulk.Writer, dry_run: bool = False,
+                 today: dt.date | None = None, batch_id: str = ""):
+        self.actor = Actor.of(actor)
+        self.writer = writer
+        self.chain: Chain | None = None  # opened at the first write
+        self.dry_run = dry_run
+        self.today = today or timezone.localdate()
+        self.now = timezone.now()
+        self.batch_id = batch_id
+        self.household_ids: dict[str, int] = {}
+
+    def apply(self, parsed: list[tuple[int, PersonData, str]]) -> ChunkOutcome:
+        """Compare and write one chunk of (row number, person, keyed ID hash)."""
+        outcome = ChunkOutcome()
+        if not parsed:
+            return outcome
+        existing = self._load_existing([h for _row, _data, h in parsed])
+        self._load_households({d.household_number for _r, d, _h in parsed
+                               if d.household_number})
+        plans: list[_Plan] = []
+        for row, data, id_hash in parsed:
+            old = existing.get(id_hash)
+            if old is None:
+                plans.append(_Plan(row, data, id_hash, None, {}, ("new", None)))
+                continue
+            compared = self._compare(data, old)
+            if isinstance(compared, list):
+                outcome.rejected.append((row, compared))
+                continue
+            changes, cert_action = compared
+            if changes or cert_action is not None:
+                plans.append(_Plan(row, data, id_hash, old, changes, cert_action))
+            else:
+                outcome.unchanged += 1
+        for plan in plans:
+            if plan.old is None:
+                outcome.created += 1
+            else:
+                outcome.updated += 1
+        if not self.dry_run:
+            self._write(plans)
+        return outcome
+
+    def _load_existing(self, hashes: list[str]) -> dict[str, _Existing]:
+        people = {
+            p["id_number_hash"]: p
+            for p in Person.objects.filter(id_number_hash__in=hashes).values(
+                "id", "id_number_hash", "id_number_masked", "name", "ethnicity",
+                "hukou_region_id", "residence_region_id", "phone", "relation_to_head",
+                "guardian_name", "guardian_phone", "guardian_relation", "household_id",
+                "household__number", "deceased_date",
+            )
+        }
+        certs: dict[int, list[dict[str, Any]]] = {}
+        if people:
+            for c in Certificate.objects.filter(
+                person_id__in=[p["id"] for p in people.values()]
+            ).values("id", "person_id", "category", "level", "reissue_count", "components",
+                     "issue_date", "valid_until", "status"):
+                certs.setdefault(c["person_id"], []).append(c)
+        return {
+            h: _Existing(p, certs.get(p["id"], []), p["household__number"] or "")
+            for h, p in people.items()
+        }
+
+    def _load_households(self, numbers: set[str]) -> None:
+        wanted = numbers - self.household_ids.keys()
+        if wanted:
+            self.household_ids.update(
+                Household.objects.filter(number__in=wanted).values_list("number", "id"))
+
+    def _compare(self, data: PersonData, old: _Existing
+                 ) -> tuple[dict[str, list[Any]], tuple[str, dict[str, Any] | None] | None] | list[Problem]:
+        """What importing ``data`` changes for a stored person, or the problems that stop it."""
+        changes: dict[str, list[Any]] = {}
+        for name, value in data.person_values().items():
+            if old.person[name] != value:
+                changes[name.removesuffix("_id")] = [old.person[name], value]
+        if data.household_number != old.household_number:
+            changes["household"] = [old.household_number, data.household_number]
+        cert = data.certificate
+        current = next((c for c in old.certificates
+                        if c["status"] != CertificateStatus.CANCELLED), None)
+        same_number = next((c for c in old.certificates
+                            if (c["category"], c["level"], c["reissue_count"])
+                            == (cert.category, cert.level, cert.reissue_count)), None)
+        cert_action: tuple[str, dict[str, Any] | None] | None = None
+        problems: list[Problem] = []
+        if same_number is not None and same_number is current:
+            if cert.issue_date > current["issue_date"]:
+                cert_action = ("renew", current)
+            elif cert.issue_date < current["issue_date"]:
+                problems.append(db_problem("cert_stale", "issue_date",
+                                           value=current["issue_date"].isoformat()))
+            elif cert.components != current["components"]:
+                cert_action = ("renew", current)
+        elif same_number is not None:
+            problems.append(db_problem("cert_cancelled", "certificate_number"))
+        elif current is not None and cert.issue_date < current["issue_date"]:
+            problems.append(db_problem("cert_stale", "issue_date",
+                                       value=current["issue_date"].isoformat()))
+        else:
+            cert_action = ("new", current)
+        deceased = old.person["deceased_date"]
+        if deceased is not None and (changes or cert_action is not None or problems):
+            problems = [db_problem("person_deceased", "id_number", value=deceased.isoformat())]
+        if problems:
+            return problems
+        return changes, cert_action
+
+    def _create_households(self, wanted: list[tuple[str, str]]) -> None:
+        """Create the households these rows name that don't exist yet (region: first row's)."""
+        new: dict[str, str] = {}
+        for number, region in wanted:
+            if number not in self.household_ids:
+                new.setdefault(number, region)
+        ids = bulk.allocate_ids(Household, len(new))
+        now = self.now
+        self.writer.insert(Household, ("id", "number", "region_id", "created_at", "updated_at"),
+                         [(pk, number, region, now, now)
+                          for pk, (number, region) in zip(ids, new.items(), strict=True)])
+        for pk, number in zip(ids, new, strict=True):
+            self.household_ids[number] = pk
+
+    def _write(self, plans: list[_Plan]) -> None:
+        """Write one chunk's plans: one audit event per row that changed something."""
+        now, today = self.now, self.today
+        self._create_households([(p.data.household_number, p.data.hukou_region)
+                                 for p in plans if p.data.household_number])
+        new_plans = [p for p in plans if p.old is None]
+        person_rows = []
+        for pid, plan in zip(bulk.allocate_ids(Person, len(new_plans)), new_plans, strict=True):
+            data, values = plan.data, plan.data.person_values()
+            plan.person_id = pid
+            person_rows.append((
+                pid, encrypt_id(data.id_number.normalized), plan.id_hash,
+                mask_id(data.id_number.normalized), values["name"], data.sex, data.birth_date,
+                values["ethnicity"], values["hukou_region_id"], values["residence_region_id"],
+                values["phone"], values["guardian_name"], values["guardian_phone"],
+                values["guardian_relation"], self.household_ids.get(data.household_number),
+                values["relation_to_head"], None, now, now,
+            ))
+        self.writer.insert(Person, _PERSON_FIELDS, person_rows)
+
+        updates = []
+        for plan in plans:
+            if plan.old is not None and plan.changes:
+                person = Person(id=plan.person_id, updated_at=now, **plan.data.person_values())
+                person.household_id = self.household_ids.get(plan.data.household_number)
+                updates.append(person)
+        Person.objects.bulk_update(
+            updates, [*PersonData.COMPARED, "household_id", "updated_at"], batch_size=1000,
+        )
+
+        history: list[tuple[Any, ...]] = []
+        cancelled = [p.cert_action[1]["id"] for p in plans
+                     if p.cert_action and p.cert_action[0] == "new" and p.cert_action[1]]
+        Certificate.objects.filter(id__in=cancelled).update(
+            status=CertificateStatus.CANCELLED, updated_at=now)
+        new_certs = [p for p in plans if p.cert_action and p.cert_action[0] == "new"]
+        cert_rows = []
+        for cid, plan in zip(bulk.allocate_ids(Certificate, len(new_certs)), new_certs,
+                             strict=True):
+            cert, current = plan.data.certificate, plan.cert_action[1]
+            if current is not None:
+                history.append((current["id"], CertificateStatus.CANCELLED,
+                                plan.cancel_reason(), cert.issue_date, "", now))
+            status = (CertificateStatus.VALID if cert.valid_until >= today
+                      else CertificateStatus.EXPIRED)
+            cert_rows.append((cid, plan.person_id, cert.reissue_count, cert.category, cert.level,
+                              cert.components, cert.issue_date, cert.valid_until, status,
+                              now, now))
+            history.append((cid, CertificateStatus.VALID, StatusReason.ISSUED, cert.issue_date,
+                            "", now))
+            if status == CertificateStatus.EXPIRED:
+                history.append((cid, status, StatusReason.EXPIRED, cert.valid_until, "", now))
+        self.writer.insert(Certificate, _CERT_FIELDS, cert_rows)
+
+        for plan in plans:
+            if plan.cert_action and plan.cert_action[0] == "renew":
+                cert, current = plan.data.certificate, plan.cert_action[1]
+                status = (CertificateStatus.VALID if cert.valid_until >= today
+                          else CertificateStatus.EXPIRED)
+                Certificate.objects.filter(id=current["id"]).update(
+                    issue_date=cert.issue_date, valid_until=cert.valid_until,
+                    components=cert.components, status=status, updated_at=now)
+                if cert.issue_date > current["issue_date"]:
+                    history.append((current["id"], status, StatusReason.RENEWED,
+                                    cert.issue_date, "", now))
+        self.writer.insert(CertificateStatusChange, _HISTORY_FIELDS, history)
+        if self.chain is None:
+            self.chain = Chain(self.actor)
+        self.writer.insert(AuditEvent, AUDIT_COLUMNS,
+                           self.chain.rows((plan.event(self.batch_id) for plan in plans), now))
+
+
+@dataclass
+class _Plan:
+    """What importing one row does to the database."""
+
+    row: int
+    data: PersonData
+    id_hash: str
+    old: _Existing | None  # None: a new person
+    changes: dict[str, list[Any]]  # person fields: [old, new]
+    cert_action: tuple[str, dict[str, Any] | None] | None  # ("new"|"renew", open certificate)
+    person_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.old is not None:
+            self.person_id = self.old.person["id"]
+
+    def cancel_reason(self) -> str:
+        current, cert = self.cert_action[1], self.data.certificate
+        same_kind = (current["category"], current["level"]) == (cert.category, cert.level)
+        return StatusReason.REISSUED if same_kind else StatusReason.REASSESSED
+
+    def event(self, batch_id: str) -> Event:
+        data: dict[str, Any] = {"import": batch_id, "row": self.row}
+        if self.changes:
+            data["changes"] = _jsonable(self.changes)
+        if self.cert_action:
+            kind, current = self.cert_action
+            data["certificate"] = {"action": kind, "suffix": self.data.certificate.suffix(),
+                                   "issue_date": str(self.data.certificate.issue_date)}
+            if kind == "new" and current is not None:
+                data["certificate"]["cancelled"] = current["id"]
+                data["certificate"]["reason"] = self.cancel_reason()
+        action = AuditAction.CREATE if self.old is None else AuditAction.UPDATE
+        return Event(action, "person", str(self.person_id), self.person_id,
+                     self.data.hukou_region, data)
+
+
+def _jsonable(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    return {k: [x if x is None or isinstance(x, int | str) else str(x) for x in pair]
+            for k, pair in changes.items()}
