@@ -79,15 +79,18 @@ class Chain:
     because the rows they queued are not in the table yet.
     """
 
-    def __init__(self, actor: Actor | Any):
+    def __init__(self, actor: Actor | Any, ids: bulk.IdPool | None = None):
         self.actor = Actor.of(actor)
         self.prev = _last_hash()
+        self.ids = ids
 
     def rows(self, events: Iterable[Event], now: dt.datetime) -> list[tuple[Any, ...]]:
         """Audit rows (in ``COLUMNS`` order) for ``events``, linked to the chain."""
         events = list(events)
         actor, prev, rows = self.actor, self.prev, []
-        for pk, event in zip(bulk.allocate_ids(AuditEvent, len(events)), events, strict=True):
+        ids = (self.ids.take(AuditEvent, len(events)) if self.ids
+               else bulk.allocate_ids(AuditEvent, len(events)))
+        for pk, event in zip(ids, events, strict=True):
             values = {
                 "occurred_at": now, "actor_id": actor.user_id, "actor_name": actor.name,
                 "action": str(event.action), "object_type": event.object_type,

@@ -18,6 +18,20 @@ from typing import Any
 from django.db import connection, models
 
 
+def filter_in(queryset: models.QuerySet, field: str, values: Sequence[Any]) -> models.QuerySet:
+    """``field IN values`` for thousands of values: one array parameter on PostgreSQL
+    (``IN (SELECT unnest(%s))``) instead of thousands of bound parameters."""
+    if connection.vendor == "postgresql":
+        from django.db.models.expressions import RawSQL
+
+        db_type = queryset.model._meta.get_field(field).target_field.db_type(connection) \
+            if queryset.model._meta.get_field(field).is_relation \
+            else queryset.model._meta.get_field(field).db_type(connection)
+        array = RawSQL(f"SELECT unnest(%s::{db_type}[])", [list(values)])
+        return queryset.filter(**{f"{field}__in": array})
+    return queryset.filter(**{f"{field}__in": values})
+
+
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     """Reserve ``count`` new primary keys for ``model``."""
     if count == 0:
@@ -36,6 +50,34 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return list(range(start, start + count))
 
 
+class IdPool:
+    """Hands out primary keys reserved in blocks, so a long import asks the database
+    for ids rarely (and never while a COPY holds the connection).
+
+    On PostgreSQL the block comes from the table's sequence; ids left unused at the
+    end are gaps, as after any rolled-back insert. On SQLite the ids follow the
+    largest one in the table: the import's write lock keeps others out.
+    """
+
+    def __init__(self, block: int = 20000) -> None:
+        self.block = block
+        self._free: dict[type[models.Model], list[int]] = {}
+        self._next: dict[type[models.Model], int] = {}
+
+    def take(self, model: type[models.Model], count: int) -> list[int]:
+        if count == 0:
+            return []
+        if connection.vendor != "postgresql":
+            start = self._next.get(model) or allocate_ids(model, 1)[0]
+            self._next[model] = start + count
+            return list(range(start, start + count))
+        free = self._free.setdefault(model, [])
+        if len(free) < count:
+            free.extend(allocate_ids(model, max(self.block, count - len(free))))
+        taken, self._free[model] = free[:count], free[count:]
+        return taken
+
+
 class Writer:
     """Runs ``insert_rows`` jobs in order, in a background thread on PostgreSQL.
 
@@ -49,8 +91,10 @@ class Writer:
     def __init__(self) -> None:
         self.threaded = connection.vendor == "postgresql"
         self.error: BaseException | None = None
+        self.ids = IdPool()
         if self.threaded:
             connection.ensure_connection()
+            self._wrapper = connection  # the caller's: its transaction, its error mapping
             self._raw = connection.connection
             self._queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=8)
             self._thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
@@ -68,12 +112,26 @@ class Writer:
         self._queue.put((model, fields, rows))
 
     def _run(self) -> None:
-        while (job := self._queue.get()) is not None:
-            if self.error is None:
-                try:
-                    _copy(self._raw, *job)
-                except BaseException as exc:  # re-raised in the caller's thread
-                    self.error = exc
+        while True:
+            job = self._queue.get()
+            try:
+                if job is None:
+                    return
+                if self.error is None:
+                    with self._wrapper.wrap_database_errors:  # psycopg → django.db errors
+                        _copy(self._raw, *job)
+            except BaseException as exc:  # re-raised in the caller's thread
+                self.error = exc
+            finally:
+                self._queue.task_done()
+
+    def flush(self) -> None:
+        """Wait until every queued insert is done: call before writing through the ORM
+        rows that refer to queued ones."""
+        if self.threaded:
+            self._queue.join()
+        if self.error is not None:
+            raise self.error
 
     def close(self) -> None:
         if self.threaded:
@@ -93,20 +151,24 @@ class Writer:
             self._thread.join()
 
 
+def _pg_type(field: models.Field) -> str:
+    """The PostgreSQL type name of a column, for binary COPY (``varchar(64)`` → ``varchar``)."""
+    target = field.target_field if field.is_relation else field
+    return target.db_type(connection).split("(")[0].strip()
+
+
 def _copy(raw: Any, model: type[models.Model], fields: Sequence[str],
           rows: Iterable[Sequence[Any]]) -> int:
+    """COPY rows in PostgreSQL's binary format: far less work, on both sides, than text."""
     model_fields = [model._meta.get_field(name) for name in fields]
     quoted = ", ".join(f'"{f.column}"' for f in model_fields)
-    json_positions = [i for i, f in enumerate(model_fields) if isinstance(f, models.JSONField)]
+    types = [_pg_type(f) for f in model_fields]
     count = 0
     with raw.cursor() as cursor, cursor.copy(
-        f'COPY "{model._meta.db_table}" ({quoted}) FROM STDIN'
+        f'COPY "{model._meta.db_table}" ({quoted}) FROM STDIN (FORMAT BINARY)'
     ) as copy:
+        copy.set_types(types)
         for row in rows:
-            if json_positions:
-                row = list(row)
-                for i in json_positions:
-                    row[i] = json.dumps(row[i], ensure_ascii=False)
             copy.write_row(row)
             count += 1
     return count
@@ -121,7 +183,8 @@ def insert_rows(model: type[models.Model], fields: Sequence[str],
     """
     if connection.vendor == "postgresql":
         connection.ensure_connection()
-        return _copy(connection.connection, model, fields, rows)
+        with connection.wrap_database_errors:
+            return _copy(connection.connection, model, fields, rows)
     model_fields = [model._meta.get_field(name) for name in fields]  # accepts "region_id" too
     quoted = ", ".join(f'"{f.column}"' for f in model_fields)
     table = model._meta.db_table

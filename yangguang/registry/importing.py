@@ -393,22 +393,37 @@ def import_rows(rows: Iterable[dict[str, Any] | tuple[int, dict[str, Any]]], *,
     Rows may be ``(row_number, cells)`` pairs; bare dicts are numbered from 2 (the
     header being row 1). All valid rows are written in one transaction.
     """
-    actor = Actor.of(actor)
-    today = timezone.localdate()
-
     def keyed() -> Iterator[tuple[int, dict[str, Any]]]:
         for index, item in enumerate(rows, start=2):
             number, cells = item if isinstance(item, tuple) else (index, item)
             yield number, {HEADER_TO_KEY.get(k, k): val for k, val in cells.items()}
 
+    return _import(keyed(), actor=actor, dry_run=dry_run, progress=progress, total=total,
+                   source=source)
+
+
+def _import(rows: Iterator[tuple[int, dict[str, Any]]], *, actor: Actor | Any, dry_run: bool,
+            progress: Progress | None, total: int | None, source: str) -> ImportResult:
+    """Import rows numbered and keyed by column key, in one transaction."""
+    actor = Actor.of(actor)
+    today = timezone.localdate()
     result = ImportResult(dry_run=dry_run, batch_id=uuid.uuid4().hex[:12])
     with transaction.atomic():
+        if connection.vendor == "postgresql" and not dry_run:
+            # Check foreign keys as each COPY runs (in the writer thread, overlapping
+            # our parsing of the next rows) rather than all at once at commit.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         with bulk.Writer() as writer:
             writes = BulkImport(actor, writer=writer, dry_run=dry_run, today=today,
                                 batch_id=result.batch_id)
-            _import_rows(keyed(), writes, result, today, progress, total)
-        if not dry_run:
-            # Check foreign keys now, inside the import, not at some outer commit.
+            _import_rows(rows, writes, result, today, progress, total)
+        if connection.vendor == "postgresql" and not dry_run:
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        elif not dry_run:
+            # SQLite checks foreign keys at commit: check now, inside the import, so a
+            # violation fails the import rather than some outer transaction.
             connection.check_constraints(table_names=WRITTEN_TABLES)
         if not dry_run and (result.created or result.updated):
             record(actor, AuditAction.IMPORT, "import", result.batch_id,
@@ -487,13 +502,17 @@ def import_file(path: str | Path, *, actor: Actor | Any, dry_run: bool = False,
     table = read_table(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
 
+    positions = [(i, key) for i, key in enumerate(table.keys) if key is not None]
+    width = max(i for i, _key in positions) + 1
+
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         for number, cells in table.rows:
-            yield number, {key: cells[i] if i < len(cells) else None
-                           for i, key in enumerate(table.keys) if key is not None}
+            if len(cells) < width:
+                cells = [*cells, *[None] * (width - len(cells))]
+            yield number, {key: cells[i] for i, key in positions}
 
-    result = import_rows(rows(), actor=actor, dry_run=dry_run, progress=progress,
-                         total=table.total, source=f"{path.name} sha256:{digest[:16]}")
+    result = _import(rows(), actor=actor, dry_run=dry_run, progress=progress,
+                     total=table.total, source=f"{path.name} sha256:{digest[:16]}")
     if report is not None:
         write_report(result, report)
     return result

@@ -86,6 +86,8 @@ def clean_text(value: Any) -> str:
 
     Whole numbers that a spreadsheet stored as floats (``4.0``) come back as ``4``.
     """
+    if type(value) is str:  # the common case, first
+        return (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -200,6 +202,12 @@ def parse_date(value: Any, *, field: str, label: Any, today: dt.date | None = No
         result = value.date()
     elif isinstance(value, dt.date):
         result = value
+    elif type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-" \
+            and value.isascii():
+        try:
+            result = dt.date.fromisoformat(value)
+        except ValueError:
+            raise fail("date_invalid", field, label=label, value=value) from None
     else:
         text = clean_text(value)
         if not text:

@@ -65,6 +65,7 @@ class CertificateData:
     def valid_until(self) -> dt.date:
         return add_years(self.issue_date, CERTIFICATE_VALIDITY_YEARS)
 
+
     def suffix(self) -> str:
         return f"{self.category}{self.level}" + (f"B{self.reissue_count}" if self.reissue_count else "")
 

@@ -112,7 +112,7 @@ class BulkImport:
     def _load_existing(self, hashes: list[str]) -> dict[str, _Existing]:
         people = {
             p["id_number_hash"]: p
-            for p in Person.objects.filter(id_number_hash__in=hashes).values(
+            for p in bulk.filter_in(Person.objects, "id_number_hash", hashes).values(
                 "id", "id_number_hash", "id_number_masked", "name", "ethnicity",
                 "hukou_region_id", "residence_region_id", "phone", "relation_to_head",
                 "guardian_name", "guardian_phone", "guardian_relation", "household_id",
@@ -121,10 +121,11 @@ class BulkImport:
         }
         certs: dict[int, list[dict[str, Any]]] = {}
         if people:
-            for c in Certificate.objects.filter(
-                person_id__in=[p["id"] for p in people.values()]
-            ).values("id", "person_id", "category", "level", "reissue_count", "components",
-                     "issue_date", "valid_until", "status"):
+            ids = [p["id"] for p in people.values()]
+            for c in bulk.filter_in(Certificate.objects, "person_id", ids).values(
+                "id", "person_id", "category", "level", "reissue_count", "components",
+                "issue_date", "valid_until", "status",
+            ):
                 certs.setdefault(c["person_id"], []).append(c)
         return {
             h: _Existing(p, certs.get(p["id"], []), p["household__number"] or "")
@@ -182,7 +183,7 @@ class BulkImport:
         for number, region in wanted:
             if number not in self.household_ids:
                 new.setdefault(number, region)
-        ids = bulk.allocate_ids(Household, len(new))
+        ids = self.writer.ids.take(Household, len(new))
         now = self.now
         self.writer.insert(Household, ("id", "number", "region_id", "created_at", "updated_at"),
                          [(pk, number, region, now, now)
@@ -197,7 +198,7 @@ class BulkImport:
                                  for p in plans if p.data.household_number])
         new_plans = [p for p in plans if p.old is None]
         person_rows = []
-        for pid, plan in zip(bulk.allocate_ids(Person, len(new_plans)), new_plans, strict=True):
+        for pid, plan in zip(self.writer.ids.take(Person, len(new_plans)), new_plans, strict=True):
             data, values = plan.data, plan.data.person_values()
             plan.person_id = pid
             person_rows.append((
@@ -210,6 +211,9 @@ class BulkImport:
             ))
         self.writer.insert(Person, _PERSON_FIELDS, person_rows)
 
+        if any(plan.old is not None for plan in plans):
+            # Updates go through the ORM and may refer to households just queued.
+            self.writer.flush()
         updates = []
         for plan in plans:
             if plan.old is not None and plan.changes:
@@ -227,21 +231,21 @@ class BulkImport:
             status=CertificateStatus.CANCELLED, updated_at=now)
         new_certs = [p for p in plans if p.cert_action and p.cert_action[0] == "new"]
         cert_rows = []
-        for cid, plan in zip(bulk.allocate_ids(Certificate, len(new_certs)), new_certs,
+        for cid, plan in zip(self.writer.ids.take(Certificate, len(new_certs)), new_certs,
                              strict=True):
             cert, current = plan.data.certificate, plan.cert_action[1]
             if current is not None:
                 history.append((current["id"], CertificateStatus.CANCELLED,
                                 plan.cancel_reason(), cert.issue_date, "", now))
-            status = (CertificateStatus.VALID if cert.valid_until >= today
+            valid_until = cert.valid_until
+            status = (CertificateStatus.VALID if valid_until >= today
                       else CertificateStatus.EXPIRED)
             cert_rows.append((cid, plan.person_id, cert.reissue_count, cert.category, cert.level,
-                              cert.components, cert.issue_date, cert.valid_until, status,
-                              now, now))
+                              cert.components, cert.issue_date, valid_until, status, now, now))
             history.append((cid, CertificateStatus.VALID, StatusReason.ISSUED, cert.issue_date,
                             "", now))
             if status == CertificateStatus.EXPIRED:
-                history.append((cid, status, StatusReason.EXPIRED, cert.valid_until, "", now))
+                history.append((cid, status, StatusReason.EXPIRED, valid_until, "", now))
         self.writer.insert(Certificate, _CERT_FIELDS, cert_rows)
 
         for plan in plans:
@@ -257,7 +261,7 @@ class BulkImport:
                                     cert.issue_date, "", now))
         self.writer.insert(CertificateStatusChange, _HISTORY_FIELDS, history)
         if self.chain is None:
-            self.chain = Chain(self.actor)
+            self.chain = Chain(self.actor, self.writer.ids)
         self.writer.insert(AuditEvent, AUDIT_COLUMNS,
                            self.chain.rows((plan.event(self.batch_id) for plan in plans), now))
 

@@ -173,7 +173,8 @@ PEOPLE = [
      {"民族": "回族", "家庭编号": "H-1", "与户主关系": "配偶",
       "多重残疾明细": "视力一级；肢体三级", "居住地区划代码": "630103"}),
     ("王五", "63010219750101567", "5", "3", "53B1", "630102", "20100101", {}),
-    ("赵六", "63012119600707888", "1", "4", "14", "630121", "2022-01-01", {}),
+    ("赵六", "63012119600707888", "1", "4", "14", "630121", "2022-01-01",
+     {"家庭编号": "H-2", "与户主关系": "外祖母", "联系电话": "0971-1234567"}),
     # Outside Xining (6301): not in the exports below.
     ("钱七", "62290119850303111", "2", "2", "22", "622901", "2021-06-01", {}),
 ]
@@ -230,6 +231,24 @@ def test_import_dry_run_writes_nothing_and_summarises_in_chinese(tmp_path):
     assert status == 0
     assert "共5行" in out and "试运行" in out
     assert Person.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_import_report_lists_the_rejected_rows_and_progress_can_be_forced(tmp_path, capsys):
+    bad = ["坏行", make_id("63010219900101123"), "x", "4", "2", "630102", "2020-01-01",
+           "", "", "", "", "", ""]
+    source = write_people_csv(tmp_path / "people.csv", [bad])
+    report = tmp_path / "report.xlsx"
+
+    status, out, _err = run_import(str(source), "--report", str(report), "--progress")
+
+    assert status == 0
+    assert "拒绝1" in out and str(report) in out
+    assert "100%" in capsys.readouterr().err  # the bar, on stderr although it is no terminal
+    rows = list(openpyxl.load_workbook(report).worksheets[0].iter_rows(values_only=True))
+    assert len(rows) == 2
+    assert rows[1][0] == 7 and "坏行" in rows[1]
+    assert "残疾人证号" in rows[1][-1]
 
 
 @pytest.mark.django_db

@@ -1,0 +1,82 @@
+"""``yangguang import persons FILE [--dry-run] [--report OUT.xlsx] [--json]``.
+
+Exit status: 0 when the file was read, even if some rows were rejected (they are
+listed in the summary, the ``--json`` output and the ``--report`` file); 2 when the
+file cannot be read at all (nothing is written).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from tqdm import tqdm
+
+from yangguang.registry import importing
+from yangguang.registry.management.commands._cli import cli_actor
+
+SHOWN_ERRORS = 20
+
+
+class Command(BaseCommand):
+    help = ("导入残疾人信息（XLSX、XLS或CSV，模板见 yangguang template persons）。"
+            "有行被拒绝时仍正常结束（退出码0），被拒绝的行列在摘要、--json 输出和 --report "
+            "文件中；文件无法读取时退出码为2。")
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=["persons"], help="导入类型：persons（残疾人信息）")
+        parser.add_argument("file", metavar="FILE", help="要导入的文件")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="只检查并报告结果，不写入数据库")
+        parser.add_argument("--report", metavar="OUT.xlsx",
+                            help="把被拒绝的行及原因写入该 XLSX 文件")
+        parser.add_argument("--json", action="store_true",
+                            help="只输出一个 JSON 对象：rows、created、updated、unchanged、"
+                                 "rejected、errors")
+        parser.add_argument("--progress", action="store_true",
+                            help="即使标准错误不是终端也显示进度条")
+
+    def handle(self, *args, **options):
+        file, dry_run, report = options["file"], options["dry_run"], options["report"]
+        bar = tqdm(total=None, unit=_("行"), desc=_("导入"), file=sys.stderr,
+                   disable=not (options["progress"] or sys.stderr.isatty()))
+
+        def advance(done: int, total: int | None) -> None:
+            if total is not None and bar.total != total:
+                bar.total = total
+                bar.refresh()
+            bar.update(done - bar.n)
+
+        try:
+            result = importing.import_file(file, actor=cli_actor(), dry_run=dry_run,
+                                           report=report, progress=advance)
+        except importing.UnreadableFile as e:
+            bar.close()
+            self.stderr.write(_("无法导入 {file}：{error}").format(file=file, error=e))
+            sys.exit(2)
+        bar.close()
+        if options["json"]:
+            self.stdout.write(json.dumps(result.to_json(), ensure_ascii=False))
+            return
+        self._summary(result, dry_run=dry_run, report=report)
+
+    def _summary(self, result: importing.ImportResult, *, dry_run: bool,
+                 report: str | None) -> None:
+        self.stdout.write(
+            _("共{rows}行：新增{created}，更新{updated}，未变{unchanged}，拒绝{rejected}。").format(
+                rows=result.rows, created=result.created, updated=result.updated,
+                unchanged=result.unchanged, rejected=result.rejected)
+        )
+        if dry_run:
+            self.stdout.write(_("试运行：没有写入数据库。"))
+        for error in result.errors[:SHOWN_ERRORS]:
+            self.stdout.write(_("第{row}行 {column}：{message}（{code}）").format(
+                row=error.row, column=error.column, message=error.message, code=error.code))
+        hidden = len(result.errors) - SHOWN_ERRORS
+        if hidden > 0:
+            self.stdout.write(_("……另有{count}条错误，完整列表见 --report 或 --json 输出。").format(
+                count=hidden))
+        if report:
+            self.stdout.write(_("被拒绝的行已写入 {path}").format(path=report))

@@ -1,0 +1,22 @@
+"""``yangguang template persons OUT.xlsx``: write the blank import template."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from yangguang.registry.exporting import write_template
+
+
+class Command(BaseCommand):
+    help = ("生成导入模板：yangguang template persons 模板.xlsx。第一个工作表填写数据，"
+            "“填写说明”工作表说明每一列。")
+    requires_system_checks: list[str] = []
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=["persons"], help="模板类型：persons（残疾人信息）")
+        parser.add_argument("out", metavar="OUT.xlsx", help="输出文件")
+
+    def handle(self, *args, kind: str, out: str, **options):
+        write_template(out)
+        self.stdout.write(f"已生成导入模板：{out}")
