@@ -15,7 +15,10 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, connections, models
+
+#: A second connection for reads during a threaded bulk write (see ``Writer``).
+READS = "bulk_reads"
 
 
 def filter_in(queryset: models.QuerySet, field: str, values: Sequence[Any]) -> models.QuerySet:
@@ -32,13 +35,13 @@ def filter_in(queryset: models.QuerySet, field: str, values: Sequence[Any]) -> m
     return queryset.filter(**{f"{field}__in": values})
 
 
-def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+def allocate_ids(model: type[models.Model], count: int, using: str = "default") -> list[int]:
     """Reserve ``count`` new primary keys for ``model``."""
     if count == 0:
         return []
     table = model._meta.db_table
     pk = model._meta.pk.column
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -59,8 +62,9 @@ class IdPool:
     largest one in the table: the import's write lock keeps others out.
     """
 
-    def __init__(self, block: int = 20000) -> None:
+    def __init__(self, block: int = 20000, using: str = "default") -> None:
         self.block = block
+        self.using = using  # sequences are outside transactions: any connection will do
         self._free: dict[type[models.Model], list[int]] = {}
         self._next: dict[type[models.Model], int] = {}
 
@@ -73,7 +77,7 @@ class IdPool:
             return list(range(start, start + count))
         free = self._free.setdefault(model, [])
         if len(free) < count:
-            free.extend(allocate_ids(model, max(self.block, count - len(free))))
+            free.extend(allocate_ids(model, max(self.block, count - len(free)), self.using))
         taken, self._free[model] = free[:count], free[count:]
         return taken
 
@@ -85,13 +89,19 @@ class Writer:
     the caller's preparing the next batch. The thread uses the caller's connection,
     so everything stays in the caller's transaction; psycopg's connection lock makes
     the caller's own queries wait for a COPY in progress. On SQLite jobs run inline.
+
+    ``reads`` names the connection the caller should read pre-existing rows through:
+    with ``separate_reads`` (pass it when the caller's transaction is the outermost,
+    so no uncommitted rows of its own precede the writer), a second connection
+    (``READS``) whose reads need not wait for a COPY; otherwise the caller's own.
     Use as a context manager; leaving it waits for the queue and re-raises any error.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, separate_reads: bool = False) -> None:
         self.threaded = connection.vendor == "postgresql"
+        self.reads = READS if self.threaded and separate_reads else "default"
         self.error: BaseException | None = None
-        self.ids = IdPool()
+        self.ids = IdPool(using=self.reads)
         if self.threaded:
             connection.ensure_connection()
             self._wrapper = connection  # the caller's: its transaction, its error mapping

@@ -408,13 +408,14 @@ def _import(rows: Iterator[tuple[int, dict[str, Any]]], *, actor: Actor | Any, d
     actor = Actor.of(actor)
     today = timezone.localdate()
     result = ImportResult(dry_run=dry_run, batch_id=uuid.uuid4().hex[:12])
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql" and not dry_run:
             # Check foreign keys as each COPY runs (in the writer thread, overlapping
             # our parsing of the next rows) rather than all at once at commit.
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        with bulk.Writer() as writer:
+        with bulk.Writer(separate_reads=outermost) as writer:
             writes = BulkImport(actor, writer=writer, dry_run=dry_run, today=today,
                                 batch_id=result.batch_id)
             _import_rows(rows, writes, result, today, progress, total)

@@ -70,7 +70,8 @@ class BulkImport:
                  today: dt.date | None = None, batch_id: str = ""):
         self.actor = Actor.of(actor)
         self.writer = writer
-        self.chain: Chain | None = None  # opened at the first write
+        # The audit chain's tail, locked from the start so the first write need not wait.
+        self.chain = None if dry_run else Chain(self.actor, writer.ids)
         self.dry_run = dry_run
         self.today = today or timezone.localdate()
         self.now = timezone.now()
@@ -112,7 +113,8 @@ class BulkImport:
     def _load_existing(self, hashes: list[str]) -> dict[str, _Existing]:
         people = {
             p["id_number_hash"]: p
-            for p in bulk.filter_in(Person.objects, "id_number_hash", hashes).values(
+            for p in bulk.filter_in(Person.objects.using(self.writer.reads), "id_number_hash",
+                                    hashes).values(
                 "id", "id_number_hash", "id_number_masked", "name", "ethnicity",
                 "hukou_region_id", "residence_region_id", "phone", "relation_to_head",
                 "guardian_name", "guardian_phone", "guardian_relation", "household_id",
@@ -122,7 +124,8 @@ class BulkImport:
         certs: dict[int, list[dict[str, Any]]] = {}
         if people:
             ids = [p["id"] for p in people.values()]
-            for c in bulk.filter_in(Certificate.objects, "person_id", ids).values(
+            for c in bulk.filter_in(Certificate.objects.using(self.writer.reads), "person_id",
+                                    ids).values(
                 "id", "person_id", "category", "level", "reissue_count", "components",
                 "issue_date", "valid_until", "status",
             ):
@@ -136,7 +139,8 @@ class BulkImport:
         wanted = numbers - self.household_ids.keys()
         if wanted:
             self.household_ids.update(
-                Household.objects.filter(number__in=wanted).values_list("number", "id"))
+                Household.objects.using(self.writer.reads).filter(number__in=wanted)
+                .values_list("number", "id"))
 
     def _compare(self, data: PersonData, old: _Existing
                  ) -> tuple[dict[str, list[Any]], tuple[str, dict[str, Any] | None] | None] | list[Problem]:
@@ -260,8 +264,6 @@ class BulkImport:
                     history.append((current["id"], status, StatusReason.RENEWED,
                                     cert.issue_date, "", now))
         self.writer.insert(CertificateStatusChange, _HISTORY_FIELDS, history)
-        if self.chain is None:
-            self.chain = Chain(self.actor, self.writer.ids)
         self.writer.insert(AuditEvent, AUDIT_COLUMNS,
                            self.chain.rows((plan.event(self.batch_id) for plan in plans), now))
 
