@@ -25,7 +25,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.audit.models import AuditAction
@@ -145,18 +145,18 @@ def _map_headers(raw: list[Any]) -> tuple[list[str], list[str | None]]:
     while headers and not headers[-1]:
         headers.pop()
     if not any(headers):
-        raise UnreadableFile(_g("第1行没有表头：第1行应为列名（姓名、公民身份号码……）"))
+        raise UnreadableFile(gettext("第1行没有表头：第1行应为列名（姓名、公民身份号码……）"))
     keys = [HEADER_TO_KEY.get(h) for h in headers]
     seen: set[str] = set()
     for header, key in zip(headers, keys, strict=True):
         if key is not None:
             if key in seen:
-                raise UnreadableFile(_g("表头“{header}”出现了两次").format(header=header))
+                raise UnreadableFile(gettext("表头“{header}”出现了两次").format(header=header))
             seen.add(key)
     missing = [COLUMN_BY_KEY[k].header for k in REQUIRED_KEYS if k not in seen]
     if missing:
         raise UnreadableFile(
-            _g("缺少必填列：{columns}。请使用 yangguang template persons 生成的模板").format(
+            gettext("缺少必填列：{columns}。请使用 yangguang template persons 生成的模板").format(
                 columns="、".join(missing))
         )
     return headers, keys
@@ -164,13 +164,13 @@ def _map_headers(raw: list[Any]) -> tuple[list[str], list[str | None]]:
 
 def _decode_csv(data: bytes) -> str:
     if b"\x00" in data[:65536]:
-        raise UnreadableFile(_g("文件不是表格：请上传 XLSX 或 CSV 文件"))
+        raise UnreadableFile(gettext("文件不是表格：请上传 XLSX 或 CSV 文件"))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UnreadableFile(_g("无法识别文件编码：CSV 文件应为 UTF-8 或 GB18030 编码"))
+    raise UnreadableFile(gettext("无法识别文件编码：CSV 文件应为 UTF-8 或 GB18030 编码"))
 
 
 def _read_csv(data: bytes) -> Table:
@@ -183,16 +183,16 @@ def _read_csv(data: bytes) -> Table:
         reader = csv.reader(io.StringIO(text))
         header = next(reader, None)
     except csv.Error as exc:
-        raise UnreadableFile(_g("CSV 格式错误：{error}").format(error=exc)) from None
+        raise UnreadableFile(gettext("CSV 格式错误：{error}").format(error=exc)) from None
     if header is None:
-        raise UnreadableFile(_g("文件是空的"))
+        raise UnreadableFile(gettext("文件是空的"))
     headers, keys = _map_headers(header)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
             yield from enumerate(reader, start=2)
         except csv.Error as exc:
-            raise UnreadableFile(_g("CSV 格式错误：{error}").format(error=exc)) from None
+            raise UnreadableFile(gettext("CSV 格式错误：{error}").format(error=exc)) from None
 
     return Table(headers, keys, rows(), max(len(lines) - 1, 0))
 
@@ -206,9 +206,9 @@ def _read_workbook(path: Path) -> Table:
         iterator = iter(sheet.iter_rows())
         header = next(iterator, None)
     except Exception as exc:  # calamine raises its own error types for damaged files
-        raise UnreadableFile(_g("无法读取表格文件：{error}").format(error=exc)) from None
+        raise UnreadableFile(gettext("无法读取表格文件：{error}").format(error=exc)) from None
     if header is None:
-        raise UnreadableFile(_g("文件是空的"))
+        raise UnreadableFile(gettext("文件是空的"))
     headers, keys = _map_headers(header)
 
     uncomputed = _uncomputed_formulas(path)
@@ -271,9 +271,9 @@ def read_table(path: str | Path) -> Table:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as exc:
-        raise UnreadableFile(_g("无法打开文件：{error}").format(error=exc.strerror)) from None
+        raise UnreadableFile(gettext("无法打开文件：{error}").format(error=exc.strerror)) from None
     if not data.strip():
-        raise UnreadableFile(_g("文件是空的"))
+        raise UnreadableFile(gettext("文件是空的"))
     if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return _read_workbook(path)
     return _read_csv(data)
@@ -373,6 +373,11 @@ def _parse_row(cells: dict[str, Any], today: dt.date, problems: list[Problem] | 
         ethnicity=ethnicity, residence_region=residence, phone=phone,
         household_number=household_number,
         relation_to_head=relation if household_number else "",
+        provided=frozenset(name for name, value in (
+            ("name", name), ("hukou_region_id", hukou), ("ethnicity", ethnicity),
+            ("residence_region_id", residence), ("phone", phone),
+            ("household_number", household_number), ("relation_to_head", relation),
+        ) if value),
         certificate=CertificateData(category=category, level=level, issue_date=issue_date,
                                     reissue_count=certificate_number.reissue_count,
                                     components=components),
@@ -524,8 +529,8 @@ def write_report(result: ImportResult, path: str | Path) -> None:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_g("错误报告"))
-    sheet.append([_g("行号"), *[c.header for c in COLUMNS], _g("错误说明")])
+    sheet = workbook.create_sheet(gettext("错误报告"))
+    sheet.append([gettext("行号"), *[c.header for c in COLUMNS], gettext("错误说明")])
     messages: dict[int, list[str]] = {}
     for error in result.errors:
         messages.setdefault(error.row, []).append(f"{error.column}：{error.message}")

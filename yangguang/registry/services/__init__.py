@@ -88,10 +88,17 @@ class PersonData:
     guardian_phone: str = ""
     guardian_relation: str = ""
     certificate: CertificateData | None = None
+    # The optional fields this record gives a value for; None: all of them (a form).
+    # An import row's blank or missing cells leave stored values as they are.
+    provided: frozenset[str] | None = None
 
     # Fields compared to decide whether a stored person changed.
     COMPARED = ("name", "ethnicity", "hukou_region_id", "residence_region_id", "phone",
                 "relation_to_head", "guardian_name", "guardian_phone", "guardian_relation")
+
+    def gives(self, name: str) -> bool:
+        """Whether this record sets ``name`` (a ``person_values`` key or ``household_number``)."""
+        return self.provided is None or name in self.provided
 
     def person_values(self) -> dict[str, Any]:
         return {

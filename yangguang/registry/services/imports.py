@@ -147,9 +147,9 @@ class BulkImport:
         """What importing ``data`` changes for a stored person, or the problems that stop it."""
         changes: dict[str, list[Any]] = {}
         for name, value in data.person_values().items():
-            if old.person[name] != value:
+            if data.gives(name) and old.person[name] != value:
                 changes[name.removesuffix("_id")] = [old.person[name], value]
-        if data.household_number != old.household_number:
+        if data.gives("household_number") and data.household_number != old.household_number:
             changes["household"] = [old.household_number, data.household_number]
         cert = data.certificate
         current = next((c for c in old.certificates
@@ -221,8 +221,13 @@ class BulkImport:
         updates = []
         for plan in plans:
             if plan.old is not None and plan.changes:
-                person = Person(id=plan.person_id, updated_at=now, **plan.data.person_values())
-                person.household_id = self.household_ids.get(plan.data.household_number)
+                data, stored = plan.data, plan.old.person
+                values = {name: value if data.gives(name) else stored[name]
+                          for name, value in data.person_values().items()}
+                person = Person(id=plan.person_id, updated_at=now, **values)
+                person.household_id = (self.household_ids.get(data.household_number)
+                                       if data.gives("household_number")
+                                       else stored["household_id"])
                 updates.append(person)
         Person.objects.bulk_update(
             updates, [*PersonData.COMPARED, "household_id", "updated_at"], batch_size=1000,

@@ -414,3 +414,27 @@ def test_a_50_megabyte_file(tmp_path):
     # The generator may repeat an ID at this size; repeats are reported, not imported.
     assert {e.code for e in result.errors} <= {"id_duplicate_in_file"}
     assert Person.objects.count() == result.created
+
+
+def test_blank_or_missing_optional_cells_leave_stored_values_alone(tmp_path):
+    row = person_row(联系电话="13800000009", 民族="回族", 家庭编号="KEEP-1", 与户主关系="户主")
+    run(tmp_path, [row])
+    Person.objects.update(guardian_name="马明", guardian_phone="13900000000")
+    required = {h: row[h] for h in ("姓名", "公民身份号码", "残疾人证号", "残疾类别", "残疾等级",
+                                     "户籍地区划代码", "发证日期")}
+    path = tmp_path / "required-only.csv"
+    import csv
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(required)
+        writer.writerow([v.isoformat() if isinstance(v, dt.date) else v for v in required.values()])
+    assert importing.import_file(path, actor="test").unchanged == 1
+    blanks = dict(row, 联系电话="", 民族="", 家庭编号="", 与户主关系="")
+    assert run(tmp_path, [blanks]).unchanged == 1
+    person = Person.objects.get()
+    assert (person.phone, person.ethnicity, person.household.number, person.guardian_name) == (
+        "13800000009", "03", "KEEP-1", "马明")
+    moved = dict(row, 联系电话="13800000010")
+    assert run(tmp_path, [moved]).updated == 1
+    person.refresh_from_db()
+    assert (person.phone, person.guardian_name, person.household.number) == ("13800000010", "马明", "KEEP-1")
