@@ -1,0 +1,40 @@
+"""What each role may do. Data, not code spread through views: every check asks
+``accounts.selectors.can`` or filters with ``accounts.selectors.scope_q``.
+
+Following 三权分立 (GB/T 22239 level 3), the administrator manages accounts and
+roles but sees no personal data, and only auditors read the audit log.
+"""
+
+from __future__ import annotations
+
+from yangguang.accounts.models import Role
+
+
+class Capability:
+    VIEW_PERSON = "view_person"  # search, person page, API reads
+    EDIT_PERSON = "edit_person"  # create, update, import
+    CHANGE_CERTIFICATE = "change_certificate"  # cancel, freeze, restore, record death
+    REVEAL_ID = "reveal_id"  # show a full ID number (with a reason; audited)
+    EXPORT = "export"  # export persons to a file (audited)
+    VIEW_STATISTICS = "view_statistics"  # counts by region, no persons
+    VIEW_AUDIT = "view_audit"  # browse and export the audit log
+    MANAGE_USERS = "manage_users"  # accounts, roles, tokens
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.REGISTRAR: frozenset({
+        Capability.VIEW_PERSON, Capability.EDIT_PERSON, Capability.REVEAL_ID,
+        Capability.EXPORT, Capability.VIEW_STATISTICS,
+    }),
+    Role.REVIEWER: frozenset({
+        Capability.VIEW_PERSON, Capability.CHANGE_CERTIFICATE, Capability.REVEAL_ID,
+        Capability.EXPORT, Capability.VIEW_STATISTICS,
+    }),
+    Role.ANALYST: frozenset({Capability.VIEW_STATISTICS}),
+    Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),
+    Role.ADMINISTRATOR: frozenset({Capability.MANAGE_USERS}),
+}
+
+
+def roles_with(capability: str) -> list[str]:
+    return [str(role) for role, caps in ROLE_CAPABILITIES.items() if capability in caps]

@@ -1,0 +1,65 @@
+"""The one scope filter. Every list, detail, search, export, API call and background
+job that reads persons goes through ``scope_q`` (or ``can`` for one region): a person
+outside the user's regions does not exist for that user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from yangguang.accounts.models import RoleAssignment
+from yangguang.accounts.permissions import roles_with
+from yangguang.regions.models import Region
+
+
+def scope_paths(user: Any, capability: str) -> list[str]:
+    """The region paths (``63/6301/``) under which ``user`` holds ``capability``.
+
+    Paths nested in another are dropped, so the list is minimal. Cached per user
+    object for the request.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    cache = user.__dict__.setdefault("_scope_paths", {})
+    if capability not in cache:
+        paths = sorted(set(
+            RoleAssignment.objects.filter(user=user, role__in=roles_with(capability))
+            .values_list("region__path", flat=True)
+        ))
+        minimal: list[str] = []
+        for path in paths:
+            if not any(path.startswith(kept) for kept in minimal):
+                minimal.append(path)
+        cache[capability] = minimal
+    return cache[capability]
+
+
+def scope_q(user: Any, capability: str, *, region_field: str = "hukou_region") -> Q:
+    """A filter keeping rows whose ``region_field`` lies in the user's scope.
+
+    Matches nothing when the user has no such scope.
+    """
+    paths = scope_paths(user, capability)
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for path in paths:
+        q |= Q(**{f"{region_field}__path__startswith": path})
+    return q
+
+
+def can(user: Any, capability: str, region: Region | str | None = None) -> bool:
+    """Whether ``user`` holds ``capability`` anywhere (region None) or over ``region``."""
+    paths = scope_paths(user, capability)
+    if region is None:
+        return bool(paths)
+    path = region.path if isinstance(region, Region) else Region.objects.get(code=region).path
+    return any(path.startswith(p) for p in paths)
+
+
+def scope_regions(user: Any, capability: str) -> list[Region]:
+    """The top regions of the user's scope, for pickers and home pages."""
+    paths = scope_paths(user, capability)
+    return list(Region.objects.filter(path__in=paths).order_by("code"))
