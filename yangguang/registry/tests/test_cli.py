@@ -315,3 +315,11 @@ def test_export_of_an_unknown_region_exits_2(tmp_path):
                      stdout=StringIO(), stderr=err)
     assert exit_.value.code == 2
     assert "999999" in err.getvalue()
+
+
+@pytest.mark.parametrize("command", ["import", "export", "template", "check-id", "demo"])
+def test_every_command_prints_its_help(command):
+    result = subprocess.run([sys.executable, "-m", "yangguang", command, "--help"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "usage: yangguang " + command in result.stdout

@@ -9,16 +9,13 @@ persons, and only prints the demo accounts (``make run`` uses it on every start)
 
 from __future__ import annotations
 
-import sys
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from tqdm import tqdm
 
 from yangguang.demo import services
 from yangguang.demo.generator import DEFAULT_SCALE, DEFAULT_SEED
-from yangguang.registry.management.commands._cli import cli_actor
+from yangguang.registry.management.commands._cli import TranslatedCommand, cli_actor, progress_bar
 
 
 def _scale(text: str) -> float:
@@ -28,7 +25,7 @@ def _scale(text: str) -> float:
     return value
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy(
         "生成演示数据：五个规划地区（青海省、临夏州、五台县、碑林区、青州市）的持证残疾人、"
         "家庭及死亡、注销、冻结、过期等情形，并创建演示账号。同一随机种子重复运行不会改变数据。")
@@ -50,16 +47,7 @@ class Command(BaseCommand):
             self.stdout.write(_("库中已有残疾人数据，未生成演示数据。"))
             self._accounts(services.ensure_demo_accounts())
             return
-        bar = tqdm(total=None, unit=_("行"), desc=_("导入"), file=sys.stderr,
-                   disable=not (options["progress"] or sys.stderr.isatty()))
-
-        def advance(done: int, total: int | None) -> None:
-            if total is not None and bar.total != total:
-                bar.total = total
-                bar.refresh()
-            bar.update(done - bar.n)
-            if total is not None and done >= total:
-                bar.close()
+        bar, advance = progress_bar(options["progress"])
 
         try:
             summary = services.load_demo(options["scale"], options["seed"], cli_actor(),

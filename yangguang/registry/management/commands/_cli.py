@@ -4,6 +4,12 @@ taking this module for a command."""
 from __future__ import annotations
 
 import getpass
+import sys
+from collections.abc import Callable
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from tqdm import tqdm
 
 from yangguang.audit.services import Actor
 
@@ -15,3 +21,26 @@ def cli_actor() -> Actor:
     except (OSError, KeyError):  # no login name in the environment nor the user database
         user = "unknown"
     return Actor(f"cli:{user}")
+
+
+def progress_bar(force: bool = False) -> tuple[tqdm, Callable[[int, int | None], None]]:
+    """A progress bar on standard error (shown on a terminal, or when forced) and the
+    ``progress(done, total)`` callback that imports call."""
+    bar = tqdm(total=None, unit=_("行"), desc=_("导入"), file=sys.stderr,
+               disable=not (force or sys.stderr.isatty()))
+
+    def advance(done: int, total: int | None) -> None:
+        if total is not None and bar.total != total:
+            bar.total = total
+            bar.refresh()
+        bar.update(done - bar.n)
+
+    return bar, advance
+
+
+class TranslatedCommand(BaseCommand):
+    """A command whose ``help`` may be a lazy translation (argparse wants plain text)."""
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs):  # type: ignore[override]
+        self.help = str(self.help)
+        return super().create_parser(prog_name, subcommand, **kwargs)

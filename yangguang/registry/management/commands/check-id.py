@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yangguang.core.errors import ValidationFailed
+from yangguang.registry.management.commands._cli import TranslatedCommand
 from yangguang.registry.models import Sex
 from yangguang.registry.validation import parse_id_number
 
@@ -34,13 +36,13 @@ def check(value: str) -> dict[str, Any]:
     }
 
 
-class Command(BaseCommand):
-    help = "检查公民身份号码：每个号码输出一行 JSON；全部有效时退出码为 0，否则为 1。"
+class Command(TranslatedCommand):
+    help = gettext_lazy("检查公民身份号码：每个号码输出一行 JSON；全部有效时退出码为 0，否则为 1。")
     requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
     def add_arguments(self, parser):
-        parser.add_argument("ids", nargs="+", metavar="ID", help="公民身份号码（18位或15位）")
+        parser.add_argument("ids", nargs="+", metavar="ID", help=_("公民身份号码（18位或15位）"))
 
     def handle(self, *args, ids: list[str], **options):
         all_valid = True

@@ -8,23 +8,23 @@ from __future__ import annotations
 
 import sys
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yangguang.regions.selectors import UnknownRegion
 from yangguang.registry.exporting import export_persons
-from yangguang.registry.management.commands._cli import cli_actor
+from yangguang.registry.management.commands._cli import TranslatedCommand, cli_actor
 
 
-class Command(BaseCommand):
-    help = ("导出某地区（含下级）户籍的在世持证残疾人，格式与导入模板相同："
+class Command(TranslatedCommand):
+    help = gettext_lazy("导出某地区（含下级）户籍的在世持证残疾人，格式与导入模板相同："
             "yangguang export persons --region 630102 导出.xlsx。导出会记入审计日志。")
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=["persons"], help="导出类型：persons（残疾人信息）")
+        parser.add_argument("kind", choices=["persons"], help=_("导出类型：persons（残疾人信息）"))
         parser.add_argument("--region", required=True, metavar="CODE",
-                            help="6位或12位区划代码（如630102、630000），导出该地区及其下级地区")
-        parser.add_argument("out", metavar="OUT.xlsx", help="输出文件")
+                            help=_("6位或12位区划代码（如630102、630000），导出该地区及其下级地区"))
+        parser.add_argument("out", metavar="OUT.xlsx", help=_("输出文件"))
 
     def handle(self, *args, kind: str, region: str, out: str, **options):
         try:

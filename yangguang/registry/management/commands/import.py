@@ -10,44 +10,36 @@ from __future__ import annotations
 import json
 import sys
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
-from tqdm import tqdm
+from django.utils.translation import gettext_lazy
 
 from yangguang.registry import importing
-from yangguang.registry.management.commands._cli import cli_actor
+from yangguang.registry.management.commands._cli import TranslatedCommand, cli_actor, progress_bar
 
 SHOWN_ERRORS = 20
 
 
-class Command(BaseCommand):
-    help = ("导入残疾人信息（XLSX、XLS或CSV，模板见 yangguang template persons）。"
+class Command(TranslatedCommand):
+    help = gettext_lazy("导入残疾人信息（XLSX、XLS或CSV，模板见 yangguang template persons）。"
             "有行被拒绝时仍正常结束（退出码0），被拒绝的行列在摘要、--json 输出和 --report "
             "文件中；文件无法读取时退出码为2。")
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=["persons"], help="导入类型：persons（残疾人信息）")
-        parser.add_argument("file", metavar="FILE", help="要导入的文件")
+        parser.add_argument("kind", choices=["persons"], help=_("导入类型：persons（残疾人信息）"))
+        parser.add_argument("file", metavar="FILE", help=_("要导入的文件"))
         parser.add_argument("--dry-run", action="store_true",
-                            help="只检查并报告结果，不写入数据库")
+                            help=_("只检查并报告结果，不写入数据库"))
         parser.add_argument("--report", metavar="OUT.xlsx",
-                            help="把被拒绝的行及原因写入该 XLSX 文件")
+                            help=_("把被拒绝的行及原因写入该 XLSX 文件"))
         parser.add_argument("--json", action="store_true",
-                            help="只输出一个 JSON 对象：rows、created、updated、unchanged、"
-                                 "rejected、errors")
+                            help=_("只输出一个 JSON 对象：rows、created、updated、unchanged、"
+                                 "rejected、errors"))
         parser.add_argument("--progress", action="store_true",
-                            help="即使标准错误不是终端也显示进度条")
+                            help=_("即使标准错误不是终端也显示进度条"))
 
     def handle(self, *args, **options):
         file, dry_run, report = options["file"], options["dry_run"], options["report"]
-        bar = tqdm(total=None, unit=_("行"), desc=_("导入"), file=sys.stderr,
-                   disable=not (options["progress"] or sys.stderr.isatty()))
-
-        def advance(done: int, total: int | None) -> None:
-            if total is not None and bar.total != total:
-                bar.total = total
-                bar.refresh()
-            bar.update(done - bar.n)
+        bar, advance = progress_bar(options["progress"])
 
         try:
             result = importing.import_file(file, actor=cli_actor(), dry_run=dry_run,

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yangguang.registry.exporting import write_template
+from yangguang.registry.management.commands._cli import TranslatedCommand
 
 
-class Command(BaseCommand):
-    help = ("生成导入模板：yangguang template persons 模板.xlsx。第一个工作表填写数据，"
+class Command(TranslatedCommand):
+    help = gettext_lazy("生成导入模板：yangguang template persons 模板.xlsx。第一个工作表填写数据，"
             "“填写说明”工作表说明每一列。")
     requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=["persons"], help="模板类型：persons（残疾人信息）")
-        parser.add_argument("out", metavar="OUT.xlsx", help="输出文件")
+        parser.add_argument("kind", choices=["persons"], help=_("模板类型：persons（残疾人信息）"))
+        parser.add_argument("out", metavar="OUT.xlsx", help=_("输出文件"))
 
     def handle(self, *args, kind: str, out: str, **options):
         write_template(out)
