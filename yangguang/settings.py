@@ -60,8 +60,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yangguang.accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "yangguang.core.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "yangguang.urls"
@@ -125,6 +127,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
+# Files up to this size are imported within the upload request; larger ones in a
+# background thread whose progress the import page polls.
+YANGGUANG_IMPORT_INLINE_BYTES = int(os.environ.get("YANGGUANG_IMPORT_INLINE_BYTES", 256 * 1024))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Import progress: written by the thread running an import, read by whichever
+    # server process answers the page's poll, so it lives on disk, not in a process.
+    "progress": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": VAR_DIR / "cache" / "progress",
+    },
+}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -134,6 +148,52 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Staff sign-in (yangguang.accounts): lock-out, second factor, idle timeout.
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTHENTICATION_BACKENDS = ["yangguang.accounts.backends.StaffBackend"]
+YANGGUANG_LOGIN_MAX_FAILURES = int(os.environ.get("YANGGUANG_LOGIN_MAX_FAILURES", "5"))
+YANGGUANG_LOGIN_LOCK_MINUTES = int(os.environ.get("YANGGUANG_LOGIN_LOCK_MINUTES", "15"))
+YANGGUANG_SESSION_IDLE_MINUTES = int(os.environ.get("YANGGUANG_SESSION_IDLE_MINUTES", "30"))
+# Roles that must use a one-time-code app, e.g. "administrator,auditor" (off by default
+# so that the demo accounts sign in with a password alone).
+YANGGUANG_REQUIRE_TOTP_FOR = [
+    r.strip() for r in os.environ.get("YANGGUANG_REQUIRE_TOTP_FOR", "").split(",") if r.strip()
+]
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = 12 * 60 * 60  # the longest a session lives, however active
+# An audit-log export larger than this is refused (narrow the dates instead).
+YANGGUANG_AUDIT_EXPORT_MAX_ROWS = 100_000
+
+# Content-Security-Policy (yangguang.core.security): no inline scripts or styles anywhere.
+YANGGUANG_CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+    "base-uri": "'self'",
+    "object-src": "'none'",
+}
+
+# Production behind HTTPS: YANGGUANG_HTTPS=1 (and not YANGGUANG_DEBUG=1) turns on the
+# settings `yangguang check --deploy` asks for. YANGGUANG_PROXY_SSL_HEADER=1 when a
+# reverse proxy terminates TLS and sets X-Forwarded-Proto.
+if not DEBUG and os.environ.get("YANGGUANG_HTTPS", "") == "1":
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Only allows the browsers' preload list; joining it is a separate, manual step.
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_NAME = "__Secure-sessionid"
+    CSRF_COOKIE_NAME = "__Secure-csrftoken"
+    if os.environ.get("YANGGUANG_PROXY_SSL_HEADER", "") == "1":
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

@@ -20,8 +20,11 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     failed_logins = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0)
     locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
-    totp_secret = models.CharField(_("动态口令密钥"), max_length=64, blank=True)
+    # Sealed with AES-GCM (accounts.totp), never stored in clear.
+    totp_secret = models.CharField(_("动态口令密钥"), max_length=128, blank=True)
     totp_enabled = models.BooleanField(_("启用动态口令"), default=False)
+    # The time step of the last code accepted: a code is good once, even within its 30 s.
+    totp_last_step = models.BigIntegerField(_("最近使用的动态口令时段"), default=0)
 
     class Meta:
         verbose_name = _("用户")

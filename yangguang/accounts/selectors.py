@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 
 from yangguang.accounts.models import RoleAssignment
@@ -63,3 +64,23 @@ def scope_regions(user: Any, capability: str) -> list[Region]:
     """The top regions of the user's scope, for pickers and home pages."""
     paths = scope_paths(user, capability)
     return list(Region.objects.filter(path__in=paths).order_by("code"))
+
+
+def home_region_code(user: Any) -> str:
+    """The 12-digit code of the lowest region containing all of the user's roles
+    ("" when the user has no role, or roles in several provinces). Audit events about a
+    user carry it, so that the auditors of that region see them."""
+    paths = list(RoleAssignment.objects.filter(user=user).values_list("region__path", flat=True))
+    common: list[str] = []
+    for parts in zip(*(p.strip("/").split("/") for p in paths), strict=False):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return common[-1].ljust(12, "0") if common else ""
+
+
+def totp_required(user: Any) -> bool:
+    """Whether the user holds a role that must sign in with a one-time code
+    (``settings.YANGGUANG_REQUIRE_TOTP_FOR``)."""
+    roles = settings.YANGGUANG_REQUIRE_TOTP_FOR
+    return bool(roles) and RoleAssignment.objects.filter(user=user, role__in=roles).exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +51,7 @@ class AuditEvent(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["person_id", "id"]),
+            models.Index(fields=["actor_name", "id"]),
         ]
 
     def __str__(self) -> str:
@@ -61,3 +64,8 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("audit events are append-only")
+
+    @property
+    def data_text(self) -> str:
+        """``data`` as compact JSON, Chinese kept readable (for pages and exports)."""
+        return json.dumps(self.data, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))

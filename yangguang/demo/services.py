@@ -23,6 +23,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from yangguang.accounts import services as account_services
+from yangguang.accounts.models import Role
 from yangguang.audit.services import Actor
 from yangguang.core.crypto import hash_id
 from yangguang.demo import generator
@@ -44,7 +46,15 @@ from yangguang.registry.models import (
 )
 
 ACCOUNTS_FILE_NAME = "demo-accounts.json"
-SUPERUSER = "admin"
+#: Besides one registrar per jurisdiction (its ``account`` in jurisdictions.json):
+#: (username, role, jurisdiction keys; None for all five). The administrator manages
+#: accounts only and the auditor only reads the log (三权分立), so neither is a superuser.
+STAFF_ACCOUNTS: list[tuple[str, str, list[str] | None]] = [
+    ("admin", Role.ADMINISTRATOR, None),
+    ("auditor", Role.AUDITOR, None),
+    ("wutai_reviewer", Role.REVIEWER, ["wutai"]),
+    ("qinghai_analyst", Role.ANALYST, ["qinghai"]),
+]
 DEMO_ACTOR = Actor(name="demo")
 _LOOKUP_BATCH = 2000
 
@@ -55,9 +65,12 @@ Progress = Callable[[int, int | None], None]
 class DemoAccount:
     username: str
     password: str
-    region_code: str  # the region the account is meant to work in ("" = everywhere)
-    region_name: str
-    is_superuser: bool = False
+    role: str
+    regions: tuple[tuple[str, str], ...]  # (6-digit code, name) of each region the role covers
+
+    @property
+    def role_name(self) -> str:
+        return str(Role(self.role).label)
 
 
 @dataclass
@@ -106,12 +119,14 @@ def accounts_file() -> Path:
     return Path(settings.VAR_DIR) / ACCOUNTS_FILE_NAME
 
 
-def _intended_accounts() -> list[tuple[str, str, str, bool]]:
-    """(username, region code, region name, superuser) of every demo account."""
-    result = [(SUPERUSER, "", "", True)]
-    for spec in generator.jurisdictions():
-        if spec.get("account"):
-            result.append((spec["account"], spec["code"], spec["name"], False))
+def _intended_accounts() -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
+    """(username, role, regions) of every demo account."""
+    specs = generator.jurisdictions()
+    regions = {spec["key"]: (spec["code"], spec["name"]) for spec in specs}
+    result = [(username, str(role), tuple(regions[k] for k in keys or regions))
+              for username, role, keys in STAFF_ACCOUNTS]
+    result += [(spec["account"], str(Role.REGISTRAR), (regions[spec["key"]],))
+               for spec in specs if spec.get("account")]
     return result
 
 
@@ -127,11 +142,12 @@ def _read_passwords(path: Path) -> dict[str, str]:
 def _write_accounts(path: Path, accounts: list[DemoAccount]) -> None:
     payload = {
         "about": "Demo accounts created by `yangguang demo`. Passwords are random, made on "
-                 "the first run and reused afterwards. Region scopes are not enforced yet: "
-                 "region_code is the scope the account is meant to get.",
+                 "the first run and reused afterwards. Each account has one role over the "
+                 "regions listed and everything below them.",
         "accounts": [
-            {"username": a.username, "password": a.password, "region_code": a.region_code,
-             "region_name": a.region_name, "is_superuser": a.is_superuser}
+            {"username": a.username, "password": a.password, "role": a.role,
+             "role_name": a.role_name,
+             "regions": [{"code": code, "name": name} for code, name in a.regions]}
             for a in accounts
         ],
     }
@@ -149,33 +165,35 @@ def _new_password() -> str:
 
 
 def ensure_demo_accounts(path: Path | None = None) -> list[DemoAccount]:
-    """Create the demo accounts that are missing; return all with their passwords.
+    """Create the demo accounts that are missing, with their roles; return all with their
+    passwords.
 
-    A superuser ``admin`` and one staff user per jurisdiction. Passwords are made at
-    random on the first run and kept in ``var/demo-accounts.json``; an existing user
-    whose password is not in the file (the file was deleted) gets a new one, so the
-    file is always right.
+    An administrator ``admin`` and an auditor ``auditor`` over the five jurisdictions,
+    a registrar per jurisdiction, a reviewer in Wutai and an analyst in Qinghai
+    (``STAFF_ACCOUNTS``). Passwords are made at random on the first run and kept in
+    ``var/demo-accounts.json``; an existing user whose password is not in the file
+    (the file was deleted) gets a new one, so the file is always right. Missing roles
+    are granted again. Every change goes through ``accounts.services`` and is audited.
     """
-    user_model = get_user_model()
     path = path or accounts_file()
     stored = _read_passwords(path)
     accounts: list[DemoAccount] = []
     dirty = False
-    for username, region_code, region_name, superuser in _intended_accounts():
+    for username, role, regions in _intended_accounts():
         password = stored.get(username)
         if password is None:
             password = _new_password()
             dirty = True
-        user = user_model.objects.filter(username=username).first()
+        roles = [(role, code) for code, _name in regions]
+        user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            if superuser:
-                user_model.objects.create_superuser(username, password=password)
-            else:
-                user_model.objects.create_user(username, password=password, is_staff=True)
-        elif username not in stored:
-            user.set_password(password)
-            user.save(update_fields=["password"])
-        accounts.append(DemoAccount(username, password, region_code, region_name, superuser))
+            account_services.create_user(username, password, roles, actor=DEMO_ACTOR)
+        else:
+            if username not in stored:
+                account_services.set_password(user, password, actor=DEMO_ACTOR)
+            for role_name, code in roles:
+                account_services.grant_role(user, role_name, code, actor=DEMO_ACTOR)
+        accounts.append(DemoAccount(username, password, role, regions))
     if dirty or not path.exists():
         _write_accounts(path, accounts)
     return accounts

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -28,7 +29,7 @@ from yangguang.regions.models import Region
 from yangguang.regions.selectors import resolve_region, subtree
 from yangguang.registry import validation
 from yangguang.registry.importing import COLUMNS
-from yangguang.registry.models import Certificate, CertificateStatus
+from yangguang.registry.models import Certificate, CertificateStatus, Person
 from yangguang.registry.services import CertificateData
 from yangguang.registry.vocabulary import CATEGORY_NAMES, LEVEL_NAMES, RELATION_NAMES, SEX_NAMES
 
@@ -185,7 +186,8 @@ _FIELDS = (
 )
 
 
-def _export_rows(region: Region) -> Iterator[dict[str, Any]]:
+def _export_rows(region: Region, persons: QuerySet[Person] | None = None
+                 ) -> Iterator[dict[str, Any]]:
     """The region's living persons with an open certificate, by column key."""
     categories = _category_names()
     ethnicities = validation.ethnicities()
@@ -193,9 +195,10 @@ def _export_rows(region: Region) -> Iterator[dict[str, Any]]:
         Certificate.objects
         .filter(person__hukou_region__in=subtree(region), person__deceased_date__isnull=True)
         .exclude(status=CertificateStatus.CANCELLED)
-        .order_by("person_id")
-        .values_list(*_FIELDS)
     )
+    if persons is not None:
+        certificates = certificates.filter(person__in=persons.order_by().values("pk"))
+    certificates = certificates.order_by("person_id").values_list(*_FIELDS)
     for (encrypted, name, sex, birth_date, ethnicity, hukou, residence, phone, household,
          relation, category, level, reissue_count, components, issue_date
          ) in certificates.iterator(chunk_size=2000):
@@ -220,12 +223,16 @@ def _export_rows(region: Region) -> Iterator[dict[str, Any]]:
         }
 
 
-def export_persons(region_code: str, path: str | Path, *, actor: Actor | Any) -> int:
+def export_persons(region_code: str, path: str | Path, *, actor: Actor | Any,
+                   persons: QuerySet[Person] | None = None,
+                   criteria: dict[str, Any] | None = None) -> int:
     """Write the persons whose hukou is in the region's subtree to an XLSX file.
 
     Exported are living persons with an open (not cancelled) certificate, one row each,
     in the template's columns; ID and certificate numbers are decrypted for the file,
-    so the export is recorded as one audit event. Returns the number of rows.
+    so the export is recorded as one audit event. ``persons`` narrows the export
+    (a search the user ran, already limited to their scope); ``criteria`` describes
+    it for the audit event. Returns the number of rows.
     Raises ``UnknownRegion`` for a code that is not a 6- or 12-digit region code.
     """
     region = resolve_region(region_code)
@@ -240,7 +247,7 @@ def export_persons(region_code: str, path: str | Path, *, actor: Actor | Any) ->
             styled[column.key] = cell
     count = 0
     with transaction.atomic():
-        for values in _export_rows(region):
+        for values in _export_rows(region, persons):
             row: list[Any] = []
             for column in COLUMNS:
                 value = values[column.key]
@@ -256,6 +263,8 @@ def export_persons(region_code: str, path: str | Path, *, actor: Actor | Any) ->
             count += 1
         _write_instructions(workbook)
         workbook.save(path)
-        record(actor, AuditAction.EXPORT, "person", region_code=region.code,
-               data={"rows": count, "region": region.code, "file": Path(path).name})
+        data = {"rows": count, "region": region.code, "file": Path(path).name}
+        if criteria:
+            data["criteria"] = criteria
+        record(actor, AuditAction.EXPORT, "person", region_code=region.code, data=data)
     return count

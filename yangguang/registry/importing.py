@@ -84,7 +84,12 @@ MESSAGES = {
     "formula_without_value": _(
         "该单元格是公式，但文件中没有保存计算结果：请在 Excel 或 WPS 中打开并保存后再导入，或把公式粘贴为数值"
     ),
+    "region_out_of_scope": _("{label}“{value}”不在您负责的地区内"),
 }
+
+#: Region code prefixes an import may write to (``Region.short_code`` of each region
+#: of the importing user); None: everywhere (the CLI, the demo loader).
+Scope = tuple[str, ...] | None
 
 
 class UnreadableFile(Exception):
@@ -292,23 +297,26 @@ _RESIDENCE = _("居住地区划代码")
 _ISSUE_DATE = _("发证日期")
 
 
-def parse_row(cells: dict[str, Any], *, today: dt.date | None = None) -> PersonData:
+def parse_row(cells: dict[str, Any], *, today: dt.date | None = None,
+              certificate: bool = True) -> PersonData:
     """Check one row (cells by column key) and return the person it describes.
 
+    With ``certificate`` False the certificate columns are not read and the result
+    carries no certificate (a form that changes only a person's details).
     Raises ``ValidationFailed`` listing every problem found in the row.
     """
     today = today or timezone.localdate()
     try:
-        return _parse_row(cells, today, None)
+        return _parse_row(cells, today, None, certificate)
     except ValidationFailed:
         # Check the row again, this time going on after each problem to list them all.
         problems: list[Problem] = []
-        _parse_row(cells, today, problems)
+        _parse_row(cells, today, problems, certificate)
         raise ValidationFailed(problems) from None
 
 
-def _parse_row(cells: dict[str, Any], today: dt.date, problems: list[Problem] | None
-               ) -> PersonData:
+def _parse_row(cells: dict[str, Any], today: dt.date, problems: list[Problem] | None,
+               with_certificate: bool = True) -> PersonData:
     """With ``problems`` None, stop at the first problem (the fast path for good rows);
     otherwise collect every problem into it and raise at the end."""
 
@@ -336,14 +344,17 @@ def _parse_row(cells: dict[str, Any], today: dt.date, problems: list[Problem] | 
     else:
         id_number = attempt(v.parse_id_number, raw_id, today=today)
     name = attempt(v.parse_name, cells.get("name"))
-    category = attempt(v.parse_category, cells.get("category"))
-    level = attempt(v.parse_level, cells.get("level"))
+    category = level = issue_date = None
+    if with_certificate:
+        category = attempt(v.parse_category, cells.get("category"))
+        level = attempt(v.parse_level, cells.get("level"))
     hukou = attempt(v.parse_region_code, cells.get("hukou_region"), field="hukou_region",
                     label=_HUKOU)
     residence = attempt(v.parse_region_code, cells.get("residence_region"),
                         field="residence_region", label=_RESIDENCE, required=False)
-    issue_date = attempt(v.parse_date, cells.get("issue_date"), field="issue_date",
-                         label=_ISSUE_DATE, today=today)
+    if with_certificate:
+        issue_date = attempt(v.parse_date, cells.get("issue_date"), field="issue_date",
+                             label=_ISSUE_DATE, today=today)
     ethnicity = attempt(v.parse_ethnicity, cells.get("ethnicity"))
     phone = attempt(v.parse_phone, cells.get("phone"))
     household_number = attempt(v.parse_household_number, cells.get("household_number"))
@@ -380,7 +391,7 @@ def _parse_row(cells: dict[str, Any], today: dt.date, problems: list[Problem] | 
         ) if value),
         certificate=CertificateData(category=category, level=level, issue_date=issue_date,
                                     reissue_count=certificate_number.reissue_count,
-                                    components=components),
+                                    components=components) if with_certificate else None,
     )
 
 
@@ -392,7 +403,7 @@ CHUNK = 5000
 
 def import_rows(rows: Iterable[dict[str, Any] | tuple[int, dict[str, Any]]], *,
                 actor: Actor | Any, dry_run: bool = False, progress: Progress | None = None,
-                total: int | None = None, source: str = "") -> ImportResult:
+                total: int | None = None, source: str = "", scope: Scope = None) -> ImportResult:
     """Import rows given as dicts keyed by Chinese header or column key.
 
     Rows may be ``(row_number, cells)`` pairs; bare dicts are numbered from 2 (the
@@ -404,11 +415,12 @@ def import_rows(rows: Iterable[dict[str, Any] | tuple[int, dict[str, Any]]], *,
             yield number, {HEADER_TO_KEY.get(k, k): val for k, val in cells.items()}
 
     return _import(keyed(), actor=actor, dry_run=dry_run, progress=progress, total=total,
-                   source=source)
+                   source=source, scope=scope)
 
 
 def _import(rows: Iterator[tuple[int, dict[str, Any]]], *, actor: Actor | Any, dry_run: bool,
-            progress: Progress | None, total: int | None, source: str) -> ImportResult:
+            progress: Progress | None, total: int | None, source: str,
+            scope: Scope = None) -> ImportResult:
     """Import rows numbered and keyed by column key, in one transaction."""
     actor = Actor.of(actor)
     today = timezone.localdate()
@@ -422,8 +434,8 @@ def _import(rows: Iterator[tuple[int, dict[str, Any]]], *, actor: Actor | Any, d
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         with bulk.Writer(separate_reads=outermost) as writer:
             writes = BulkImport(actor, writer=writer, dry_run=dry_run, today=today,
-                                batch_id=result.batch_id)
-            _import_rows(rows, writes, result, today, progress, total)
+                                batch_id=result.batch_id, scope=scope)
+            _import_rows(rows, writes, result, today, progress, total, scope)
         if connection.vendor == "postgresql" and not dry_run:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -441,7 +453,7 @@ def _import(rows: Iterator[tuple[int, dict[str, Any]]], *, actor: Actor | Any, d
 
 def _import_rows(rows: Iterator[tuple[int, dict[str, Any]]], writes: BulkImport,
                  result: ImportResult, today: dt.date, progress: Progress | None,
-                 total: int | None) -> None:
+                 total: int | None, scope: Scope = None) -> None:
     first_row_of_id: dict[str, int] = {}
     head_row_of_household: dict[str, int] = {}
     chunk: list[tuple[int, PersonData, str]] = []
@@ -475,6 +487,10 @@ def _import_rows(rows: Iterator[tuple[int, dict[str, Any]]], writes: BulkImport,
         except ValidationFailed as exc:
             reject(number, exc.problems, cells)
             continue
+        if scope is not None and not data.hukou_region.startswith(scope):
+            reject(number, [_problem("region_out_of_scope", "hukou_region", label=_HUKOU,
+                                     value=data.hukou_region)], cells)
+            continue
         id_hash = hash_id(data.id_number.normalized)
         first = first_row_of_id.setdefault(id_hash, number)
         if first != number:
@@ -498,9 +514,13 @@ def _import_rows(rows: Iterator[tuple[int, dict[str, Any]]], writes: BulkImport,
 
 
 def import_file(path: str | Path, *, actor: Actor | Any, dry_run: bool = False,
-                report: str | Path | None = None, progress: Progress | None = None
-                ) -> ImportResult:
+                report: str | Path | None = None, progress: Progress | None = None,
+                scope: Scope = None, source: str = "") -> ImportResult:
     """Import an XLSX/XLS/CSV file; optionally write the rejected rows to ``report``.
+
+    With ``scope``, rows whose hukou region (given, or stored for a registered
+    person) lies outside it are rejected. ``source`` names the file in the audit
+    event (default: the file's name).
 
     Raises ``UnreadableFile`` (nothing written) if the file cannot be read at all.
     """
@@ -518,7 +538,8 @@ def import_file(path: str | Path, *, actor: Actor | Any, dry_run: bool = False,
             yield number, {key: cells[i] for i, key in positions}
 
     result = _import(rows(), actor=actor, dry_run=dry_run, progress=progress,
-                     total=table.total, source=f"{path.name} sha256:{digest[:16]}")
+                     total=table.total, source=f"{source or path.name} sha256:{digest[:16]}",
+                     scope=scope)
     if report is not None:
         write_report(result, report)
     return result

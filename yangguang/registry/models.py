@@ -5,6 +5,9 @@ Models hold data and invariants only; every write goes through ``services.py``.
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -280,3 +283,44 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.category}-{self.level} {self.assessed_on}"
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("等待开始")
+    RUNNING = "running", _("正在导入")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("无法导入")
+
+
+class ImportJob(models.Model):
+    """A file uploaded on the import page, and what importing it did.
+
+    The uploaded file is kept under ``MEDIA_ROOT/imports`` with a random name only
+    until the import has run; live progress goes to the ``progress`` cache, the
+    outcome (counts and the first row errors) to ``result``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("导入人"),
+    )
+    file_name = models.CharField(_("文件名"), max_length=255)
+    dry_run = models.BooleanField(_("仅检查"), default=False)
+    status = models.CharField(_("状态"), max_length=10, choices=ImportJobStatus.choices,
+                              default=ImportJobStatus.QUEUED)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} {self.status}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)

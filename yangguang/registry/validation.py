@@ -282,6 +282,16 @@ class CertificateNumber:
     reissue_count: int
 
 
+def split_certificate_number(value: Any) -> tuple[str, int, int, int] | None:
+    """(ID part, category, level, reissue count) of a well-formed certificate number,
+    or None; the ID part is not checked (``parse_certificate_number`` does that)."""
+    match = _CERT_PATTERN.match(_SEPARATORS.sub("", clean_text(value)).upper())
+    if not match:
+        return None
+    cert_id, category, level, reissue = match.groups()
+    return cert_id, int(category), int(level), int(reissue or 0)
+
+
 def parse_certificate_number(value: Any, id_number: IdNumber, category: int, level: int,
                              *, field: str = "certificate_number") -> CertificateNumber:
     """The 20-character certificate number (18-char ID + category + level), with an

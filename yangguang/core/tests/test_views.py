@@ -1,4 +1,4 @@
-"""The home page."""
+"""The home page for visitors who are not signed in (staff home pages: registry tests)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,16 @@ import pytest
 
 
 @pytest.mark.django_db
-def test_home_page_shows_the_platform_and_the_region_count(client):
+def test_home_page_says_what_the_platform_is_and_shows_no_data_to_visitors(client):
     response = client.get("/")
 
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="zh-hans">' in html
     assert "残疾人信息管理服务平台" in html
-    counts = [int(n) for n in re.findall(r"<dd>(\d+)</dd>", html)]
-    assert len(counts) == 3
-    assert counts[0] > 40000  # the national region tree, loaded by the migrations
-    assert counts[1:] == [0, 0]
+    assert 'href="/accounts/login/"' in html
+    assert "<dd>" not in html  # no counts before signing in
+    assert "no-store" in response["Cache-Control"]
 
 
 @pytest.mark.django_db
@@ -30,6 +29,7 @@ def test_home_page_is_navigable_by_keyboard_and_screen_reader(client):
     for landmark in ("<header", "<main", "<footer"):
         assert landmark in html
     assert '<label for="language">' in html
+    assert '<label for="display-contrast">' in html
 
 
 @pytest.mark.django_db

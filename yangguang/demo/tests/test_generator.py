@@ -7,13 +7,14 @@ import datetime as dt
 import io
 import json
 import random
-import time
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count
 
+from yangguang.accounts.permissions import Capability
+from yangguang.accounts.selectors import can
 from yangguang.audit.models import AuditEvent
 from yangguang.demo import generator as g
 from yangguang.demo import services as demo
@@ -231,15 +232,6 @@ def test_events(sample):
     assert 0.02 * n < old < 0.1 * n
 
 
-def test_generation_is_fast():
-    generator = g.DemoGenerator(1, count=20_000)
-    list(g.DemoGenerator(1, count=100).iter_rows())  # warm the caches
-    started = time.perf_counter()
-    count = sum(1 for _ in generator.iter_rows(g.DemoEvents()))
-    rate = count / (time.perf_counter() - started)
-    assert rate > 20_000  # about 60,000 rows/s on the reference machine
-
-
 # ---------------------------------------------------------------------------
 # The test factory
 
@@ -355,10 +347,17 @@ def test_load_demo_creates_everything_and_is_idempotent(tmp_var, actor):
     assert elderly > summary.total * 0.3
 
     accounts = {a.username: a for a in summary.accounts}
-    assert set(accounts) == {"admin", "qinghai", "linxia", "wutai", "beilin", "qingzhou"}
-    assert accounts["linxia"].region_code == "622900"
+    assert set(accounts) == {"admin", "auditor", "wutai_reviewer", "qinghai_analyst",
+                             "qinghai", "linxia", "wutai", "beilin", "qingzhou"}
+    assert accounts["linxia"].role == "registrar"
+    assert accounts["linxia"].regions == (("622900", "临夏回族自治州"),)
     user_model = get_user_model()
-    assert user_model.objects.get(username="admin").is_superuser
+    admin = user_model.objects.get(username="admin")
+    assert not admin.is_superuser  # 三权分立: the administrator manages accounts only
+    assert can(admin, Capability.MANAGE_USERS) and not can(admin, Capability.VIEW_PERSON)
+    assert can(user_model.objects.get(username="linxia"), Capability.EDIT_PERSON, "622900000000")
+    assert not can(user_model.objects.get(username="linxia"), Capability.VIEW_PERSON, "630000000000")
+    assert can(user_model.objects.get(username="auditor"), Capability.VIEW_AUDIT, "370781000000")
     assert user_model.objects.get(username="wutai").check_password(accounts["wutai"].password)
     stored = json.loads((tmp_var / "demo-accounts.json").read_text("utf-8"))
     assert {a["username"]: a["password"] for a in stored["accounts"]} == {

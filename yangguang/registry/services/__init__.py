@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yangguang.audit.models import AuditAction
 from yangguang.audit.services import Actor, Event, record, record_many
-from yangguang.core.crypto import encrypt_id, hash_id, mask_id
+from yangguang.core.crypto import decrypt_id, encrypt_id, hash_id, mask_id
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.registry.models import (
     Assessment,
@@ -35,6 +35,7 @@ from yangguang.registry.validation import (
     add_years,
     fail,
     parse_components,
+    problem,
 )
 
 CERTIFICATE_VALIDITY_YEARS = 10
@@ -46,6 +47,7 @@ DB_MESSAGES = {
     "cert_stale": _("库中已有发证日期更晚（{value}）的残疾人证，本行数据较旧"),
     "cert_cancelled": _("该残疾人证号已注销，不能再次登记"),
     "status_transition": _("残疾人证当前状态为{value}，不能{action}"),
+    "person_out_of_scope": _("该公民身份号码已由您负责地区以外的残联登记，请联系其户籍地残联办理"),
 }
 
 
@@ -377,3 +379,29 @@ def set_household_status(household: Household, status: str, start_date: dt.date,
            data={"household": household.number, "status": status, "start": str(start_date),
                  "end": str(end_date) if end_date else None})
     return period
+
+
+REVEAL_REASON_MAX = 200
+
+
+def reveal_id_number(person: Person, reason: str, *, actor: Actor | Any) -> str:
+    """The person's full ID number, for a stated reason, recorded as a ``reveal`` event.
+
+    Raises ``ValidationFailed`` (``required`` / ``too_long`` on ``reason``) when the
+    reason is missing or longer than ``REVEAL_REASON_MAX``; nothing is recorded then.
+    """
+    reason = " ".join(reason.split())
+    label = _("查看理由")
+    if not reason:
+        raise ValidationFailed([problem("required", "reason", label=label)])
+    if len(reason) > REVEAL_REASON_MAX:
+        raise ValidationFailed([problem("too_long", "reason", label=label, max=REVEAL_REASON_MAX)])
+    record(actor, AuditAction.REVEAL, "person", person.pk, person_id=person.pk,
+           region_code=_region_of(person), data={"reason": reason})
+    return decrypt_id(person.id_number_encrypted)
+
+
+def record_view(person: Person, *, actor: Actor | Any) -> None:
+    """Record that ``actor`` opened the person's page (a ``view`` event)."""
+    record(actor, AuditAction.VIEW, "person", person.pk, person_id=person.pk,
+           region_code=_region_of(person))

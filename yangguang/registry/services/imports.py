@@ -67,7 +67,8 @@ class BulkImport:
     """
 
     def __init__(self, actor: Actor | Any, *, writer: bulk.Writer, dry_run: bool = False,
-                 today: dt.date | None = None, batch_id: str = ""):
+                 today: dt.date | None = None, batch_id: str = "",
+                 scope: tuple[str, ...] | None = None):
         self.actor = Actor.of(actor)
         self.writer = writer
         # The audit chain's tail, locked from the start so the first write need not wait.
@@ -76,6 +77,8 @@ class BulkImport:
         self.today = today or timezone.localdate()
         self.now = timezone.now()
         self.batch_id = batch_id
+        # Region code prefixes this import may write to (None: everywhere).
+        self.scope = scope
         self.household_ids: dict[str, int] = {}
 
     def apply(self, parsed: list[tuple[int, PersonData, str]]) -> ChunkOutcome:
@@ -145,6 +148,8 @@ class BulkImport:
     def _compare(self, data: PersonData, old: _Existing
                  ) -> tuple[dict[str, list[Any]], tuple[str, dict[str, Any] | None] | None] | list[Problem]:
         """What importing ``data`` changes for a stored person, or the problems that stop it."""
+        if self.scope is not None and not old.person["hukou_region_id"].startswith(self.scope):
+            return [db_problem("person_out_of_scope", "id_number")]
         changes: dict[str, list[Any]] = {}
         for name, value in data.person_values().items():
             if data.gives(name) and old.person[name] != value:

@@ -91,9 +91,8 @@ class Command(TranslatedCommand):
     def _accounts(self, accounts: list[services.DemoAccount]) -> None:
         out = self.stdout.write
         out(_("演示账号（密码保存在 {path}）：").format(path=services.accounts_file()))
-        username, password, region = _("用户名"), _("密码"), _("地区")
-        out(f"  {username:<10}  {password:<18}  {region}")
+        username, password, role, region = _("用户名"), _("密码"), _("角色"), _("地区")
+        out(f"  {username:<14}  {password:<18}  {role:<6}  {region}")
         for a in accounts:
-            region = (_("全部（超级用户）") if a.is_superuser
-                      else f"{a.region_name}（{a.region_code}）")
-            out(f"  {a.username:<12}  {a.password:<20}  {region}")
+            regions = "、".join(f"{name}（{code}）" for code, name in a.regions)
+            out(f"  {a.username:<16}  {a.password:<20}  {a.role_name:<6}  {regions}")

@@ -1,0 +1,406 @@
+"""Every write to accounts: users, roles, passwords, API tokens, sign-in and one-time codes.
+
+Each function validates, saves and records an audit event. Role grants and
+revocations, and token issue and revocation, are ``permission`` events; sign-ins
+are ``login`` and ``login_failed`` events. No event ever holds a password, a token
+or a one-time-code secret.
+
+Events about a user carry the user's home region (``selectors.home_region_code``: the
+lowest region above all of their roles), so auditors see the sign-ins and changes of
+the staff in their scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yangguang.accounts import totp
+from yangguang.accounts.models import ApiToken, Role, RoleAssignment, User
+from yangguang.accounts.selectors import home_region_code
+from yangguang.audit.models import AuditAction
+from yangguang.audit.services import Actor, Event, record, record_many
+from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.regions.models import Region
+from yangguang.regions.selectors import UnknownRegion, resolve_region
+
+TOKEN_PREFIX = "yg_"
+#: ``last_used_at`` of a token is written at most this often.
+TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+
+MESSAGES = {
+    "username_required": _("请填写用户名"),
+    "username_invalid": _("用户名只能包含文字、数字和 @ . + - _，最长150个字符"),
+    "username_taken": _("用户名“{value}”已被使用"),
+    "user_unknown": _("没有用户名为“{value}”的用户"),
+    "role_unknown": _("没有“{value}”这个角色；可用的角色：{choices}"),
+    "region_unknown": _("没有代码为“{value}”的行政区划"),
+    "role_not_held": _("该用户在{region}没有{role}角色"),
+    "password_invalid": _("密码不符合要求：{value}"),
+    "token_revoked": _("该令牌已经吊销"),
+    "totp_code": _("动态口令不正确或已使用过，请输入应用中当前显示的6位数字"),
+}
+
+
+def _problem(code: str, field: str, **params: Any) -> Problem:
+    return Problem(code=code, field=field, template=MESSAGES[code], params=params)
+
+
+def _fail(code: str, field: str, **params: Any) -> ValidationFailed:
+    return ValidationFailed([_problem(code, field, **params)])
+
+
+def find_user(username: str) -> User:
+    """The user named ``username``; ``ValidationFailed`` (user_unknown) when there is none."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise _fail("user_unknown", "username", value=username)
+    return user
+
+
+def _forget_scope(user: User) -> None:
+    user.__dict__.pop("_scope_paths", None)
+
+
+# ---------------------------------------------------------------------------
+# Users and roles
+
+
+def _check_role(role: str, region_code: str, problems: list[Problem]) -> Region | None:
+    if role not in Role.values:
+        problems.append(_problem("role_unknown", "role", value=role,
+                                 choices="、".join(f"{r.value}（{r.label}）" for r in Role)))
+    try:
+        region = resolve_region(region_code)
+    except UnknownRegion:
+        problems.append(_problem("region_unknown", "region", value=region_code))
+        return None
+    return region
+
+
+#: Our wording for validator messages that Django's Chinese catalogue leaves in English.
+_PASSWORD_MESSAGES = {
+    "password_too_short": _("密码太短，至少要有{min_length}个字符"),
+}
+
+
+def _password_problems(password: str, user: User) -> list[Problem]:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as e:
+        problems = []
+        for error in e.error_list:
+            text = _PASSWORD_MESSAGES.get(error.code or "")
+            message = (str(text).format(**(error.params or {})) if text
+                       else error.messages[0])
+            problems.append(_problem("password_invalid", "password", value=message))
+        return problems
+    return []
+
+
+def _role_event(user: User, role: str, region: Region, change: str) -> Event:
+    return Event(AuditAction.PERMISSION, "user", str(user.pk), region_code=region.code,
+                 data={"username": user.username, change: role, "region": region.code})
+
+
+@transaction.atomic
+def create_user(username: str, password: str, roles: Iterable[tuple[str, str]] = (), *,
+                actor: Actor | Any) -> User:
+    """Create an active user with ``roles`` (pairs of role and 6- or 12-digit region code).
+
+    Raises ``ValidationFailed`` listing every problem: username (required, invalid,
+    taken), roles and regions (unknown), password (Django's validators).
+    """
+    username = username.strip()
+    problems: list[Problem] = []
+    if not username:
+        problems.append(_problem("username_required", "username"))
+    else:
+        try:
+            User.username_validator(username)
+            if len(username) > 150:
+                raise ValidationError("too long")
+        except ValidationError:
+            problems.append(_problem("username_invalid", "username"))
+        if User.objects.filter(username=username).exists():
+            problems.append(_problem("username_taken", "username", value=username))
+    pairs = [(role, _check_role(role, code, problems)) for role, code in roles]
+    problems += _password_problems(password, User(username=username))
+    if problems:
+        raise ValidationFailed(problems)
+    user = User(username=username)
+    user.set_password(password)
+    user.save()
+    assignments = [RoleAssignment(user=user, role=role, region=region)
+                   for role, region in dict.fromkeys(pairs)]
+    RoleAssignment.objects.bulk_create(assignments)
+    events = [Event(AuditAction.CREATE, "user", str(user.pk), region_code=home_region_code(user),
+                    data={"username": username})]
+    events += [_role_event(user, a.role, a.region, "granted")
+               for a in assignments]
+    record_many(actor, events)
+    return user
+
+
+@transaction.atomic
+def grant_role(user: User, role: str, region_code: str, *, actor: Actor | Any) -> RoleAssignment:
+    """Give ``user`` ``role`` over the region and everything below it (nothing changes,
+    and nothing is recorded, when the user already has it)."""
+    problems: list[Problem] = []
+    region = _check_role(role, region_code, problems)
+    if problems:
+        raise ValidationFailed(problems)
+    assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, region=region)
+    if created:
+        record_many(actor, [_role_event(user, role, region, "granted")])
+    _forget_scope(user)
+    return assignment
+
+
+@transaction.atomic
+def revoke_role(user: User, role: str, region_code: str, *, actor: Actor | Any) -> None:
+    """Take ``role`` over the region away from ``user``; ``ValidationFailed``
+    (role_not_held) when the user does not have it."""
+    problems: list[Problem] = []
+    region = _check_role(role, region_code, problems)
+    if problems:
+        raise ValidationFailed(problems)
+    deleted, _n = RoleAssignment.objects.filter(user=user, role=role, region=region).delete()
+    if not deleted:
+        raise _fail("role_not_held", "role", region=region.name, role=Role(role).label)
+    record_many(actor, [_role_event(user, role, region, "revoked")])
+    _forget_scope(user)
+
+
+@transaction.atomic
+def set_password(user: User, password: str, *, actor: Actor | Any) -> None:
+    """Change the password (checked by Django's validators). The user's other sessions end,
+    since Django ties a session to the password hash."""
+    problems = _password_problems(password, user)
+    if problems:
+        raise ValidationFailed(problems)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record(actor, AuditAction.UPDATE, "user", user.pk, region_code=home_region_code(user),
+           data={"username": user.username, "changed": ["password"]})
+
+
+@transaction.atomic
+def unlock_user(user: User, *, actor: Actor | Any) -> None:
+    """Lift a lock-out and clear the count of failed sign-ins."""
+    User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+    user.failed_logins, user.locked_until = 0, None
+    record(actor, AuditAction.UPDATE, "user", user.pk, region_code=home_region_code(user),
+           data={"username": user.username, "changed": ["locked_until"]})
+
+
+# ---------------------------------------------------------------------------
+# API tokens
+
+
+class NewToken(NamedTuple):
+    """A token just issued: the stored row and the token itself, which is shown once."""
+
+    token: ApiToken
+    key: str
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def create_token(user: User, name: str = "", expires_at: dt.datetime | None = None, *,
+                 actor: Actor | Any) -> NewToken:
+    """Issue an API token for ``user``. Only its SHA-256 is stored; ``NewToken.key`` is
+    the one chance to read it."""
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name.strip()[:100], key_hash=_digest(key),
+                                    prefix=key[:8], expires_at=expires_at)
+    record(actor, AuditAction.PERMISSION, "api_token", token.pk,
+           region_code=home_region_code(user),
+           data={"username": user.username, "token": "issued", "prefix": token.prefix,
+                 "name": token.name,
+                 "expires_at": expires_at.isoformat() if expires_at else None})
+    return NewToken(token, key)
+
+
+@transaction.atomic
+def revoke_token(token: ApiToken, *, actor: Actor | Any) -> None:
+    """Revoke the token for good; ``ValidationFailed`` (token_revoked) when it already was."""
+    if not ApiToken.objects.filter(pk=token.pk, revoked=False).update(revoked=True):
+        raise _fail("token_revoked", "token")
+    token.revoked = True
+    record(actor, AuditAction.PERMISSION, "api_token", token.pk,
+           region_code=home_region_code(token.user),
+           data={"username": token.user.username, "token": "revoked", "prefix": token.prefix})
+
+
+def authenticate_token(raw: str) -> User | None:
+    """The active user a bearer token belongs to, or None (unknown, revoked or expired
+    token, inactive user). Marks the token used, at most once a minute."""
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (ApiToken.objects.select_related("user")
+             .filter(key_hash=_digest(raw), revoked=False).first())
+    now = timezone.now()
+    if token is None or (token.expires_at is not None and token.expires_at <= now):
+        return None
+    if not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_INTERVAL:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token.user
+
+
+# ---------------------------------------------------------------------------
+# Signing in
+
+
+def _client(request: HttpRequest | None) -> dict[str, str]:
+    return {"ip": request.META.get("REMOTE_ADDR", "")} if request is not None else {}
+
+
+def is_locked(user: User, now: dt.datetime | None = None) -> bool:
+    return user.locked_until is not None and user.locked_until > (now or timezone.now())
+
+
+def _record_failure(username: str, reason: str, user: User | None,
+                    request: HttpRequest | None, **extra: Any) -> None:
+    # The actor of a failed attempt is unknown: it is named for the username tried.
+    record(Actor(name=username[:150] or "-"), AuditAction.LOGIN_FAILED, "user",
+           user.pk if user else "", region_code=home_region_code(user) if user else "",
+           data={"username": username[:150], "reason": reason, **_client(request), **extra})
+
+
+@transaction.atomic
+def _count_failure(user: User, reason: str, request: HttpRequest | None) -> None:
+    """One more consecutive failure; the one that reaches the limit locks the account
+    for ``YANGGUANG_LOGIN_LOCK_MINUTES`` and starts the count again."""
+    row = User.objects.select_for_update().get(pk=user.pk)
+    row.failed_logins += 1
+    locked_until = None
+    if row.failed_logins >= settings.YANGGUANG_LOGIN_MAX_FAILURES:
+        locked_until = timezone.now() + dt.timedelta(minutes=settings.YANGGUANG_LOGIN_LOCK_MINUTES)
+        row.failed_logins, row.locked_until = 0, locked_until
+    row.save(update_fields=["failed_logins", "locked_until"])
+    user.failed_logins, user.locked_until = row.failed_logins, row.locked_until
+    _record_failure(user.username, reason, user, request,
+                    **({"locked_until": locked_until.isoformat()} if locked_until else {}))
+
+
+def check_password_login(request: HttpRequest | None, username: str, password: str) -> User | None:
+    """The first step of signing in: the user whose password this is, or None.
+
+    None covers an unknown username, a wrong password, a locked or inactive account —
+    callers show one message for all, so nobody learns which usernames exist. A wrong
+    password counts towards the lock-out. Every failure is recorded (the username
+    tried, never the password); success is recorded by ``complete_login``.
+    """
+    user = authenticate(request, username=username, password=password)
+    if user is not None:
+        return user
+    known = User.objects.filter(username=username).first()
+    if known is None:
+        _record_failure(username, "unknown_user", None, request)
+    elif is_locked(known):
+        _record_failure(username, "locked", known, request)
+    elif not known.is_active:
+        _record_failure(username, "inactive", known, request)
+    else:
+        _count_failure(known, "password", request)
+    return None
+
+
+def check_totp_login(request: HttpRequest | None, user: User, code: str) -> bool:
+    """The second step: whether ``code`` is the user's current one-time code (and has not
+    been used). A wrong code counts towards the lock-out like a wrong password."""
+    user.refresh_from_db(fields=["locked_until", "failed_logins", "totp_secret", "totp_enabled",
+                                 "totp_last_step", "is_active"])
+    if is_locked(user) or not user.is_active:
+        _record_failure(user.username, "locked" if user.is_active else "inactive", user, request)
+        return False
+    if user.totp_enabled and _accept_code(user, totp.unseal(user.totp_secret), code):
+        return True
+    _count_failure(user, "totp", request)
+    return False
+
+
+def _accept_code(user: User, secret: str, code: str) -> bool:
+    step = totp.matching_step(secret, code)
+    # The conditional update makes each code good once, even between two requests at once.
+    if step is None or not User.objects.filter(pk=user.pk, totp_last_step__lt=step).update(
+            totp_last_step=step):
+        return False
+    user.totp_last_step = step
+    return True
+
+
+@transaction.atomic
+def complete_login(request: HttpRequest | None, user: User, *, method: str) -> None:
+    """Record a successful sign-in (``method``: "password" or "password+totp") and clear
+    the count of failures. The caller then calls ``django.contrib.auth.login``."""
+    User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+    user.failed_logins, user.locked_until = 0, None
+    record(user, AuditAction.LOGIN, "user", user.pk, region_code=home_region_code(user),
+           data={"method": method, **_client(request)})
+
+
+# ---------------------------------------------------------------------------
+# One-time codes
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What the enrolment page shows: the QR code, the secret for typing by hand, and the
+    sealed secret to keep (in the session) until the user confirms a code."""
+
+    sealed: str
+    secret: str
+    uri: str
+    qr_svg: str
+
+
+def start_totp_enrolment(user: User, *, sealed: str | None = None) -> Enrolment:
+    """A new secret for ``user`` (or the one already offered, ``sealed``). Nothing is saved
+    until ``confirm_totp`` accepts a code made from it."""
+    secret = totp.unseal(sealed) if sealed else totp.new_secret()
+    uri = totp.provisioning_uri(secret, user.get_username())
+    return Enrolment(sealed=sealed or totp.seal(secret), secret=secret, uri=uri,
+                     qr_svg=totp.qr_svg(uri, str(_("动态口令二维码"))))
+
+
+@transaction.atomic
+def confirm_totp(user: User, sealed: str, code: str, *, actor: Actor | Any) -> None:
+    """Turn one-time codes on for ``user`` with the offered secret, once the user shows a
+    code made from it; ``ValidationFailed`` (totp_code) otherwise."""
+    if not _accept_code(user, totp.unseal(sealed), code):
+        raise _fail("totp_code", "code")
+    User.objects.filter(pk=user.pk).update(totp_secret=sealed, totp_enabled=True)
+    user.totp_secret, user.totp_enabled = sealed, True
+    record(actor, AuditAction.UPDATE, "user", user.pk, region_code=home_region_code(user),
+           data={"username": user.username, "changed": ["totp_enabled"], "totp_enabled": True})
+
+
+@transaction.atomic
+def reset_totp(user: User, *, actor: Actor | Any) -> None:
+    """Turn one-time codes off (a lost phone); the user enrols again at the next sign-in
+    if their role requires it."""
+    User.objects.filter(pk=user.pk).update(totp_secret="", totp_enabled=False)
+    user.totp_secret, user.totp_enabled = "", False
+    record(actor, AuditAction.UPDATE, "user", user.pk, region_code=home_region_code(user),
+           data={"username": user.username, "changed": ["totp_enabled"], "totp_enabled": False})

@@ -1,0 +1,45 @@
+"""Region drill-down: certified persons by region, category and level (no persons)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
+
+from yangguang.accounts.decorators import require_capability
+from yangguang.accounts.permissions import Capability
+from yangguang.accounts.selectors import can, scope_regions
+from yangguang.regions.selectors import UnknownRegion, ancestors, resolve_region
+from yangguang.registry.models import Category, Level
+from yangguang.registry.selectors import certified_count, region_counts
+
+
+@require_safe
+@require_capability(Capability.VIEW_STATISTICS)
+def index(request: HttpRequest) -> HttpResponse:
+    """The regions the user may see statistics for; straight to it when there is one."""
+    regions = scope_regions(request.user, Capability.VIEW_STATISTICS)
+    if len(regions) == 1:
+        return redirect("regions:detail", code=regions[0].code)
+    rows = [(region, certified_count(request.user, region)) for region in regions]
+    return render(request, "regions/index.html", {"rows": rows})
+
+
+@require_safe
+@require_capability(Capability.VIEW_STATISTICS)
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        region = resolve_region(code)
+    except UnknownRegion:
+        raise Http404 from None
+    user = request.user
+    if not can(user, Capability.VIEW_STATISTICS, region):
+        raise Http404
+    counts = region_counts(user, region)
+    # Breadcrumbs: the region's ancestors the user may also see.
+    trail = [r for r in ancestors(region) if can(user, Capability.VIEW_STATISTICS, r)]
+    return render(request, "regions/detail.html", {
+        "region": region, "counts": counts, "trail": trail,
+        "categories": Category.choices, "levels": Level.choices,
+        "may_search": can(user, Capability.VIEW_PERSON, region),
+    })

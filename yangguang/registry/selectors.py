@@ -1,0 +1,304 @@
+"""Reads of the registry, always through the user's scope.
+
+Every function takes the user and filters with ``accounts.selectors.scope_q``: a
+person outside the user's regions is not found (``get_person_for`` answers 404, as
+for a person that does not exist, so a page never tells which IDs are registered
+elsewhere).
+
+Searches are built for a province of millions on PostgreSQL: exact ID and
+certificate lookups go through the keyed hash (unique index), names match by prefix
+(the ``varchar_pattern_ops`` index Django adds to the indexed ``name`` column),
+regions by the indexed path prefix of the hukou region, and pages are cut by ``id``
+(keyset pagination: no OFFSET, no full count).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Substr
+from django.http import Http404
+
+from yangguang.accounts.permissions import Capability
+from yangguang.accounts.selectors import scope_q
+from yangguang.audit.models import AuditAction, AuditEvent
+from yangguang.core.crypto import hash_id
+from yangguang.core.errors import ValidationFailed
+from yangguang.regions.models import Region, RegionLevel
+from yangguang.regions.selectors import resolve_region
+from yangguang.registry import validation
+from yangguang.registry.models import (
+    Category,
+    Certificate,
+    CertificateStatus,
+    ImportJob,
+    Level,
+    Person,
+)
+
+PAGE_SIZE = 25
+#: Counting stops here: "more than 10,000" is all a search page needs to say.
+COUNT_LIMIT = 10_000
+#: Search by state: a certificate status, or the person's death.
+DECEASED = "deceased"
+#: Length of a region's significant code prefix, by level (``Region.short_code``).
+_SHORT_CODE_LENGTH = {RegionLevel.PROVINCE: 2, RegionLevel.PREFECTURE: 4, RegionLevel.COUNTY: 6,
+                      RegionLevel.TOWNSHIP: 9, RegionLevel.VILLAGE: 12}
+
+
+def persons_visible_to(user: Any, capability: str = Capability.VIEW_PERSON) -> QuerySet[Person]:
+    """The persons whose hukou region lies where ``user`` holds ``capability``."""
+    return Person.objects.filter(scope_q(user, capability))
+
+
+def get_person_for(user: Any, pk: Any, capability: str = Capability.VIEW_PERSON) -> Person:
+    """The person ``pk`` if ``user`` holds ``capability`` over their hukou region; else 404."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    person = (persons_visible_to(user, capability)
+              .select_related("hukou_region", "residence_region", "household")
+              .filter(pk=pk).first())
+    if person is None:
+        raise Http404
+    return person
+
+
+def get_certificate_for(user: Any, pk: Any, capability: str) -> Certificate:
+    """The certificate ``pk`` if ``user`` holds ``capability`` over its holder; else 404."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    certificate = (Certificate.objects.select_related("person", "person__hukou_region")
+                   .filter(pk=pk, person__in=persons_visible_to(user, capability).values("pk"))
+                   .first())
+    if certificate is None:
+        raise Http404
+    return certificate
+
+
+def _id_hash(text: str) -> str | None:
+    try:
+        return hash_id(validation.parse_id_number(text).normalized)
+    except ValidationFailed:
+        return None
+
+
+def search_persons(user: Any, *, name: str = "", id_number: str = "",
+                   certificate_number: str = "", region: Region | str | None = None,
+                   category: int | None = None, level: int | None = None, status: str = "",
+                   capability: str = Capability.VIEW_PERSON) -> QuerySet[Person]:
+    """Persons in ``user``'s scope matching every criterion given, ordered by ``id``.
+
+    ``name`` matches the start of the name; ``id_number`` (18 or 15 digits, any
+    spacing) and ``certificate_number`` match exactly; ``region`` (a Region or a 6-
+    or 12-digit code) keeps its subtree; ``category``, ``level`` and ``status`` (a
+    certificate status, or ``"deceased"``) look at the person's certificate that is
+    not cancelled — with status ``cancelled``, at a cancelled one of a person who has
+    no other. A malformed ID or certificate number matches nobody.
+    """
+    persons = persons_visible_to(user, capability)
+    name = " ".join(name.split())
+    if name:
+        persons = persons.filter(name__startswith=name)
+    if id_number.strip():
+        digest = _id_hash(id_number)
+        if digest is None:
+            return persons.none()
+        persons = persons.filter(id_number_hash=digest)
+    if certificate_number.strip():
+        parts = validation.split_certificate_number(certificate_number)
+        digest = _id_hash(parts[0]) if parts else None
+        if digest is None:
+            return persons.none()
+        _id, number_category, number_level, reissue = parts
+        persons = persons.filter(id_number_hash=digest).filter(Exists(Certificate.objects.filter(
+            person=OuterRef("pk"), category=number_category, level=number_level,
+            reissue_count=reissue,
+        )))
+    if region is not None:
+        root = region if isinstance(region, Region) else resolve_region(region)
+        persons = persons.filter(hukou_region__path__startswith=root.path)
+    certificate = {k: v for k, v in (("category", category), ("level", level)) if v}
+    if status == DECEASED:
+        persons = persons.filter(deceased_date__isnull=False)
+    elif status == CertificateStatus.CANCELLED:
+        open_certificates = Certificate.objects.filter(person=OuterRef("pk")).exclude(
+            status=CertificateStatus.CANCELLED)
+        persons = persons.exclude(Exists(open_certificates)).filter(Exists(
+            Certificate.objects.filter(person=OuterRef("pk"), status=status, **certificate)))
+        certificate = {}
+    elif status:
+        certificate["status"] = status
+    if certificate:
+        persons = persons.filter(Exists(
+            Certificate.objects.filter(person=OuterRef("pk"), **certificate)
+            .exclude(status=CertificateStatus.CANCELLED)))
+    return persons.order_by("id")
+
+
+def with_display(persons: QuerySet[Person]) -> QuerySet[Person]:
+    """``persons`` with what a list shows: the hukou region and ``open_certificates``."""
+    return persons.select_related("hukou_region").prefetch_related(Prefetch(
+        "certificates", queryset=Certificate.objects.exclude(status=CertificateStatus.CANCELLED),
+        to_attr="open_certificates",
+    ))
+
+
+@dataclass
+class Page:
+    items: list[Person]
+    after: int | None = None  # the next page starts after this id
+    before: int | None = None  # the previous page ends before this id
+
+
+def page_of(persons: QuerySet[Person], *, after: int | None = None, before: int | None = None,
+            size: int = PAGE_SIZE) -> Page:
+    """One page of ``persons`` (ordered by id) after or before an id, with the ids that
+    link to the neighbouring pages (None where there is none)."""
+    if before is not None:
+        rows = list(persons.filter(id__lt=before).order_by("-id")[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size][::-1]
+        return Page(rows, after=rows[-1].id if rows else None,
+                    before=rows[0].id if more else None)
+    rows = list((persons.filter(id__gt=after) if after else persons).order_by("id")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    earlier = bool(after and rows and persons.filter(id__lt=rows[0].id).exists())
+    return Page(rows, after=rows[-1].id if more else None, before=rows[0].id if earlier else None)
+
+
+def count_capped(persons: QuerySet[Person], limit: int = COUNT_LIMIT) -> tuple[int, bool]:
+    """How many ``persons`` there are, counting no further than ``limit``: (count, capped)."""
+    count = persons.order_by()[: limit + 1].count()
+    return min(count, limit), count > limit
+
+
+# ---------------------------------------------------------------------------
+# One person
+
+
+def household_members(user: Any, person: Person) -> list[Person]:
+    """The other members of the person's household that ``user`` may see."""
+    if person.household_id is None:
+        return []
+    return list(persons_visible_to(user).filter(household_id=person.household_id)
+                .exclude(pk=person.pk).order_by("id"))
+
+
+def certificates_of(person: Person) -> list[Certificate]:
+    """The person's certificates, newest first, with their status history."""
+    return list(person.certificates.prefetch_related("history").order_by("-issue_date", "-id"))
+
+
+def timeline_events(person: Person, limit: int = 200) -> list[AuditEvent]:
+    """What happened to the person, newest first (page views left out: auditors see them)."""
+    return list(AuditEvent.objects.filter(person_id=person.pk).exclude(action=AuditAction.VIEW)
+                .order_by("-id")[:limit])
+
+
+def recent_imports(user: Any, limit: int = 5) -> list[ImportJob]:
+    return list(ImportJob.objects.filter(user=user).order_by("-created_at")[:limit])
+
+
+# ---------------------------------------------------------------------------
+# Counts by region
+
+
+def _certified(user: Any, capability: str, region: Region) -> QuerySet[Certificate]:
+    """Valid certificates of living persons under ``region`` within ``user``'s scope."""
+    return (Certificate.objects
+            .filter(status=CertificateStatus.VALID, person__deceased_date__isnull=True,
+                    person__hukou_region__path__startswith=region.path)
+            .filter(scope_q(user, capability, region_field="person__hukou_region")))
+
+
+def certified_count(user: Any, region: Region,
+                    capability: str = Capability.VIEW_STATISTICS) -> int:
+    """Living persons with a valid certificate under ``region`` (within scope)."""
+    return _certified(user, capability, region).count()
+
+
+@dataclass
+class RegionRow:
+    code: str  # the 12-digit code of the region the row counts
+    region: Region | None  # None: persons recorded at the parent itself
+    total: int = 0
+    by_category: dict[int, int] = field(default_factory=dict)
+
+    def cells(self) -> list[int]:
+        return [self.by_category.get(c, 0) for c in Category.values]
+
+
+@dataclass
+class RegionCounts:
+    region: Region
+    rows: list[RegionRow]  # one per child region (and one for the region itself, if used)
+    total: int
+    by_category: dict[int, int]
+    by_category_level: dict[tuple[int, int], int]
+    drill_down: bool  # whether the child rows link further down
+
+    def category_cells(self) -> list[int]:
+        return [self.by_category.get(c, 0) for c in Category.values]
+
+    def matrix(self) -> list[tuple[int, str, list[int], int]]:
+        """(category, its label, counts by level 1–4, row total) for the region."""
+        result = []
+        for category, label in Category.choices:
+            cells = [self.by_category_level.get((category, level), 0) for level in Level.values]
+            result.append((category, label, cells, sum(cells)))
+        return result
+
+    def level_totals(self) -> list[int]:
+        return [sum(n for (_c, level), n in self.by_category_level.items() if level == lv)
+                for lv in Level.values]
+
+
+def region_counts(user: Any, region: Region,
+                  capability: str = Capability.VIEW_STATISTICS) -> RegionCounts:
+    """Living persons with a valid certificate under ``region``, by child region and
+    category, and by category and level: one grouped query over the subtree."""
+    child_length = _SHORT_CODE_LENGTH.get(region.level + 1) if region.level < 5 else None
+    certified = _certified(user, capability, region)
+    by_category: dict[int, int] = {}
+    by_category_level: dict[tuple[int, int], int] = {}
+    by_child: dict[str, RegionRow] = {}
+    if child_length:
+        certified = certified.annotate(child=Substr("person__hukou_region_id", 1, child_length))
+        groups = certified.values_list("child", "category", "level").annotate(n=Count("id"))
+    else:
+        groups = ((region.code, c, lv, n) for c, lv, n in
+                  certified.values_list("category", "level").annotate(n=Count("id")))
+    for child, category, level, n in groups:
+        by_category[category] = by_category.get(category, 0) + n
+        by_category_level[category, level] = by_category_level.get((category, level), 0) + n
+        if child_length:
+            row = by_child.setdefault(child, RegionRow(child.ljust(12, "0"), None))
+            row.total += n
+            row.by_category[category] = row.by_category.get(category, 0) + n
+    rows: list[RegionRow] = []
+    if child_length:
+        children = {r.code: r for r in Region.objects.filter(
+            Q(parent=region, valid_until__isnull=True)
+            | Q(code__in=[row.code for row in by_child.values()]))}
+        own_code = region.code[:child_length]
+        for code, child in sorted(children.items()):
+            if code == region.code:
+                continue
+            row = by_child.pop(code[:child_length], None) or RegionRow(code, None)
+            row.region = child
+            rows.append(row)
+        own = by_child.pop(own_code, None)
+        if own is not None:  # persons recorded at the region itself, not below it
+            rows.append(own)
+    return RegionCounts(
+        region=region, rows=rows, total=sum(by_category.values()), by_category=by_category,
+        by_category_level=by_category_level,
+        drill_down=region.level < RegionLevel.TOWNSHIP,
+    )

@@ -1,0 +1,341 @@
+"""Registry pages: search, the person page, forms, certificate actions, import, export.
+
+Views parse the request, check the capability and call selectors (reads) and
+services (writes). Every page about persons is scoped (a person outside the user's
+regions is a 404) and sent with ``Cache-Control: no-store``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from yangguang.accounts.decorators import require_capability
+from yangguang.accounts.permissions import Capability
+from yangguang.accounts.selectors import can, scope_regions
+from yangguang.audit.services import Actor
+from yangguang.core.crypto import mask_id
+from yangguang.core.errors import ValidationFailed
+from yangguang.registry import exporting, selectors, services, timeline, validation
+from yangguang.registry.forms import (
+    CANCEL_REASONS,
+    FREEZE_REASONS,
+    CertificateActionForm,
+    DeathForm,
+    ImportForm,
+    PersonForm,
+    RevealForm,
+    SearchForm,
+    add_problems,
+)
+from yangguang.registry.models import Category, ImportJob, Level
+from yangguang.registry.services import import_jobs
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _file_response(path: Path, filename: str) -> FileResponse:
+    """Send a file we wrote for this response and delete it (the open handle keeps it)."""
+    handle = open(path, "rb")  # noqa: SIM115 - closed by FileResponse
+    path.unlink()
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+# ---------------------------------------------------------------------------
+# Search and export
+
+
+@never_cache
+@require_safe
+@require_capability(Capability.VIEW_PERSON)
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        persons = selectors.search_persons(request.user, **form.criteria())
+        page = selectors.page_of(selectors.with_display(persons),
+                                 after=form.cleaned_data.get("after"),
+                                 before=form.cleaned_data.get("before"))
+        count, capped = selectors.count_capped(persons)
+        context |= {
+            "page": page, "count": count, "capped": capped,
+            "next_query": form.query(after=page.after) if page.after else "",
+            "previous_query": form.query(before=page.before) if page.before else "",
+            "export_region": _export_region(request.user, form.cleaned_data.get("region")),
+        }
+    if not _is_htmx(request):
+        return render(request, "registry/search.html", context)
+    if form.errors:
+        # The error summary belongs at the top of the page: load the whole page.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = request.get_full_path()
+        return response
+    return render(request, "registry/includes/search_partial.html", context)
+
+
+def _export_region(user: Any, region: Any) -> Any:
+    """The region an export of this search covers: the one searched, or the user's only
+    export region; None when the user may not export there (or must pick a region)."""
+    if region is not None:
+        return region if can(user, Capability.EXPORT, region) else None
+    regions = scope_regions(user, Capability.EXPORT)
+    return regions[0] if len(regions) == 1 else None
+
+
+@require_POST
+@require_capability(Capability.EXPORT)
+def export(request: HttpRequest) -> HttpResponse:
+    """The persons of the current search (with an open certificate, living) as XLSX."""
+    form = SearchForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("导出条件有误，请先修改搜索条件。"))
+        return redirect("registry:search")
+    criteria = form.criteria()
+    region = _export_region(request.user, criteria["region"])
+    if region is None:
+        messages.error(request, _("请先在搜索条件中填写您负责的一个地区，再导出。"))
+        return redirect(f"{reverse('registry:search')}?{form.query()}")
+    persons = selectors.search_persons(request.user, capability=Capability.EXPORT, **criteria)
+    described = {k: v for k, v in criteria.items() if v}
+    described["region"] = region.code
+    if criteria["id_number"]:
+        described["id_number"] = mask_id(criteria["id_number"])
+    if criteria["certificate_number"]:
+        described["certificate_number"] = "…" + criteria["certificate_number"][-4:]
+    with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as tmp:
+        path = Path(tmp.name)
+    exporting.export_persons(region.code, path, actor=Actor.of(request.user), persons=persons,
+                             criteria=described)
+    filename = _("残疾人信息_{region}_{day}.xlsx").format(
+        region=region.name, day=timezone.localdate().strftime("%Y%m%d"))
+    return _file_response(path, filename)
+
+
+# ---------------------------------------------------------------------------
+# One person
+
+
+def _abilities(user: Any, person: Any) -> dict[str, bool]:
+    region = person.hukou_region
+    return {
+        "edit": can(user, Capability.EDIT_PERSON, region),
+        "change": can(user, Capability.CHANGE_CERTIFICATE, region),
+        "reveal": can(user, Capability.REVEAL_ID, region),
+    }
+
+
+@never_cache
+@require_safe
+@require_capability(Capability.VIEW_PERSON)
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    found = selectors.get_person_for(request.user, pk)
+    services.record_view(found, actor=Actor.of(request.user))
+    household = found.household
+    certificates = selectors.certificates_of(found)
+    for certificate in certificates:
+        certificate.components_text = _("、").join(
+            f"{Category(c['category']).label}{Level(c['level']).label}"
+            for c in certificate.components)
+    return render(request, "registry/person.html", {
+        "person": found,
+        "may": _abilities(request.user, found),
+        "certificates": certificates,
+        "assessments": list(found.assessments.order_by("-assessed_on")),
+        "members": selectors.household_members(request.user, found),
+        "household_statuses": list(household.statuses.all()) if household else [],
+        "timeline": timeline.timeline(selectors.timeline_events(found)),
+        "ethnicity": validation.ethnicities().get(found.ethnicity, found.ethnicity),
+    })
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.EDIT_PERSON)
+def create(request: HttpRequest) -> HttpResponse:
+    form = PersonForm(request.POST if request.method == "POST" else None, user=request.user)
+    if form.is_bound and form.is_valid():
+        try:
+            created = services.register_person(form.person_data, actor=Actor.of(request.user))
+        except ValidationFailed as exc:
+            add_problems(form, exc.problems)
+        else:
+            messages.success(request, _("已登记{name}。").format(name=created.name))
+            return redirect("registry:person", pk=created.pk)
+    return render(request, "registry/person_form.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.EDIT_PERSON)
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    found = selectors.get_person_for(request.user, pk, Capability.EDIT_PERSON)
+    certificate = None if found.deceased_date else services.current_certificate(found)
+    form = PersonForm(request.POST if request.method == "POST" else None, user=request.user,
+                      person=found, certificate=certificate)
+    if not form.is_bound:  # the form shows the whole record: a view
+        services.record_view(found, actor=Actor.of(request.user))
+    if form.is_bound and form.is_valid():
+        try:
+            changed = services.update_person(found, form.person_data, actor=Actor.of(request.user))
+        except ValidationFailed as exc:
+            add_problems(form, exc.problems)
+        else:
+            messages.success(request, _("已保存修改。") if changed or certificate
+                             else _("没有需要保存的修改。"))
+            return redirect("registry:person", pk=found.pk)
+    return render(request, "registry/person_form.html", {"form": form, "person": found})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.REVEAL_ID)
+def reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the full ID number once, for a reason that goes into the audit log."""
+    found = selectors.get_person_for(request.user, pk, Capability.REVEAL_ID)
+    form = RevealForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            number = services.reveal_id_number(found, form.cleaned_data["reason"],
+                                               actor=Actor.of(request.user))
+        except ValidationFailed as exc:
+            add_problems(form, exc.problems)
+        else:
+            return render(request, "registry/reveal_result.html",
+                          {"person": found, "number": number})
+    return render(request, "registry/reveal.html", {"form": form, "person": found})
+
+
+# ---------------------------------------------------------------------------
+# Certificate actions and death
+
+_ACTIONS = {
+    "cancel": (services.cancel_certificate, CANCEL_REASONS),
+    "freeze": (services.freeze_certificate, FREEZE_REASONS),
+    "restore": (services.restore_certificate, None),
+}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.CHANGE_CERTIFICATE)
+def certificate_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in _ACTIONS:
+        raise Http404
+    certificate = selectors.get_certificate_for(request.user, pk, Capability.CHANGE_CERTIFICATE)
+    change, reasons = _ACTIONS[action]
+    form = CertificateActionForm(request.POST if request.method == "POST" else None,
+                                 reasons=reasons)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        kwargs = {"reason": data["reason"]} if reasons else {}
+        try:
+            change(certificate, day=data["day"], note=data["note"], actor=Actor.of(request.user),
+                   **kwargs)
+        except ValidationFailed as exc:
+            add_problems(form, exc.problems)
+        else:
+            messages.success(request, _("已更新残疾人证{number}的状态。").format(
+                number=certificate.number_masked))
+            return redirect("registry:person", pk=certificate.person_id)
+    return render(request, "registry/certificate_action.html", {
+        "form": form, "certificate": certificate, "person": certificate.person, "action": action,
+    })
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.CHANGE_CERTIFICATE)
+def death(request: HttpRequest, pk: int) -> HttpResponse:
+    found = selectors.get_person_for(request.user, pk, Capability.CHANGE_CERTIFICATE)
+    form = DeathForm(request.POST if request.method == "POST" else None)
+    if found.deceased_date is None and form.is_bound and form.is_valid():
+        try:
+            services.record_death(found, form.cleaned_data["day"], actor=Actor.of(request.user))
+        except ValidationFailed as exc:
+            add_problems(form, exc.problems)
+        else:
+            messages.success(request, _("已登记{name}死亡，其残疾人证已注销。").format(name=found.name))
+            return redirect("registry:person", pk=found.pk)
+    return render(request, "registry/death.html", {"form": form, "person": found})
+
+
+# ---------------------------------------------------------------------------
+# Import
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.EDIT_PERSON)
+def import_page(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
+    if form.is_bound and form.is_valid():
+        try:
+            job = import_jobs.start_import(request.user, form.cleaned_data.get("file"),
+                                           dry_run=form.cleaned_data["dry_run"])
+        except ValidationFailed as exc:
+            add_problems(form, exc.problems)
+        else:
+            return redirect("registry:import_job", pk=job.pk)
+    return render(request, "registry/import.html", {
+        "form": form, "jobs": selectors.recent_imports(request.user, limit=10),
+    })
+
+
+def _job_for(request: HttpRequest, pk: Any) -> ImportJob:
+    """The user's own import job; anyone else's is a 404."""
+    return get_object_or_404(ImportJob, pk=pk, user=request.user)
+
+
+@never_cache
+@require_safe
+@require_capability(Capability.EDIT_PERSON)
+def import_job(request: HttpRequest, pk: Any) -> HttpResponse:
+    job = _job_for(request, pk)
+    if _is_htmx(request):
+        if job.finished:
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
+        return render(request, "registry/includes/import_progress.html",
+                      {"job": job, "progress": import_jobs.progress(job)})
+    return render(request, "registry/import_job.html", {
+        "job": job, "progress": None if job.finished else import_jobs.progress(job),
+        "has_report": job.finished and import_jobs.report_path(job).exists(),
+    })
+
+
+@never_cache
+@require_safe
+@require_capability(Capability.EDIT_PERSON)
+def import_report(request: HttpRequest, pk: Any) -> HttpResponse:
+    job = _job_for(request, pk)
+    path = import_jobs.report_path(job)
+    if not path.exists():
+        raise Http404
+    name = _("错误报告_{name}.xlsx").format(name=Path(job.file_name).stem)
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=name,  # noqa: SIM115
+                        content_type=XLSX)
+
+
+@require_safe
+@require_capability(Capability.EDIT_PERSON)
+def import_template(request: HttpRequest) -> HttpResponse:
+    with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as tmp:
+        path = Path(tmp.name)
+    exporting.write_template(path)
+    return _file_response(path, _("残疾人信息导入模板.xlsx"))
+

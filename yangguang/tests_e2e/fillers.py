@@ -1,0 +1,173 @@
+"""Values for URL parameters, keyed by the parameter's name.
+
+The authorisation walker fills every route's parameters from here, once with
+county A's objects and once with county B's. A route whose parameter has no filler
+fails the walk (see ``test_authorisation``): add one here, returning the county's
+object of the kind the parameter names. A parameter is looked up, first match wins,
+as ``"route-name.param"`` (``"registry:certificate_action.action"``), as the path
+segment before it and its name (``"persons/pk"``: the ``pk`` in ``persons/<int:pk>/``
+and every route below it), and as its name alone (``person_id``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from yangguang.tests_e2e.routes import Route
+from yangguang.tests_e2e.world import County
+
+
+@dataclass(frozen=True)
+class Filler:
+    """How to fill one parameter from a county. ``scoped`` is False for reference data
+    that every user may read whatever their county (the region tree)."""
+
+    value: Callable[[County], Any]
+    scoped: bool = True
+
+    def missing(self, county: County) -> Any:
+        """A value of the same kind that names nothing."""
+        value = self.value(county)
+        if isinstance(value, uuid.UUID):
+            return uuid.UUID(int=0)
+        if isinstance(value, int):
+            return 2_000_000_000
+        if isinstance(value, str) and value.isdigit():
+            return "9" * len(value)
+        return f"no-such-{value}"
+
+
+def _person(county: County) -> Any:
+    return county.person.pk
+
+
+def _household(county: County) -> Any:
+    return county.households[0].pk
+
+
+def _certificate(county: County) -> Any:
+    return county.certificates[0].pk
+
+
+def _region(county: County) -> Any:
+    return county.code
+
+
+def _region12(county: County) -> Any:
+    return county.code.ljust(12, "0")
+
+
+def _user(county: County) -> Any:
+    return county.users["registrar"].pk
+
+
+def _username(county: County) -> Any:
+    return county.users["registrar"].username
+
+
+def _token(county: County) -> Any:
+    return county.token_rows["registrar"].pk
+
+
+def _audit_event(county: County) -> Any:
+    return county.audit_events[-1].pk
+
+
+def _import_job(county: County) -> Any:
+    return county.import_job.pk
+
+
+FILLERS: dict[str, Filler] = {
+    "person_id": Filler(_person),
+    "household_id": Filler(_household),
+    "certificate_id": Filler(_certificate),
+    "region": Filler(_region),
+    "region_code": Filler(_region),
+    "user_id": Filler(_user),
+    "username": Filler(_username),
+    "token_id": Filler(_token),
+    "event_id": Filler(_audit_event),
+    "persons/pk": Filler(_person),
+    "certificates/pk": Filler(_certificate),
+    "households/pk": Filler(_household),
+    "imports/pk": Filler(_import_job),
+    "regions/code": Filler(_region12),
+    # Not objects: the verbs of a route.
+    "registry:certificate_action.action": Filler(lambda county: "freeze", scoped=False),
+    # The region tree is public reference data (the API's regions carry no persons).
+    "api-v1:get_region.code": Filler(_region12, scoped=False),
+}
+
+
+def filler_for(route: Route, param: str) -> Filler | None:
+    before = route.template.split(f"%({param})s", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return (FILLERS.get(f"{route.name}.{param}") or FILLERS.get(f"{before}/{param}")
+            or FILLERS.get(param))
+
+
+def fill(route: Route, county: County) -> dict[str, Any]:
+    """Values for every parameter of ``route`` from ``county`` (KeyError if one has no filler)."""
+    values = {}
+    for param in route.params:
+        filler = filler_for(route, param)
+        if filler is None:
+            raise KeyError(param)
+        values[param] = filler.value(county)
+    return values
+
+
+def fill_missing(route: Route, county: County) -> dict[str, Any]:
+    """Like ``fill``, with objects that do not exist in place of the county's."""
+    return {p: (filler_for(route, p).missing(county) if filler_for(route, p).scoped
+                else filler_for(route, p).value(county)) for p in route.params}
+
+
+#: Query strings tried on every page and API list that answers, with the other county's
+#: values: a search must not find a person outside the user's scope. Besides these,
+#: every field of a page's GET forms is tried (``form_fields`` in walker.py), with the
+#: value ``PROBE_VALUES`` gives for its name, or the other county's person's name.
+def query_probes(county: County) -> list[dict[str, Any]]:
+    values = probe_values(county)
+    return [{name: value} for name, value in values.items()]
+
+
+def probe_values(county: County) -> dict[str, Any]:
+    """The other county's values, by the name of the field or parameter they go in."""
+    person = county.person
+    id_number = county.id_numbers[person.pk]
+    certificate = county.certificates[0]
+    return {
+        "q": person.name,
+        "name": person.name,
+        "id_number": id_number,
+        "certificate_number": id_number + certificate.suffix,
+        "region": county.code,
+        "person_id": person.pk,
+        "household_id": county.households[0].pk,
+        "username": county.users["registrar"].username,
+    }
+
+
+def body_values(county: County) -> dict[str, Any]:
+    """Values for the fields of API request bodies (from the OpenAPI schema), naming
+    ``county``'s places: a write that got past the scope check would succeed with them."""
+    today = dt.date.today().isoformat()
+    return {
+        "name": "冒名顶替",
+        "hukou_region": county.spec.township,
+        "residence_region": county.spec.township,
+        "phone": "13800000000",
+        "id_number": county.id_numbers[county.person.pk],
+        "certificate_number": county.id_numbers[county.person.pk] + "43",
+        "category": "4",
+        "level": "3",
+        "issue_date": today,
+        "status": "frozen",
+        "reason": "other",
+        "effective_date": today,
+        "note": "e2e",
+    }
