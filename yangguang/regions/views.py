@@ -14,8 +14,8 @@ from yangguang.registry.models import Category, Level
 from yangguang.registry.selectors import certified_count, region_counts
 
 
-@require_safe
 @require_capability(Capability.VIEW_STATISTICS)
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     """The regions the user may see statistics for; straight to it when there is one."""
     regions = scope_regions(request.user, Capability.VIEW_STATISTICS)
@@ -25,8 +25,8 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "regions/index.html", {"rows": rows})
 
 
-@require_safe
 @require_capability(Capability.VIEW_STATISTICS)
+@require_safe
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     try:
         region = resolve_region(code)

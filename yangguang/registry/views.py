@@ -60,8 +60,8 @@ def _file_response(path: Path, filename: str) -> FileResponse:
 
 
 @never_cache
-@require_safe
 @require_capability(Capability.VIEW_PERSON)
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     context: dict[str, Any] = {"form": form}
@@ -96,8 +96,8 @@ def _export_region(user: Any, region: Any) -> Any:
     return regions[0] if len(regions) == 1 else None
 
 
-@require_POST
 @require_capability(Capability.EXPORT)
+@require_POST
 def export(request: HttpRequest) -> HttpResponse:
     """The persons of the current search (with an open certificate, living) as XLSX."""
     form = SearchForm(request.POST)
@@ -139,8 +139,8 @@ def _abilities(user: Any, person: Any) -> dict[str, bool]:
 
 
 @never_cache
-@require_safe
 @require_capability(Capability.VIEW_PERSON)
+@require_safe
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     found = selectors.get_person_for(request.user, pk)
     services.record_view(found, actor=Actor.of(request.user))
@@ -148,7 +148,8 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     certificates = selectors.certificates_of(found)
     for certificate in certificates:
         certificate.components_text = _("、").join(
-            f"{Category(c['category']).label}{Level(c['level']).label}"
+            _("{category}{level}").format(category=Category(c["category"]).label,
+                                          level=Level(c["level"]).label)
             for c in certificate.components)
     return render(request, "registry/person.html", {
         "person": found,
@@ -163,8 +164,8 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
 @require_capability(Capability.EDIT_PERSON)
+@require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST if request.method == "POST" else None, user=request.user)
     if form.is_bound and form.is_valid():
@@ -179,8 +180,8 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
 @require_capability(Capability.EDIT_PERSON)
+@require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     found = selectors.get_person_for(request.user, pk, Capability.EDIT_PERSON)
     certificate = None if found.deceased_date else services.current_certificate(found)
@@ -201,8 +202,8 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
 @require_capability(Capability.REVEAL_ID)
+@require_http_methods(["GET", "POST"])
 def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the full ID number once, for a reason that goes into the audit log."""
     found = selectors.get_person_for(request.user, pk, Capability.REVEAL_ID)
@@ -230,8 +231,8 @@ _ACTIONS = {
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
 @require_capability(Capability.CHANGE_CERTIFICATE)
+@require_http_methods(["GET", "POST"])
 def certificate_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in _ACTIONS:
         raise Http404
@@ -257,8 +258,8 @@ def certificate_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
 @require_capability(Capability.CHANGE_CERTIFICATE)
+@require_http_methods(["GET", "POST"])
 def death(request: HttpRequest, pk: int) -> HttpResponse:
     found = selectors.get_person_for(request.user, pk, Capability.CHANGE_CERTIFICATE)
     form = DeathForm(request.POST if request.method == "POST" else None)
@@ -278,8 +279,8 @@ def death(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
 @require_capability(Capability.EDIT_PERSON)
+@require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest) -> HttpResponse:
     form = ImportForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     if form.is_bound and form.is_valid():
@@ -301,8 +302,8 @@ def _job_for(request: HttpRequest, pk: Any) -> ImportJob:
 
 
 @never_cache
-@require_safe
 @require_capability(Capability.EDIT_PERSON)
+@require_safe
 def import_job(request: HttpRequest, pk: Any) -> HttpResponse:
     job = _job_for(request, pk)
     if _is_htmx(request):
@@ -319,8 +320,8 @@ def import_job(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @never_cache
-@require_safe
 @require_capability(Capability.EDIT_PERSON)
+@require_safe
 def import_report(request: HttpRequest, pk: Any) -> HttpResponse:
     job = _job_for(request, pk)
     path = import_jobs.report_path(job)
@@ -331,8 +332,8 @@ def import_report(request: HttpRequest, pk: Any) -> HttpResponse:
                         content_type=XLSX)
 
 
-@require_safe
 @require_capability(Capability.EDIT_PERSON)
+@require_safe
 def import_template(request: HttpRequest) -> HttpResponse:
     with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as tmp:
         path = Path(tmp.name)
