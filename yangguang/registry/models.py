@@ -167,7 +167,12 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("残疾人")
         verbose_name_plural = _("残疾人")
-        indexes = [models.Index(fields=["hukou_region", "id"])]
+        indexes = [
+            models.Index(fields=["hukou_region", "id"]),
+            # Name searches within a county: per region, by name prefix.
+            models.Index(fields=["hukou_region", "name"], name="person_region_name_like",
+                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.id_number_masked}）"

@@ -17,12 +17,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.db.models.functions import Substr
 from django.http import Http404
 
 from yangguang.accounts.permissions import Capability
-from yangguang.accounts.selectors import scope_q
+from yangguang.accounts.selectors import scope_paths, scope_q
 from yangguang.audit.models import AuditAction, AuditEvent
 from yangguang.core.crypto import hash_id
 from yangguang.core.errors import ValidationFailed
@@ -138,7 +148,25 @@ def search_persons(user: Any, *, name: str = "", id_number: str = "",
         persons = persons.filter(Exists(
             Certificate.objects.filter(person=OuterRef("pk"), **certificate)
             .exclude(status=CertificateStatus.CANCELLED)))
+    paths = [root.path] if region is not None else scope_paths(user, capability)
+    if name and paths and all(path.count("/") >= 3 for path in paths):
+        # Within a county or smaller, find the name in each region first (index on
+        # hukou region and name) and sort the few matches: ordering by the bare id
+        # would tempt PostgreSQL to walk every id in the country until the page fills.
+        return persons.order_by(BY_ID_AFTER_FILTERING)
     return persons.order_by("id")
+
+
+#: Orders by id without letting the database walk the primary-key index to do it.
+BY_ID_AFTER_FILTERING = ExpressionWrapper(F("id") + 0, output_field=BigIntegerField())
+
+
+def _id_order(persons: QuerySet[Person], *, descending: bool = False) -> Any:
+    """The id ordering ``persons`` came with (``search_persons`` picks it), either way."""
+    key = persons.query.order_by[0] if persons.query.order_by else "id"
+    if isinstance(key, str):
+        return "-id" if descending else "id"
+    return key.desc() if descending else key.asc()
 
 
 def with_display(persons: QuerySet[Person]) -> QuerySet[Person]:
@@ -161,12 +189,14 @@ def page_of(persons: QuerySet[Person], *, after: int | None = None, before: int 
     """One page of ``persons`` (ordered by id) after or before an id, with the ids that
     link to the neighbouring pages (None where there is none)."""
     if before is not None:
-        rows = list(persons.filter(id__lt=before).order_by("-id")[: size + 1])
+        rows = list(persons.filter(id__lt=before)
+                    .order_by(_id_order(persons, descending=True))[: size + 1])
         more = len(rows) > size
         rows = rows[:size][::-1]
         return Page(rows, after=rows[-1].id if rows else None,
                     before=rows[0].id if more else None)
-    rows = list((persons.filter(id__gt=after) if after else persons).order_by("id")[: size + 1])
+    rows = list((persons.filter(id__gt=after) if after else persons)
+                .order_by(_id_order(persons))[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     earlier = bool(after and rows and persons.filter(id__lt=rows[0].id).exists())
