@@ -224,7 +224,9 @@ def form_data(row: dict) -> dict:
 
 def test_create_form_shows_every_problem_writes_nothing_then_registers(staff):
     registrar = staff(Role.REGISTRAR, COUNTY_A)
-    row = person_row(户籍地区划代码=VILLAGE_A, 多重残疾明细="")
+    # A single disability and an 18-digit ID, so the form's fields cover the whole row.
+    row = person_row(户籍地区划代码=VILLAGE_A, 残疾类别="肢体", 残疾等级="二级", 多重残疾明细="",
+                     legacy_id=False)
     data = form_data(row)
     wrong = {**data, "name": "", "id_number": data["id_number"][:17] + "0"
              if not data["id_number"].endswith("0") else data["id_number"][:17] + "1",
@@ -252,7 +254,8 @@ def test_create_form_shows_every_problem_writes_nothing_then_registers(staff):
 
 def test_create_form_refuses_a_hukou_outside_the_users_regions(staff):
     registrar = staff(Role.REGISTRAR, COUNTY_A)
-    data = form_data(person_row(户籍地区划代码=VILLAGE_B, 多重残疾明细=""))
+    data = form_data(person_row(户籍地区划代码=VILLAGE_B, 残疾类别="肢体", 残疾等级="二级",
+                                多重残疾明细="", legacy_id=False))
 
     page = html(registrar.post("/registry/persons/new/", data))
 
