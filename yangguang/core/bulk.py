@@ -27,9 +27,7 @@ def filter_in(queryset: models.QuerySet, field: str, values: Sequence[Any]) -> m
     if connection.vendor == "postgresql":
         from django.db.models.expressions import RawSQL
 
-        db_type = queryset.model._meta.get_field(field).target_field.db_type(connection) \
-            if queryset.model._meta.get_field(field).is_relation \
-            else queryset.model._meta.get_field(field).db_type(connection)
+        db_type = _pg_type(queryset.model._meta.get_field(field))
         array = RawSQL(f"SELECT unnest(%s::{db_type}[])", [list(values)])
         return queryset.filter(**{f"{field}__in": array})
     return queryset.filter(**{f"{field}__in": values})
