@@ -256,6 +256,7 @@ def main() -> int:
     loaded = None
     if args.keep and previous.get("rows") == args.rows and previous.get("persons") == persons:
         log(f"reusing {args.db}: {persons:,} persons from a file of {args.rows:,} rows")
+        run([yg, "migrate", "--noinput", "-v", "0"], env)  # the code may have moved on
     else:
         if args.keep:
             log(f"{args.db} does not hold a load of {args.rows:,} rows: loading anew")

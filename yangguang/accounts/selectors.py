@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from yangguang.accounts.models import RoleAssignment
 from yangguang.accounts.permissions import roles_with
-from yangguang.regions.models import Region
+from yangguang.regions.models import Region, code_prefix
 
 
 def scope_paths(user: Any, capability: str) -> list[str]:
@@ -37,17 +37,25 @@ def scope_paths(user: Any, capability: str) -> list[str]:
     return cache[capability]
 
 
+def scope_prefixes(user: Any, capability: str) -> list[str]:
+    """The region code prefixes (``6301``) under which ``user`` holds ``capability``."""
+    return [code_prefix(path) for path in scope_paths(user, capability)]
+
+
 def scope_q(user: Any, capability: str, *, region_field: str = "hukou_region") -> Q:
     """A filter keeping rows whose ``region_field`` lies in the user's scope.
 
-    Matches nothing when the user has no such scope.
+    A region's subtree is a prefix of its code (``regions.models.code_prefix``), so
+    this filters the foreign key's own column, ``hukou_region_id LIKE '6301%'``: no
+    join with the region table, and the person indexes that start with the region
+    serve it. Matches nothing when the user has no such scope.
     """
-    paths = scope_paths(user, capability)
-    if not paths:
+    prefixes = scope_prefixes(user, capability)
+    if not prefixes:
         return Q(pk__in=[])
     q = Q()
-    for path in paths:
-        q |= Q(**{f"{region_field}__path__startswith": path})
+    for prefix in prefixes:
+        q |= Q(**{f"{region_field}__code__startswith": prefix})
     return q
 
 

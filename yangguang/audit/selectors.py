@@ -20,6 +20,7 @@ from django.utils import timezone
 from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import scope_paths
 from yangguang.audit.models import AuditEvent
+from yangguang.regions.models import code_prefix
 
 PAGE_SIZE = 50
 
@@ -45,9 +46,8 @@ def visible_events(user: Any) -> QuerySet[AuditEvent]:
         return AuditEvent.objects.none()
     q = Q()
     for path in paths:
-        segments = path.strip("/").split("/")
-        q |= Q(region_code__startswith=segments[-1])
-        if len(segments) == 1:
+        q |= Q(region_code__startswith=code_prefix(path))
+        if path.count("/") == 1:  # a whole province
             q |= Q(region_code="")
     return AuditEvent.objects.filter(q)
 

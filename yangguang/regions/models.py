@@ -6,6 +6,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def code_prefix(path: str) -> str:
+    """The code prefix of the subtree at ``path`` (``63/6301/`` → ``6301``).
+
+    Every region whose path starts with ``path`` has a code starting with this
+    prefix, and no other region has (a test checks it on the shipped data), so a
+    subtree of persons is a prefix match on their region code: no join with the
+    region table.
+    """
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
 class RegionLevel(models.IntegerChoices):
     PROVINCE = 1, _("省级")
     PREFECTURE = 2, _("地级")
@@ -55,6 +66,11 @@ class Region(models.Model):
     def short_code(self) -> str:
         """The significant prefix: 2 digits for a province, 4, 6, 9 or 12 below it."""
         return self.code[: (0, 2, 4, 6, 9, 12)[self.level]]
+
+    @property
+    def code_prefix(self) -> str:
+        """The prefix shared by the codes of this region's subtree (see ``code_prefix``)."""
+        return code_prefix(self.path)
 
     @property
     def is_current(self) -> bool:

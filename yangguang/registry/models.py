@@ -134,18 +134,18 @@ class Person(models.Model):
     """
 
     id_number_encrypted = models.BinaryField(_("公民身份号码（密文）"))
-    id_number_hash = models.CharField(_("公民身份号码（检索摘要）"), max_length=64, unique=True)
+    id_number_hash = models.CharField(_("公民身份号码（检索摘要）"), max_length=64)  # unique below
     id_number_masked = models.CharField(_("公民身份号码"), max_length=18)
-    name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    name = models.CharField(_("姓名"), max_length=50)  # indexed with the region below
     sex = models.PositiveSmallIntegerField(_("性别"), choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
     ethnicity = models.CharField(_("民族"), max_length=2, blank=True)
-    hukou_region = models.ForeignKey(  # indexed by (hukou_region, id) below
+    hukou_region = models.ForeignKey(  # indexed with the name below
         Region, models.PROTECT, related_name="+", verbose_name=_("户籍地"), db_index=False,
     )
-    residence_region = models.ForeignKey(
+    residence_region = models.ForeignKey(  # a plain index below, no LIKE index
         Region, models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("居住地"),
+        verbose_name=_("居住地"), db_index=False,
     )
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     guardian_name = models.CharField(_("监护人姓名"), max_length=50, blank=True)
@@ -167,11 +167,22 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("残疾人")
         verbose_name_plural = _("残疾人")
+        # Every index slows the import and every write: these are the ones the reads
+        # need. Scopes and region filters are prefixes of the hukou region code, names
+        # are matched by prefix, and both indexes end with the id, so a search is an
+        # index-only scan that sorts its matches by id:
+        # - (region, name, id): a county-sized scope, or listing a region;
+        # - (name, region, id): a name in a prefecture, a province or the country.
+        # The plain text indexes Django would add (and their LIKE twins) are left out.
         indexes = [
-            models.Index(fields=["hukou_region", "id"]),
-            # Name searches within a county: per region, by name prefix.
-            models.Index(fields=["hukou_region", "name"], name="person_region_name_like",
-                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops"]),
+            models.Index(fields=["hukou_region", "name", "id"], name="person_region_name_id",
+                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "int8_ops"]),
+            models.Index(fields=["name", "hukou_region", "id"], name="person_name_region_id",
+                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "int8_ops"]),
+            models.Index(fields=["residence_region"], name="person_residence_region"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["id_number_hash"], name="person_id_number_hash_unique"),
         ]
 
     def __str__(self) -> str:

@@ -132,7 +132,7 @@ def search_persons(user: Any, *, name: str = "", id_number: str = "",
         )))
     if region is not None:
         root = region if isinstance(region, Region) else resolve_region(region)
-        persons = persons.filter(hukou_region__path__startswith=root.path)
+        persons = persons.filter(hukou_region__code__startswith=root.code_prefix)
     certificate = {k: v for k, v in (("category", category), ("level", level)) if v}
     if status == DECEASED:
         persons = persons.filter(deceased_date__isnull=False)
@@ -149,10 +149,11 @@ def search_persons(user: Any, *, name: str = "", id_number: str = "",
             Certificate.objects.filter(person=OuterRef("pk"), **certificate)
             .exclude(status=CertificateStatus.CANCELLED)))
     paths = [root.path] if region is not None else scope_paths(user, capability)
-    if name and paths and all(path.count("/") >= 3 for path in paths):
-        # Within a county or smaller, find the name in each region first (index on
-        # hukou region and name) and sort the few matches: ordering by the bare id
-        # would tempt PostgreSQL to walk every id in the country until the page fills.
+    if name or (paths and all(path.count("/") >= 3 for path in paths)):
+        # Find the matches through an index (name, region, id or region, name, id:
+        # index-only scans) and sort them: ordering by the bare id would tempt
+        # PostgreSQL to walk every id in the country until the page fills, which is
+        # slow when the matches' ids lie together (a county imported in one go).
         return persons.order_by(BY_ID_AFTER_FILTERING)
     return persons.order_by("id")
 
@@ -184,23 +185,38 @@ class Page:
     before: int | None = None  # the previous page ends before this id
 
 
+def _ids(persons: QuerySet[Person], limit: int, *, descending: bool = False) -> list[int]:
+    """The first ``limit`` ids of ``persons`` in their id order: only ids, so that
+    PostgreSQL can answer from the search indexes alone (index-only scan)."""
+    return list(persons.order_by(_id_order(persons, descending=descending))
+                .values_list("id", flat=True)[:limit])
+
+
+def _rows(persons: QuerySet[Person], ids: list[int]) -> list[Person]:
+    """The persons with ``ids``, in that order (``persons`` brings what a page shows)."""
+    by_id = {p.id: p for p in persons.filter(id__in=ids)} if ids else {}
+    return [by_id[i] for i in ids]
+
+
 def page_of(persons: QuerySet[Person], *, after: int | None = None, before: int | None = None,
             size: int = PAGE_SIZE) -> Page:
     """One page of ``persons`` (ordered by id) after or before an id, with the ids that
-    link to the neighbouring pages (None where there is none)."""
+    link to the neighbouring pages (None where there is none).
+
+    The page's ids are found first and the rows read by id after: sorting whole rows
+    would read every match from the table, not only the 25 shown."""
     if before is not None:
-        rows = list(persons.filter(id__lt=before)
-                    .order_by(_id_order(persons, descending=True))[: size + 1])
-        more = len(rows) > size
-        rows = rows[:size][::-1]
-        return Page(rows, after=rows[-1].id if rows else None,
-                    before=rows[0].id if more else None)
-    rows = list((persons.filter(id__gt=after) if after else persons)
-                .order_by(_id_order(persons))[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    earlier = bool(after and rows and persons.filter(id__lt=rows[0].id).exists())
-    return Page(rows, after=rows[-1].id if more else None, before=rows[0].id if earlier else None)
+        ids = _ids(persons.filter(id__lt=before), size + 1, descending=True)
+        more = len(ids) > size
+        ids = ids[:size][::-1]
+        return Page(_rows(persons, ids), after=ids[-1] if ids else None,
+                    before=ids[0] if more else None)
+    ids = _ids(persons.filter(id__gt=after) if after else persons, size + 1)
+    more = len(ids) > size
+    ids = ids[:size]
+    earlier = bool(after and ids and _ids(persons.filter(id__lt=ids[0]), 1, descending=True))
+    return Page(_rows(persons, ids), after=ids[-1] if more else None,
+                before=ids[0] if earlier else None)
 
 
 def count_capped(persons: QuerySet[Person], limit: int = COUNT_LIMIT) -> tuple[int, bool]:
@@ -244,7 +260,7 @@ def _certified(user: Any, capability: str, region: Region) -> QuerySet[Certifica
     """Valid certificates of living persons under ``region`` within ``user``'s scope."""
     return (Certificate.objects
             .filter(status=CertificateStatus.VALID, person__deceased_date__isnull=True,
-                    person__hukou_region__path__startswith=region.path)
+                    person__hukou_region__code__startswith=region.code_prefix)
             .filter(scope_q(user, capability, region_field="person__hukou_region")))
 
 

@@ -50,6 +50,19 @@ def test_create_user_with_roles_scopes_the_user_and_audits_each_grant():
     assert verify_chain() is None
 
 
+def test_scope_filter_is_a_code_prefix_of_the_persons_own_column(staff):
+    """No join with the region table: the person indexes that start with the hukou
+    region serve the scope (see ``Person.Meta.indexes``)."""
+    from yangguang.registry.models import Person
+
+    user = staff("two_counties", ("registrar", "140922"), ("registrar", "622900"),
+                 ("analyst", "630000"))
+    assert selectors.scope_prefixes(user, Capability.EDIT_PERSON) == ["140922", "6229"]
+    sql = str(Person.objects.filter(selectors.scope_q(user, Capability.EDIT_PERSON)).query)
+    assert "regions_region" not in sql and "JOIN" not in sql
+    assert "140922%" in sql and "6229%" in sql and "63%" not in sql
+
+
 def test_create_user_reports_every_problem_in_chinese(staff):
     staff("taken")
     with pytest.raises(ValidationFailed) as excinfo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from yangguang.regions import catalog, loader, services
-from yangguang.regions.models import Region, RegionLevel
+from yangguang.regions.models import Region, RegionLevel, code_prefix
 from yangguang.regions.selectors import UnknownRegion, ancestors, resolve_region, subtree
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,23 @@ def test_subtree_counts_match_the_catalog() -> None:
     qinghai = resolve_region("630000")
     expected = sum(1 for e in catalog.rows() if e.path.startswith("63/"))
     assert subtree(qinghai).count() == expected
+
+
+def test_a_subtree_is_exactly_the_regions_whose_code_starts_with_its_prefix() -> None:
+    """The scope filter relies on it: persons under a region are a prefix match on
+    their region code, with no join. Checked for every region shipped, both ways."""
+    rows = sorted(Region.objects.values_list("code", "path"))
+    codes = [code for code, _path in rows]
+    for code, path in rows:
+        prefix = code_prefix(path)
+        # under every region on its path ⇒ starts with that region's prefix
+        assert all(code.startswith(part) for part in path.rstrip("/").split("/")), (code, path)
+        start = bisect.bisect_left(codes, prefix)
+        end = bisect.bisect_left(codes, prefix + "\uffff")
+        # starts with the prefix ⇒ under the region
+        assert all(p.startswith(path) for _c, p in rows[start:end]), path
+    assert resolve_region("140922").code_prefix == "140922"
+    assert resolve_region("441900").code_prefix == "4419"  # 东莞, towns straight below
 
 
 def test_subtree_current_only_drops_abolished_units() -> None:

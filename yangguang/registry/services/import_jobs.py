@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.accounts.permissions import Capability
-from yangguang.accounts.selectors import scope_paths
+from yangguang.accounts.selectors import scope_prefixes
 from yangguang.audit.services import Actor
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.registry import importing
@@ -79,8 +79,7 @@ def progress(job: ImportJob) -> dict[str, int | None]:
 
 def import_scope(user: Any) -> tuple[str, ...]:
     """The region code prefixes under which ``user`` may edit persons."""
-    return tuple(path.rstrip("/").rsplit("/", 1)[-1]
-                 for path in scope_paths(user, Capability.EDIT_PERSON))
+    return tuple(scope_prefixes(user, Capability.EDIT_PERSON))
 
 
 def start_import(user: Any, upload: UploadedFile | None, *, dry_run: bool) -> ImportJob:

@@ -144,21 +144,32 @@ def test_search_reports_a_malformed_id_number_with_the_registry_message(staff):
     assert "公民身份号码格式不正确" in page
 
 
-def test_search_pages_by_id_with_next_and_previous_links(staff):
-    registrar = staff(Role.REGISTRAR, COUNTY_A)
+@pytest.mark.parametrize("scope", [COUNTY_A, "140000"])  # the two id orderings
+def test_search_pages_by_id_with_next_and_previous_links(staff, scope):
+    registrar = staff(Role.REGISTRAR, scope)
     people = [create_person(户籍地区划代码=VILLAGE_A, 姓名=f"王{'甲乙丙丁戊己庚辛壬癸'[i % 10]}")
-              for i in range(PAGE_SIZE + 2)]
+              for i in range(2 * PAGE_SIZE + 2)]
+    create_person(户籍地区划代码=VILLAGE_B, 姓名="王碑林")  # another province: never shown
 
-    first = html(registrar.get("/registry/persons/", {"name": "王"}))
-    assert f"找到{PAGE_SIZE + 2}人" in first
-    shown = re.findall(r'href="/registry/persons/(\d+)/"', first)
-    assert [int(pk) for pk in shown] == [p.pk for p in people[:PAGE_SIZE]]
-    assert 'rel="prev"' not in first
-    next_link = re.search(r'href="\?([^"]*after=\d+[^"]*)" rel="next"', first).group(1)
-    second = html(registrar.get("/registry/persons/?" + next_link.replace("&amp;", "&")))
-    shown = re.findall(r'href="/registry/persons/(\d+)/"', second)
-    assert [int(pk) for pk in shown] == [p.pk for p in people[PAGE_SIZE:]]
-    assert 'rel="prev"' in second and 'rel="next"' not in second
+    def shown(page: str) -> list[int]:
+        return [int(pk) for pk in re.findall(r'href="/registry/persons/(\d+)/"', page)]
+
+    def follow(page: str, rel: str) -> str:
+        link = re.search(rf'href="\?([^"]*)" rel="{rel}"', page).group(1)
+        return html(registrar.get("/registry/persons/?" + link.replace("&amp;", "&")))
+
+    for query in ({"name": "王"}, {}):
+        first = html(registrar.get("/registry/persons/", query))
+        assert f"找到{2 * PAGE_SIZE + 2}人" in first
+        assert shown(first) == [p.pk for p in people[:PAGE_SIZE]]
+        assert 'rel="prev"' not in first
+        second = follow(first, "next")
+        assert shown(second) == [p.pk for p in people[PAGE_SIZE:2 * PAGE_SIZE]]
+        third = follow(second, "next")
+        assert shown(third) == [p.pk for p in people[2 * PAGE_SIZE:]]
+        assert 'rel="prev"' in third and 'rel="next"' not in third
+        assert shown(follow(third, "prev")) == shown(second)
+        assert shown(follow(follow(third, "prev"), "prev")) == shown(first)
 
 
 def test_search_answers_htmx_with_the_results_only(staff, person_a):
