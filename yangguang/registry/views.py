@@ -291,14 +291,17 @@ def import_page(request: HttpRequest) -> HttpResponse:
             add_problems(form, exc.problems)
         else:
             return redirect("registry:import_job", pk=job.pk)
-    return render(request, "registry/import.html", {
-        "form": form, "jobs": selectors.recent_imports(request.user, limit=10),
-    })
+    jobs = selectors.recent_imports(request.user, limit=10)
+    for job in jobs:
+        import_jobs.settle_if_stalled(job)
+    return render(request, "registry/import.html", {"form": form, "jobs": jobs})
 
 
 def _job_for(request: HttpRequest, pk: Any) -> ImportJob:
     """The user's own import job; anyone else's is a 404."""
-    return get_object_or_404(ImportJob, pk=pk, user=request.user)
+    job = get_object_or_404(ImportJob, pk=pk, user=request.user)
+    import_jobs.settle_if_stalled(job)
+    return job
 
 
 @never_cache

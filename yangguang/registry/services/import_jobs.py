@@ -39,6 +39,9 @@ ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv")
 #: How many row errors the job keeps for its page; the error report has them all.
 ERRORS_KEPT = 500
 PROGRESS_TIMEOUT = 24 * 60 * 60
+#: A queued or running job whose progress has not moved for this long was cut off:
+#: its server process stopped. The import is one transaction, so nothing was written.
+STALLED_AFTER = 30 * 60
 #: Error reports hold the rejected rows as typed, ID numbers included: kept this long.
 REPORT_DAYS = 7
 
@@ -74,7 +77,35 @@ def _progress_key(job_id: uuid.UUID | str) -> str:
 
 def progress(job: ImportJob) -> dict[str, int | None]:
     """``{"done": rows read, "total": rows in the file or None}`` of a running job."""
-    return caches["progress"].get(_progress_key(job.pk)) or {"done": 0, "total": None}
+    latest = caches["progress"].get(_progress_key(job.pk)) or {}
+    return {"done": latest.get("done", 0), "total": latest.get("total")}
+
+
+def _note_progress(job_id: uuid.UUID, done: int, total: int | None) -> None:
+    caches["progress"].set(_progress_key(job_id), {"done": done, "total": total, "at": time.time()},
+                           PROGRESS_TIMEOUT)
+
+
+def settle_if_stalled(job: ImportJob) -> bool:
+    """Mark ``job`` failed when it stopped moving ``STALLED_AFTER`` ago (its process was
+    stopped: a restart, a crash); True when it did. Pages call it on the jobs they show,
+    so no job stays "running" for ever."""
+    if job.finished:
+        return False
+    latest = caches["progress"].get(_progress_key(job.pk)) or {}
+    moved = latest.get("at") or job.created_at.timestamp()
+    if time.time() - moved < STALLED_AFTER:
+        return False
+    settled = ImportJob.objects.filter(
+        pk=job.pk, status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING],
+    ).update(status=ImportJobStatus.FAILED, error=gettext(
+        "导入被中断（服务程序停止运行），没有写入任何数据。请重新上传文件导入。"),
+        finished_at=timezone.now())
+    if settled:
+        upload_path(job).unlink(missing_ok=True)
+        caches["progress"].delete(_progress_key(job.pk))
+        job.refresh_from_db()
+    return bool(settled)
 
 
 def import_scope(user: Any) -> tuple[str, ...]:
@@ -107,8 +138,7 @@ def start_import(user: Any, upload: UploadedFile | None, *, dry_run: bool) -> Im
         run_import_job(job.pk, language=language)
         job.refresh_from_db()
     else:
-        caches["progress"].set(_progress_key(job.pk), {"done": 0, "total": None},
-                               PROGRESS_TIMEOUT)
+        _note_progress(job.pk, 0, None)
         transaction.on_commit(lambda: _start_thread(job.pk, language))
     return job
 
@@ -152,7 +182,7 @@ def run_import_job(job_id: uuid.UUID | str, *, language: str | None = None) -> N
     cache = caches["progress"]
 
     def report_progress(done: int, total: int | None) -> None:
-        cache.set(_progress_key(job.pk), {"done": done, "total": total}, PROGRESS_TIMEOUT)
+        _note_progress(job.pk, done, total)
 
     path = upload_path(job)
     with translation.override(language or settings.LANGUAGE_CODE):

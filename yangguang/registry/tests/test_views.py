@@ -15,7 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from yangguang.accounts.models import Role
@@ -486,6 +488,41 @@ def test_a_large_import_runs_after_the_upload_with_a_progress_page(staff, tmp_va
     assert poll["HX-Refresh"] == "true"
     page = html(registrar.get(response["Location"]))
     assert "导入结果" in page and "<progress" not in page and "http-equiv" not in page
+
+
+def test_an_import_cut_off_by_a_stopped_server_ends_as_failed(staff, tmp_var, tmp_path,
+                                                               settings):
+    """The thread of a large import dies with its server process: the job must not stay
+    "running" for ever. Once its progress has stood still for STALLED_AFTER, the pages
+    that show it mark it failed; a job still moving is left alone."""
+    settings.YANGGUANG_IMPORT_INLINE_BYTES = 0
+    registrar = staff(Role.REGISTRAR, COUNTY_A)
+    path = tmp_path / "big.csv"
+    write_rows([person_row(户籍地区划代码=VILLAGE_A) for _ in range(2)], path)
+    registrar.post("/registry/imports/", {"file": upload(path)})
+    registrar.post("/registry/imports/", {"file": upload(path)})
+    stalled, moving = ImportJob.objects.order_by("created_at")
+    long_ago = timezone.now() - dt.timedelta(seconds=import_jobs.STALLED_AFTER + 60)
+    ImportJob.objects.filter(pk__in=[stalled.pk, moving.pk]).update(
+        status=ImportJobStatus.RUNNING, created_at=long_ago)
+    # The stalled job's last progress note is old; the other one's is fresh.
+    caches["progress"].set(f"import:{stalled.pk}", {"done": 1, "total": 2,
+                                                    "at": long_ago.timestamp()})
+    caches["progress"].set(f"import:{moving.pk}", {"done": 1, "total": 2, "at": time.time()})
+
+    page = html(registrar.get(f"/registry/imports/{stalled.pk}/"))
+    listing = html(registrar.get("/registry/imports/"))
+
+    stalled.refresh_from_db()
+    moving.refresh_from_db()
+    assert stalled.status == ImportJobStatus.FAILED and stalled.finished_at is not None
+    assert "导入被中断" in page and "<progress" not in page
+    assert not import_jobs.upload_path(stalled).exists()
+    assert moving.status == ImportJobStatus.RUNNING
+    assert import_jobs.upload_path(moving).exists()
+    assert html(registrar.get(f"/registry/imports/{moving.pk}/")).count("<progress") == 1
+    assert listing.count("无法导入") == 1 and listing.count("正在导入") == 1
+    assert Person.objects.count() == 0
 
 
 def test_import_template_download(staff):
