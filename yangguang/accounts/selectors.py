@@ -18,17 +18,18 @@ from yangguang.regions.models import Region, code_prefix
 def scope_paths(user: Any, capability: str) -> list[str]:
     """The region paths (``63/6301/``) under which ``user`` holds ``capability``.
 
-    Paths nested in another are dropped, so the list is minimal. Cached per user
-    object for the request.
+    Paths nested in another are dropped, so the list is minimal. The user's roles are
+    read once per user object (one query per request, whatever the page asks).
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return []
     cache = user.__dict__.setdefault("_scope_paths", {})
     if capability not in cache:
-        paths = sorted(set(
-            RoleAssignment.objects.filter(user=user, role__in=roles_with(capability))
-            .values_list("region__path", flat=True)
-        ))
+        if "" not in cache:  # every (role, region path) the user holds
+            cache[""] = list(RoleAssignment.objects.filter(user=user)
+                             .values_list("role", "region__path"))
+        roles = set(roles_with(capability))
+        paths = sorted({path for role, path in cache[""] if role in roles})
         minimal: list[str] = []
         for path in paths:
             if not any(path.startswith(kept) for kept in minimal):
