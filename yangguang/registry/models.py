@@ -86,9 +86,9 @@ class StatusReason(models.TextChoices):
 
 
 class Household(models.Model):
-    number = models.CharField(_("家庭编号"), max_length=32, unique=True)
-    region = models.ForeignKey(
-        Region, models.PROTECT, related_name="+", verbose_name=_("所在地区"),
+    number = models.CharField(_("家庭编号"), max_length=32)  # unique below
+    region = models.ForeignKey(  # indexed below, for the scope's prefix match
+        Region, models.PROTECT, related_name="+", verbose_name=_("所在地区"), db_index=False,
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -96,6 +96,11 @@ class Household(models.Model):
     class Meta:
         verbose_name = _("家庭")
         verbose_name_plural = _("家庭")
+        # One index each, not the two (plain and LIKE) Django would make: the pattern
+        # operator class serves both equality and the scope's code-prefix match.
+        indexes = [models.Index(fields=["region"], name="household_region_like",
+                                opclasses=["varchar_pattern_ops"])]
+        constraints = [models.UniqueConstraint(fields=["number"], name="household_number_unique")]
 
     def __str__(self) -> str:
         return self.number
