@@ -627,15 +627,25 @@ def test_display_settings_refuse_a_redirect_to_another_site(client):
 
 def test_pages_render_in_english(staff, person_a):
     reviewer = staff(Role.REVIEWER, COUNTY_A)
-    reviewer.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    registrar = staff(Role.REGISTRAR, COUNTY_A)
+    for client in (reviewer, registrar):
+        client.post("/i18n/setlang/", {"language": "en", "next": "/"})
 
-    for url in ("/", "/registry/persons/", f"/registry/persons/{person_a.pk}/",
-                f"/registry/persons/{person_a.pk}/reveal/"):
-        response = reviewer.get(url)
+    for client, url in ((reviewer, "/"), (reviewer, "/registry/persons/?name=张"),
+                        (reviewer, f"/registry/persons/{person_a.pk}/"),
+                        (reviewer, f"/registry/persons/{person_a.pk}/reveal/"),
+                        (registrar, f"/registry/persons/{person_a.pk}/edit/"),
+                        (registrar, "/registry/imports/")):
+        response = client.get(url)
         assert response.status_code == 200, url
         page = html(response)
         assert '<html lang="en"' in page, url
         assert "Skip to main content" in page, url
+        # Labels, headings, table headers and choices start with a capital letter.
+        for tag in ("label", "legend", "dt", "th", "h1", "h2", "caption", "option"):
+            for inner in re.findall(rf"<{tag}\b[^>]*>(.*?)</{tag}>", page, flags=re.S):
+                text = re.sub(r"<[^>]+>", "", inner).strip()
+                assert not text[:1].islower(), (url, tag, text)
 
 
 def test_error_reports_are_deleted_after_a_week(staff, tmp_var, tmp_path):
