@@ -42,7 +42,9 @@ class Event:
     object_id: str = ""
     person_id: int | None = None
     region_code: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
+    # Or, from bulk writers, the same already serialised as canonical JSON (sorted keys,
+    # no spaces, non-ASCII as is: what ``canonical`` makes of it).
+    data: dict[str, Any] | bulk.JsonText = field(default_factory=dict)
 
 
 _HASHED = ("occurred_at", "actor_id", "actor_name", "action", "object_type", "object_id",
@@ -60,6 +62,41 @@ def canonical(values: dict[str, Any]) -> str:
 
 def chain_hash(prev_hash: str, values: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical(values)).encode()).hexdigest()
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                           default=str).encode
+_encode_str = json.encoder.encode_basestring  # what _encode does with a str
+
+
+def _value(value: Any) -> str:
+    return _encode_str(value) if type(value) is str else _encode(value)
+
+
+assert sorted(_HASHED) == ["action", "actor_id", "actor_name", "data", "object_id",
+                           "object_type", "occurred_at", "person_id", "region_code"]
+
+
+class _Canonical:
+    """``canonical`` for many events of one actor at one time, built from parts.
+
+    ``canonical`` is ``json.dumps`` over a dict of the ``_HASHED`` keys with sorted
+    keys; here the keys are written in that sorted order and only the values that
+    change from event to event are encoded, with the same encoder. The result is the
+    same string (a test compares them), so ``verify_chain`` recomputes the same hash.
+    """
+
+    def __init__(self, actor: Actor, now: dt.datetime) -> None:
+        self.actor = f',"actor_id":{_value(actor.user_id)},"actor_name":{_value(actor.name)}'
+        self.occurred_at = _encode_str(now.astimezone(dt.UTC).isoformat())
+
+    def __call__(self, action: str, data_json: str, object_id: str, object_type: str,
+                 person_id: int | None, region_code: str) -> str:
+        return (f'{{"action":{_encode_str(action)}{self.actor},"data":{data_json},'
+                f'"object_id":{_encode_str(object_id)},"object_type":{_value(object_type)},'
+                f'"occurred_at":{self.occurred_at},'
+                f'"person_id":{person_id if type(person_id) is int else _value(person_id)},'
+                f'"region_code":{_value(region_code)}}}')
 
 
 def _last_hash() -> str:
@@ -90,15 +127,17 @@ class Chain:
         actor, prev, rows = self.actor, self.prev, []
         ids = (self.ids.take(AuditEvent, len(events)) if self.ids
                else bulk.allocate_ids(AuditEvent, len(events)))
+        content = _Canonical(actor, now)
+        sha256 = hashlib.sha256
         for pk, event in zip(ids, events, strict=True):
-            values = {
-                "occurred_at": now, "actor_id": actor.user_id, "actor_name": actor.name,
-                "action": str(event.action), "object_type": event.object_type,
-                "object_id": str(event.object_id), "person_id": event.person_id,
-                "region_code": event.region_code, "data": event.data,
-            }
-            digest = chain_hash(prev, values)
-            rows.append((pk, *values.values(), prev, digest))
+            action, object_id = str(event.action), str(event.object_id)
+            data = (event.data if type(event.data) is bulk.JsonText
+                    else bulk.JsonText(_encode(event.data)))
+            digest = sha256((prev + content(action, data, object_id, event.object_type,
+                                            event.person_id, event.region_code)
+                             ).encode()).hexdigest()
+            rows.append((pk, now, actor.user_id, actor.name, action, event.object_type,
+                         object_id, event.person_id, event.region_code, data, prev, digest))
             prev = digest
         self.prev = prev
         return rows

@@ -21,6 +21,14 @@ from django.db import connection, connections, models
 READS = "bulk_reads"
 
 
+class JsonText(str):
+    """A JSON column's value already serialised: ``insert_rows`` writes it as it is."""
+
+
+def _dumps_json(value: Any) -> str:
+    return value if type(value) is JsonText else json.dumps(value)
+
+
 def filter_in(queryset: models.QuerySet, field: str, values: Sequence[Any]) -> models.QuerySet:
     """``field IN values`` for thousands of values: one array parameter on PostgreSQL
     (``IN (SELECT unnest(%s))``) instead of thousands of bound parameters."""
@@ -28,7 +36,13 @@ def filter_in(queryset: models.QuerySet, field: str, values: Sequence[Any]) -> m
         from django.db.models.expressions import RawSQL
 
         db_type = _pg_type(queryset.model._meta.get_field(field))
-        array = RawSQL(f"SELECT unnest(%s::{db_type}[])", [list(values)])
+        if all(type(value) is str and value and "," not in value for value in values):
+            # One text parameter split by the server: psycopg's quoting of a text
+            # array's elements costs more than the query for thousands of ID hashes.
+            array = RawSQL(f"SELECT unnest(string_to_array(%s, ',')::{db_type}[])",
+                           [",".join(values)])
+        else:
+            array = RawSQL(f"SELECT unnest(%s::{db_type}[])", [list(values)])
         return queryset.filter(**{f"{field}__in": array})
     return queryset.filter(**{f"{field}__in": values})
 
@@ -41,11 +55,19 @@ def allocate_ids(model: type[models.Model], count: int, using: str = "default") 
     pk = model._meta.pk.column
     with connections[using].cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The values come back as runs of consecutive ids (one, unless other
+            # sessions took values meanwhile): a few rows rather than ``count``.
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk, count],
+                "SELECT min(id), max(id) FROM ("
+                " SELECT id, id - row_number() OVER (ORDER BY id) AS run FROM ("
+                "  SELECT nextval(sequence.name) AS id FROM generate_series(1, %s),"
+                # Looked up once (OFFSET 0 keeps it from being inlined into each row).
+                "   (SELECT pg_get_serial_sequence(%s, %s)::regclass AS name OFFSET 0) AS sequence"
+                " ) AS taken) AS numbered"
+                " GROUP BY run ORDER BY 1",
+                [count, table, pk],
             )
-            return [row[0] for row in cursor.fetchall()]
+            return [value for first, last in cursor.fetchall() for value in range(first, last + 1)]
         cursor.execute(f'SELECT COALESCE(MAX("{pk}"), 0) FROM "{table}"')
         start = cursor.fetchone()[0] + 1
         return list(range(start, start + count))
@@ -55,16 +77,21 @@ class IdPool:
     """Hands out primary keys reserved in blocks, so a long import asks the database
     for ids rarely (and never while a COPY holds the connection).
 
-    On PostgreSQL the block comes from the table's sequence; ids left unused at the
-    end are gaps, as after any rolled-back insert. On SQLite the ids follow the
-    largest one in the table: the import's write lock keeps others out.
+    On PostgreSQL the block comes from the table's sequence, and each block of a
+    table is twice the one before (up to ``max_block``), so a million-row import asks
+    a few times rather than fifty; ids left unused at the end are gaps, as after any
+    rolled-back insert. On SQLite the ids follow the largest one in the table: the
+    import's write lock keeps others out.
     """
 
-    def __init__(self, block: int = 20000, using: str = "default") -> None:
+    def __init__(self, block: int = 20000, using: str = "default",
+                 max_block: int = 160000) -> None:
         self.block = block
+        self.max_block = max_block
         self.using = using  # sequences are outside transactions: any connection will do
         self._free: dict[type[models.Model], list[int]] = {}
         self._next: dict[type[models.Model], int] = {}
+        self._blocks: dict[type[models.Model], int] = {}
 
     def take(self, model: type[models.Model], count: int) -> list[int]:
         if count == 0:
@@ -75,7 +102,9 @@ class IdPool:
             return list(range(start, start + count))
         free = self._free.setdefault(model, [])
         if len(free) < count:
-            free.extend(allocate_ids(model, max(self.block, count - len(free)), self.using))
+            block = self._blocks.get(model, self.block)
+            free.extend(allocate_ids(model, max(block, count - len(free)), self.using))
+            self._blocks[model] = min(2 * block, self.max_block)
         taken, self._free[model] = free[:count], free[count:]
         return taken
 
@@ -168,6 +197,8 @@ def _pg_type(field: models.Field) -> str:
 def _copy(raw: Any, model: type[models.Model], fields: Sequence[str],
           rows: Iterable[Sequence[Any]]) -> int:
     """COPY rows in PostgreSQL's binary format: far less work, on both sides, than text."""
+    from psycopg.types.json import set_json_dumps
+
     model_fields = [model._meta.get_field(name) for name in fields]
     quoted = ", ".join(f'"{f.column}"' for f in model_fields)
     types = [_pg_type(f) for f in model_fields]
@@ -175,6 +206,7 @@ def _copy(raw: Any, model: type[models.Model], fields: Sequence[str],
     with raw.cursor() as cursor, cursor.copy(
         f'COPY "{model._meta.db_table}" ({quoted}) FROM STDIN (FORMAT BINARY)'
     ) as copy:
+        set_json_dumps(_dumps_json, cursor)
         copy.set_types(types)
         for row in rows:
             copy.write_row(row)
@@ -186,7 +218,7 @@ def insert_rows(model: type[models.Model], fields: Sequence[str],
                 rows: Iterable[Sequence[Any]]) -> int:
     """Insert raw rows (values in the order of ``fields``, by model attribute name).
 
-    JSON fields take Python objects; foreign keys take the ``*_id`` attribute name.
+    JSON fields take Python objects or ``JsonText``; foreign keys take the ``*_id`` attribute name.
     Returns the number of rows inserted.
     """
     if connection.vendor == "postgresql":
@@ -219,7 +251,8 @@ def _sqlite_converter(field: models.Field) -> Callable[[Any], Any] | None:
     """How a Python value of ``field`` is stored in SQLite, without Django's per-value
     field machinery (too slow for millions of values); mirrors its storage formats."""
     if isinstance(field, models.JSONField):
-        return lambda value: json.dumps(value, ensure_ascii=False)
+        return lambda value: (value if type(value) is JsonText
+                              else json.dumps(value, ensure_ascii=False))
     if isinstance(field, models.DateTimeField):
         adapt = connection.ops.adapt_datetimefield_value
         return functools.lru_cache(maxsize=64)(adapt)

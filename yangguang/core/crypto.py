@@ -9,7 +9,6 @@ exact lookup and joins without decrypting. Keys live outside the database
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 import threading
@@ -38,18 +37,30 @@ class _Nonces:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._buffer = b""
+        self._offset = 0
         self._pid = os.getpid()
 
     def take(self) -> bytes:
         with self._lock:
-            if len(self._buffer) < 12 or self._pid != os.getpid():
+            offset = self._offset
+            if offset + 12 > len(self._buffer) or self._pid != os.getpid():
                 # Refill after a fork too, so two processes never share a buffer.
-                self._buffer, self._pid = os.urandom(12 * 1024), os.getpid()
-            nonce, self._buffer = self._buffer[:12], self._buffer[12:]
-            return nonce
+                self._buffer, self._pid, offset = os.urandom(12 * 1024), os.getpid(), 0
+            self._offset = offset + 12
+            return self._buffer[offset:offset + 12]
 
 
 _nonces = _Nonces()
+
+
+def _after_fork() -> None:
+    # A fresh buffer and lock in a forked child (the import's worker process): the
+    # parent's lock may have been held by another thread at the fork.
+    global _nonces
+    _nonces = _Nonces()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def encrypt_id(id_number: str) -> bytes:
@@ -66,7 +77,7 @@ def decrypt_id(blob: bytes | memoryview) -> str:
 
 def hash_id(id_number: str) -> str:
     """The keyed hash used for lookup; the same number always gives the same hash."""
-    return hmac.new(_hash_key(), id_number.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.digest(_hash_key(), id_number.encode("ascii"), "sha256").hex()
 
 
 def mask_id(id_number: str) -> str:

@@ -7,6 +7,9 @@ Three steps:
    column keys. A file that cannot be read raises ``UnreadableFile``.
 2. ``parse_row`` checks one row with the field rules of ``validation.py`` and
    returns a ``PersonData``; cross-row checks catch duplicates inside the file.
+   Files of ``YANGGUANG_IMPORT_WORKER_ROWS`` rows or more are checked (and their ID
+   numbers hashed and encrypted) in a worker process while this one writes
+   (``import_worker``); the results, and the rows rejected, are the same.
 3. ``services.imports.BulkImport`` compares the rows with the registry and writes
    every valid row, all in one transaction (``dry_run`` stops before writing).
    Re-importing a file changes nothing: such rows come back as ``unchanged``.
@@ -14,8 +17,12 @@ Three steps:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
+import pickle
+import threading
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -23,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -31,13 +39,12 @@ from django.utils.translation import gettext_lazy as _
 from yangguang.audit.models import AuditAction
 from yangguang.audit.services import Actor, record
 from yangguang.core import bulk
-from yangguang.core.crypto import hash_id
+from yangguang.core.crypto import encrypt_id, hash_id
 from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.regions import catalog
+from yangguang.registry import import_worker, vocabulary
 from yangguang.registry import validation as v
-from yangguang.registry import vocabulary
-from yangguang.registry.models import (
-    Relation,
-)
+from yangguang.registry.models import Relation, Sex
 from yangguang.registry.services import DB_MESSAGES, CertificateData, PersonData
 from yangguang.registry.services.imports import WRITTEN_TABLES, BulkImport
 
@@ -237,6 +244,9 @@ class _Uncomputed:
     def __str__(self) -> str:
         return ""
 
+    def __reduce__(self) -> str:
+        return "UNCOMPUTED_FORMULA"  # the one instance, also after pickling (import_worker)
+
 
 UNCOMPUTED_FORMULA = _Uncomputed()
 
@@ -307,12 +317,69 @@ def parse_row(cells: dict[str, Any], *, today: dt.date | None = None,
     """
     today = today or timezone.localdate()
     try:
+        if certificate:
+            return _parse_good_row(cells, today)
         return _parse_row(cells, today, None, certificate)
     except ValidationFailed:
         # Check the row again, this time going on after each problem to list them all.
         problems: list[Problem] = []
         _parse_row(cells, today, problems, certificate)
         raise ValidationFailed(problems) from None
+
+
+def _parse_good_row(cells: dict[str, Any], today: dt.date) -> PersonData:
+    """``_parse_row(cells, today, None)`` written out straight: the same checks, each
+    raising at the first problem (the caller then checks the row again to list them
+    all). Most rows of a large file are good, and this is their path."""
+    for value in cells.values():
+        if value is UNCOMPUTED_FORMULA:
+            raise ValidationFailed([])
+    get = cells.get
+    raw_id = get("id_number")
+    if isinstance(raw_id, float) and raw_id > 1e14:
+        raise ValidationFailed([])
+    id_number = v.parse_id_number(raw_id, today=today)
+    name = v.parse_name(get("name"))
+    category = v.parse_category(get("category"))
+    level = v.parse_level(get("level"))
+    hukou = v.parse_region_code(get("hukou_region"), field="hukou_region", label=_HUKOU)
+    residence = v.parse_region_code(get("residence_region"), field="residence_region",
+                                    label=_RESIDENCE, required=False)
+    issue_date = v.parse_date(get("issue_date"), field="issue_date", label=_ISSUE_DATE,
+                              today=today)
+    ethnicity = v.parse_ethnicity(get("ethnicity"))
+    phone = v.parse_phone(get("phone"))
+    household_number = v.parse_household_number(get("household_number"))
+    relation = v.parse_relation(get("relation_to_head"))
+    if relation and household_number == "":
+        raise ValidationFailed([])
+    components = v.parse_components(get("components"), category, level)
+    sex = v.check_sex(get("sex"), id_number)
+    birth_date = v.check_birth_date(get("birth_date"), id_number)
+    if issue_date < id_number.birth_date:
+        raise ValidationFailed([])
+    _number, reissue_count = v.check_certificate_number(get("certificate_number"), id_number,
+                                                        category, level)
+    return PersonData(
+        id_number=id_number, name=name, sex=sex, birth_date=birth_date, hukou_region=hukou,
+        ethnicity=ethnicity, residence_region=residence, phone=phone,
+        household_number=household_number,
+        relation_to_head=relation if household_number else "",
+        provided=_provided(name, hukou, ethnicity, residence, phone, household_number,
+                           relation),
+        certificate=CertificateData(category=category, level=level, issue_date=issue_date,
+                                    reissue_count=reissue_count, components=components),
+    )
+
+
+def _provided(name: str, hukou: str, ethnicity: str, residence: str | None, phone: str,
+              household_number: str, relation: str) -> frozenset[str]:
+    """``PersonData.provided``: the optional fields a row gives a value for."""
+    return frozenset(key for key, value in (
+        ("name", name), ("hukou_region_id", hukou), ("ethnicity", ethnicity),
+        ("residence_region_id", residence), ("phone", phone),
+        ("household_number", household_number), ("relation_to_head", relation),
+    ) if value)
 
 
 def _parse_row(cells: dict[str, Any], today: dt.date, problems: list[Problem] | None,
@@ -384,11 +451,7 @@ def _parse_row(cells: dict[str, Any], today: dt.date, problems: list[Problem] | 
         ethnicity=ethnicity, residence_region=residence, phone=phone,
         household_number=household_number,
         relation_to_head=relation if household_number else "",
-        provided=frozenset(name for name, value in (
-            ("name", name), ("hukou_region_id", hukou), ("ethnicity", ethnicity),
-            ("residence_region_id", residence), ("phone", phone),
-            ("household_number", household_number), ("relation_to_head", relation),
-        ) if value),
+        provided=_provided(name, hukou, ethnicity, residence, phone, household_number, relation),
         certificate=CertificateData(category=category, level=level, issue_date=issue_date,
                                     reissue_count=certificate_number.reissue_count,
                                     components=components) if with_certificate else None,
@@ -409,24 +472,130 @@ def import_rows(rows: Iterable[dict[str, Any] | tuple[int, dict[str, Any]]], *,
     Rows may be ``(row_number, cells)`` pairs; bare dicts are numbered from 2 (the
     header being row 1). All valid rows are written in one transaction.
     """
-    def keyed() -> Iterator[tuple[int, dict[str, Any]]]:
+    def numbered() -> Iterator[tuple[int, dict[str, Any]]]:
         for index, item in enumerate(rows, start=2):
-            number, cells = item if isinstance(item, tuple) else (index, item)
-            yield number, {HEADER_TO_KEY.get(k, k): val for k, val in cells.items()}
+            yield item if isinstance(item, tuple) else (index, item)
 
-    return _import(keyed(), actor=actor, dry_run=dry_run, progress=progress, total=total,
-                   source=source, scope=scope)
+    def keyed(cells: dict[str, Any]) -> dict[str, Any]:
+        return {HEADER_TO_KEY.get(k, k): val for k, val in cells.items()}
+
+    return _import(numbered(), keyed, actor=actor, dry_run=dry_run, progress=progress,
+                   total=total, source=source, scope=scope)
 
 
-def _import(rows: Iterator[tuple[int, dict[str, Any]]], *, actor: Actor | Any, dry_run: bool,
-            progress: Progress | None, total: int | None, source: str,
-            scope: Scope = None) -> ImportResult:
-    """Import rows numbered and keyed by column key, in one transaction."""
+#: What checking one row gives: None for a blank row, the problems of a rejected
+#: row, or the person with the keyed hash of their ID (and, from the worker process,
+#: the encrypted ID; otherwise None, and it is encrypted when written). From the
+#: worker the problems come pickled and the person packed (``_pack``).
+Checked = None | list[Problem] | tuple[PersonData, str, bytes | None]
+
+
+def _checker(today: dt.date, to_cells: Callable[[Any], dict[str, Any]], *,
+             packed: bool = False) -> Callable[[Any], Any]:
+    """Checks one raw row (``to_cells`` makes it a dict by column key). ``packed``: for
+    the worker process, which also encrypts the ID and sends the person as a tuple."""
+
+    def check(raw: Any) -> Any:
+        cells = to_cells(raw)
+        if all(v.clean_text(x) == "" for x in cells.values()):
+            return None  # blank rows are skipped, not counted
+        try:
+            data = parse_row(cells, today=today)
+        except ValidationFailed as exc:
+            # From the worker, pickled: the rest of its results go by marshal.
+            return pickle.dumps(exc.problems) if packed else exc.problems
+        normalized = data.id_number.normalized
+        if packed:
+            return _pack(data), hash_id(normalized), encrypt_id(normalized)
+        return data, hash_id(normalized), None
+
+    return check
+
+
+def _pack(data: PersonData) -> tuple[Any, ...]:
+    """A checked person as a tuple of values ``marshal`` takes (dates as ordinals, the
+    sex as its number): far cheaper to send between processes than the objects."""
+    number, cert = data.id_number, data.certificate
+    return (number.normalized, number.birth_date.toordinal(), int(number.sex),
+            number.birthplace_code, number.upgraded_from_15, data.name, int(data.sex),
+            data.birth_date.toordinal(), data.hukou_region, data.ethnicity,
+            data.residence_region, data.phone, data.household_number, data.relation_to_head,
+            data.guardian_name, data.guardian_phone, data.guardian_relation, data.provided,
+            None if cert is None else (cert.category, cert.level, cert.issue_date.toordinal(),
+                                       cert.reissue_count, cert.components))
+
+
+_SEXES = {int(sex): sex for sex in Sex}
+_day = dt.date.fromordinal
+
+
+def _unpack(values: tuple[Any, ...]) -> PersonData:
+    (number, birth, sex, birthplace, upgraded, name, person_sex, person_birth, hukou,
+     ethnicity, residence, phone, household, relation, guardian_name, guardian_phone,
+     guardian_relation, provided, cert) = values
+    return PersonData(
+        v.IdNumber(number, _day(birth), _SEXES[sex], birthplace, upgraded), name,
+        _SEXES[person_sex], _day(person_birth), hukou, ethnicity, residence, phone, household,
+        relation, guardian_name, guardian_phone, guardian_relation, provided=provided,
+        certificate=None if cert is None else CertificateData(
+            cert[0], cert[1], _day(cert[2]), cert[3], cert[4]))
+
+
+def _use_worker(total: int | None) -> bool:
+    return (total is not None and total >= settings.YANGGUANG_IMPORT_WORKER_ROWS
+            and import_worker.available())
+
+
+def _import(rows: Iterator[tuple[int, Any]], to_cells: Callable[[Any], dict[str, Any]], *,
+            actor: Actor | Any, dry_run: bool, progress: Progress | None, total: int | None,
+            source: str, scope: Scope = None) -> ImportResult:
+    """Import numbered rows, in one transaction; ``to_cells`` makes a row a dict by
+    column key. Large imports check their rows in a worker process meanwhile."""
     actor = Actor.of(actor)
     today = timezone.localdate()
     result = ImportResult(dry_run=dry_run, batch_id=uuid.uuid4().hex[:12])
     outermost = not connection.in_atomic_block
-    with transaction.atomic():
+    with _without_cycle_collection():
+        return _import_in(rows, to_cells, actor=actor, today=today, result=result,
+                          outermost=outermost, dry_run=dry_run, progress=progress,
+                          total=total, source=source, scope=scope)
+
+
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused, in a process with no other thread to affect.
+
+    An import makes millions of short-lived tuples and dicts and hardly any reference
+    cycles, and the collector's passes over the ones alive (chunks, the ID and
+    household maps) took a third of the importing process's time. Whatever cycles
+    the import leaves are collected when the collector resumes.
+    """
+    if not gc.isenabled() or threading.active_count() > 1:
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _import_in(rows: Iterator[tuple[int, Any]], to_cells: Callable[[Any], dict[str, Any]], *,
+               actor: Actor, today: dt.date, result: ImportResult, outermost: bool,
+               dry_run: bool, progress: Progress | None, total: int | None, source: str,
+               scope: Scope) -> ImportResult:
+    if _use_worker(total):
+        # Load what checking needs before the fork, so it is loaded once, here.
+        catalog.lookup("110000")
+        v.ethnicities()
+        hash_id("0")
+        encrypt_id("0")
+        checked = import_worker.Checked(rows, _checker(today, to_cells, packed=True))
+    else:
+        check = _checker(today, to_cells)
+        checked = contextlib.nullcontext(
+            (number, raw, check(raw)) for number, raw in rows)
+    with checked as checked_rows, transaction.atomic():
         if connection.vendor == "postgresql" and not dry_run:
             # Check foreign keys as each COPY runs (in the writer thread, overlapping
             # our parsing of the next rows) rather than all at once at commit.
@@ -435,7 +604,7 @@ def _import(rows: Iterator[tuple[int, dict[str, Any]]], *, actor: Actor | Any, d
         with bulk.Writer(separate_reads=outermost) as writer:
             writes = BulkImport(actor, writer=writer, dry_run=dry_run, today=today,
                                 batch_id=result.batch_id, scope=scope)
-            _import_rows(rows, writes, result, today, progress, total, scope)
+            _import_rows(checked_rows, to_cells, writes, result, progress, total, scope)
         if connection.vendor == "postgresql" and not dry_run:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -451,20 +620,21 @@ def _import(rows: Iterator[tuple[int, dict[str, Any]]], *, actor: Actor | Any, d
     return result
 
 
-def _import_rows(rows: Iterator[tuple[int, dict[str, Any]]], writes: BulkImport,
-                 result: ImportResult, today: dt.date, progress: Progress | None,
+def _import_rows(rows: Iterable[tuple[int, Any, Any]], to_cells: Callable[[Any], dict[str, Any]],
+                 writes: BulkImport, result: ImportResult, progress: Progress | None,
                  total: int | None, scope: Scope = None) -> None:
+    """Apply checked rows ``(number, raw row, Checked)`` chunk by chunk."""
     first_row_of_id: dict[str, int] = {}
     head_row_of_household: dict[str, int] = {}
-    chunk: list[tuple[int, PersonData, str]] = []
-    chunk_cells: dict[int, dict[str, Any]] = {}
+    chunk: list[tuple[int, PersonData, str, bytes | None]] = []
+    chunk_cells: dict[int, Any] = {}
 
-    def reject(number: int, problems: list[Problem], cells: dict[str, Any]) -> None:
+    def reject(number: int, problems: list[Problem], raw: Any) -> None:
         result.rejected += 1
         for p in problems:
             column = COLUMN_BY_KEY[p.field].header if p.field in COLUMN_BY_KEY else p.field
             result.errors.append(RowError(number, column, p.code, p.message))
-        result.rejected_rows[number] = cells
+        result.rejected_rows[number] = to_cells(raw)
 
     def flush() -> None:
         outcome = writes.apply(chunk)
@@ -477,21 +647,21 @@ def _import_rows(rows: Iterator[tuple[int, dict[str, Any]]], writes: BulkImport,
         chunk_cells.clear()
 
     done = 0
-    for number, cells in rows:
+    for number, cells, checked in rows:
         done += 1
-        if all(v.clean_text(x) == "" for x in cells.values()):
-            continue  # blank rows are skipped, not counted
+        if checked is None:
+            continue  # a blank row
         result.rows += 1
-        try:
-            data = parse_row(cells, today=today)
-        except ValidationFailed as exc:
-            reject(number, exc.problems, cells)
+        if type(checked) is list or type(checked) is bytes:
+            reject(number, checked if type(checked) is list else pickle.loads(checked), cells)  # noqa: S301 - from our worker
             continue
+        data, id_hash, encrypted = checked
+        if type(data) is tuple:
+            data = _unpack(data)
         if scope is not None and not data.hukou_region.startswith(scope):
             reject(number, [_problem("region_out_of_scope", "hukou_region", label=_HUKOU,
                                      value=data.hukou_region)], cells)
             continue
-        id_hash = hash_id(data.id_number.normalized)
         first = first_row_of_id.setdefault(id_hash, number)
         if first != number:
             reject(number, [_problem("id_duplicate_in_file", "id_number", row=first)], cells)
@@ -502,7 +672,7 @@ def _import_rows(rows: Iterator[tuple[int, dict[str, Any]]], writes: BulkImport,
                 reject(number, [_problem("household_two_heads", "relation_to_head",
                                          value=data.household_number, row=head_row)], cells)
                 continue
-        chunk.append((number, data, id_hash))
+        chunk.append((number, data, id_hash, encrypted))
         chunk_cells[number] = cells
         if len(chunk) >= CHUNK:
             flush()
@@ -531,13 +701,12 @@ def import_file(path: str | Path, *, actor: Actor | Any, dry_run: bool = False,
     positions = [(i, key) for i, key in enumerate(table.keys) if key is not None]
     width = max(i for i, _key in positions) + 1
 
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        for number, cells in table.rows:
-            if len(cells) < width:
-                cells = [*cells, *[None] * (width - len(cells))]
-            yield number, {key: cells[i] for i, key in positions}
+    def to_cells(cells: list[Any]) -> dict[str, Any]:
+        if len(cells) < width:
+            cells = [*cells, *[None] * (width - len(cells))]
+        return {key: cells[i] for i, key in positions}
 
-    result = _import(rows(), actor=actor, dry_run=dry_run, progress=progress,
+    result = _import(table.rows, to_cells, actor=actor, dry_run=dry_run, progress=progress,
                      total=table.total, source=f"{source or path.name} sha256:{digest[:16]}",
                      scope=scope)
     if report is not None:

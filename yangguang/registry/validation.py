@@ -13,7 +13,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +102,20 @@ def clean_text(value: Any) -> str:
 # Resident identity number (GB 11643-1999)
 
 
+def _compact(value: Any) -> str:
+    """An ID or certificate number's text without separators, upper case."""
+    text = clean_text(value)
+    if not text.isalnum():  # the separators are not alphanumeric
+        text = _SEPARATORS.sub("", text)
+    return text.upper()
+
+
+# The date of each YYYYMMDD seen in an ID number, and whether a birthplace code is
+# valid for a birth year: both repeat across the rows of a file (the catalog is fixed).
+_DAYS: dict[str, dt.date] = {}
+_birthplace_valid = lru_cache(maxsize=1 << 16)(catalog.birthplace_valid)
+
+
 @dataclass(frozen=True, slots=True)
 class IdNumber:
     normalized: str
@@ -121,7 +135,7 @@ def parse_id_number(value: Any, *, field: str = "id_number", today: dt.date | No
     Accepts full-width digits, a lower-case ``x``, spaces and hyphens, and legacy
     15-digit numbers (upgraded to 18 digits with the century 19 and a check digit).
     """
-    text = _SEPARATORS.sub("", clean_text(value)).upper()
+    text = _compact(value)
     if not text:
         raise fail("required", field, label=_("公民身份号码"))
     upgraded = False
@@ -137,15 +151,19 @@ def parse_id_number(value: Any, *, field: str = "id_number", today: dt.date | No
     if text[17] != expected:
         raise fail("id_checksum", field, expected=expected)
     raw_date = text[6:14]
-    try:
-        birth = dt.date(int(raw_date[:4]), int(raw_date[4:6]), int(raw_date[6:]))
-    except ValueError:
-        raise fail("id_birth_date", field, value=raw_date) from None
+    birth = _DAYS.get(raw_date)
+    if birth is None:
+        try:
+            birth = dt.date(int(raw_date[:4]), int(raw_date[4:6]), int(raw_date[6:]))
+        except ValueError:
+            raise fail("id_birth_date", field, value=raw_date) from None
+        if len(_DAYS) < 100_000:
+            _DAYS[raw_date] = birth
     if birth > (today or dt.date.today()) or birth.year < 1880:
         if birth.year < 1880:
             raise fail("id_birth_date", field, value=raw_date)
         raise fail("id_birth_future", field, value=birth.isoformat())
-    if not catalog.birthplace_valid(text[:6], birth.year):
+    if not _birthplace_valid(text[:6], birth.year):
         raise fail("id_birthplace", field, value=text[:6])
     return IdNumber(
         normalized=text,
@@ -296,7 +314,15 @@ def parse_certificate_number(value: Any, id_number: IdNumber, category: int, lev
                              *, field: str = "certificate_number") -> CertificateNumber:
     """The 20-character certificate number (18-char ID + category + level), with an
     optional ``B1``, ``B2`` … reissue suffix, checked against the ID, category and level."""
-    text = _SEPARATORS.sub("", clean_text(value)).upper()
+    text, reissue_count = check_certificate_number(value, id_number, category, level,
+                                                   field=field)
+    return CertificateNumber(normalized=text, reissue_count=reissue_count)
+
+
+def check_certificate_number(value: Any, id_number: IdNumber, category: int, level: int,
+                             *, field: str = "certificate_number") -> tuple[str, int]:
+    """``parse_certificate_number`` as (normalised text, reissue count)."""
+    text = _compact(value)
     if not text:
         raise fail("required", field, label=_("残疾人证号"))
     match = _CERT_PATTERN.match(text)
@@ -309,7 +335,7 @@ def parse_certificate_number(value: Any, id_number: IdNumber, category: int, lev
         raise fail("cert_category_mismatch", field, value=cert_category, expected=category)
     if int(cert_level) != level:
         raise fail("cert_level_mismatch", field, value=cert_level, expected=level)
-    return CertificateNumber(normalized=text, reissue_count=int(reissue or 0))
+    return text, int(reissue or 0)
 
 
 _COMPONENT_SPLIT = re.compile(r"[;；,，、/\s]+")
@@ -328,7 +354,7 @@ def parse_components(value: Any, category: int, level: int,
         text = ",".join(parts)
     else:
         text = clean_text(value)
-        parts = [p for p in _COMPONENT_SPLIT.split(text) if p]
+        parts = [p for p in _COMPONENT_SPLIT.split(text) if p] if text else []
     if category != Category.MULTIPLE:
         if parts:
             raise fail("components_not_multiple", field)
@@ -477,7 +503,7 @@ def parse_name(value: Any, *, field: str = "name", label: Any = None, required: 
         raise fail("required", field, label=label)
     if len(text) > max_length:
         raise fail("too_long", field, label=label, max=max_length)
-    if not all(ch.isalpha() or ch in _NAME_MARKS for ch in text):
+    if not text.isalpha() and not all(ch.isalpha() or ch in _NAME_MARKS for ch in text):
         raise fail("name_invalid", field, label=label, value=text)
     return text
 

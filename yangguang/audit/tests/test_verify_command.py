@@ -67,3 +67,24 @@ def test_removed_event_is_found_at_the_next_one(events):
     status, _out, err = verify()
 
     assert status == 1 and f"第{events[4]}号事件" in err
+
+
+def test_bulk_writers_hash_the_canonical_content():
+    """``Chain.rows`` builds the canonical string from parts; it must be ``canonical``'s."""
+    import datetime as dt
+
+    from yangguang.audit.services import _Canonical, _encode, canonical
+
+    now = dt.datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=dt.UTC)
+    for actor in (Actor("导入\"任务\""), Actor("admin", user_id=7)):
+        for event in (Event("create", "person", "12", 12, "630102000000",
+                            {"row": 2, "import": "ab12", "certificate": {"suffix": "71"}}),
+                      Event("export", "region", "", None, "", {"note": "中文\n\"引号\"", "n": [1.5, None]}),
+                      Event("grant", "user", "3", None, None, {})):
+            values = {"occurred_at": now, "actor_id": actor.user_id, "actor_name": actor.name,
+                      "action": event.action, "object_type": event.object_type,
+                      "object_id": event.object_id, "person_id": event.person_id,
+                      "region_code": event.region_code, "data": event.data}
+            built = _Canonical(actor, now)(event.action, _encode(event.data), event.object_id,
+                                          event.object_type, event.person_id, event.region_code)
+            assert built == canonical(values)

@@ -13,8 +13,9 @@ from django.db import connection
 from openpyxl import Workbook, load_workbook
 
 from yangguang.audit.models import AuditEvent
+from yangguang.audit.services import verify_chain
 from yangguang.demo.generator import HEADERS, person_row, write_rows
-from yangguang.registry import importing, services
+from yangguang.registry import import_worker, importing, services
 from yangguang.registry.models import (
     Certificate,
     CertificateStatus,
@@ -26,6 +27,22 @@ from yangguang.registry.models import (
 
 pytestmark = pytest.mark.django_db
 RNG = random.Random(11)
+
+
+@pytest.fixture(autouse=True, params=["in-process", "worker"])
+def checking(request, settings, monkeypatch) -> str:
+    """Every test twice: rows checked in this process, and in the worker process
+    (``import_worker``) that large files use, in batches of two rows."""
+    if request.param == "worker":
+        settings.YANGGUANG_IMPORT_WORKER_ROWS = 0
+        monkeypatch.setattr(import_worker, "BATCH", 2)
+        if not import_worker.available():
+            import threading
+            pytest.skip(f"no worker process here (one core, or other threads: "
+                        f"{[t.name for t in threading.enumerate()]})")
+    else:
+        settings.YANGGUANG_IMPORT_WORKER_ROWS = 10**9
+    return request.param
 
 
 def rows(n: int, **overrides) -> list[dict]:
@@ -100,6 +117,7 @@ def test_reimporting_the_same_file_changes_nothing(tmp_path):
     again = run(tmp_path, data, "a.xlsx")
     assert again.to_json()["unchanged"] == 30 and again.created == again.updated == 0
     assert counts() == before
+    assert verify_chain() is None
 
 
 def test_dry_run_writes_nothing_and_reports_what_would_happen(tmp_path):
@@ -251,7 +269,8 @@ def test_formulas_with_values_import_and_without_values_are_reported(tmp_path):
 
 
 def test_row_older_than_the_stored_certificate_is_rejected(tmp_path):
-    row = person_row(发证日期=dt.date(2022, 5, 1))
+    # Born well before both dates (a random person may be born after the older one).
+    row = person_row(发证日期=dt.date(2022, 5, 1), 出生日期=dt.date(1980, 6, 1))
     run(tmp_path, [row])
     older = dict(row, 发证日期=dt.date(2019, 5, 1))
     result = run(tmp_path, [older])
@@ -317,6 +336,7 @@ def test_renewal_reissue_and_reassessment(tmp_path):
     assert second.history.last().reason == StatusReason.REASSESSED
     assert Certificate.objects.get(status=CertificateStatus.VALID).level == 2
     assert run(tmp_path, [reassessed]).unchanged == 1
+    assert verify_chain() is None
 
 
 # -- files that cannot be read
@@ -438,3 +458,26 @@ def test_blank_or_missing_optional_cells_leave_stored_values_alone(tmp_path):
     assert run(tmp_path, [moved]).updated == 1
     person.refresh_from_db()
     assert (person.phone, person.guardian_name, person.household.number) == ("13800000010", "马明", "KEEP-1")
+
+
+# -- the worker process
+
+
+def test_checked_person_survives_packing_for_the_worker():
+    row = person_row(残疾类别="多重", 残疾等级="一级", 多重残疾明细="视力一级；肢体三级",
+                     居住地区划代码="140922100001", 家庭编号="H-1", 与户主关系="户主", 民族="回族",
+                     reissue_count=1)
+    data = importing.parse_row({importing.HEADER_TO_KEY[k]: v for k, v in row.items()})
+    assert data.certificate.components and data.certificate.reissue_count == 1
+    assert importing._unpack(importing._pack(data)) == data
+
+
+def test_worker_returns_results_in_order_and_raises_its_errors(monkeypatch):
+    monkeypatch.setattr(import_worker, "BATCH", 3)
+    rows_ = ((n, str(n)) for n in range(10))
+    with import_worker.Checked(rows_, lambda raw: int(raw) * 2) as checked:
+        assert list(checked) == [(n, str(n), n * 2) for n in range(10)]
+
+    with pytest.raises(import_worker.WorkerFailed, match="ZeroDivisionError"), \
+            import_worker.Checked(((n, n) for n in range(10)), lambda raw: 1 / (raw - 7)) as checked:
+        list(checked)

@@ -23,10 +23,16 @@ def cli_actor() -> Actor:
     return Actor(f"cli:{user}")
 
 
+class _Bar(tqdm):
+    # No monitor thread (it only tunes how often a stalled bar redraws): an import
+    # forks its worker process only from a process without other threads.
+    monitor_interval = 0
+
+
 def progress_bar(force: bool = False) -> tuple[tqdm, Callable[[int, int | None], None]]:
     """A progress bar on standard error (shown on a terminal, or when forced) and the
     ``progress(done, total)`` callback that imports call."""
-    bar = tqdm(total=None, unit=_("行"), desc=_("导入"), file=sys.stderr,
+    bar = _Bar(total=None, unit=_("行"), desc=_("导入"), file=sys.stderr,
                disable=not (force or sys.stderr.isatty()))
 
     def advance(done: int, total: int | None) -> None:
