@@ -26,7 +26,8 @@ class AuditEvent(models.Model):
     """One thing that happened. Rows are never updated or deleted.
 
     ``hash`` = SHA-256 over ``prev_hash`` and the event's canonical content, so
-    altering or removing any event breaks every hash after it.
+    altering or removing any event breaks every hash after it (within its segment,
+    and a segment's seal in the main chain records its length and last hash).
     """
 
     occurred_at = models.DateTimeField(_("时间"), db_index=True)
@@ -44,6 +45,10 @@ class AuditEvent(models.Model):
     data = models.JSONField(_("内容"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Events of a long bulk job (an import) form a segment of their own, linked from
+    # the segment's genesis and sealed into the main chain by one event at the end
+    # (``audit.services.Segment``); "" for the main chain.
+    segment = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         verbose_name = _("审计事件")
@@ -52,6 +57,8 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["person_id", "id"]),
             models.Index(fields=["actor_name", "id"]),
+            # The main chain's last event, however many segment events follow it.
+            models.Index(fields=["-id"], condition=models.Q(segment=""), name="main_chain_tail"),
         ]
 
     def __str__(self) -> str:

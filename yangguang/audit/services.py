@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,13 +50,19 @@ class Event:
 
 _HASHED = ("occurred_at", "actor_id", "actor_name", "action", "object_type", "object_id",
            "person_id", "region_code", "data")
-COLUMNS = ("id", *_HASHED, "prev_hash", "hash")
+COLUMNS = ("id", *_HASHED, "prev_hash", "hash", "segment")
 
 
 def canonical(values: dict[str, Any]) -> str:
-    """The content a hash covers, in a form that survives a round trip through the database."""
+    """The content a hash covers, in a form that survives a round trip through the database.
+
+    An event of a segment covers its segment too (main-chain events have no such key,
+    so their content is what it always was).
+    """
     content = {k: values[k] for k in _HASHED}
     content["occurred_at"] = values["occurred_at"].astimezone(dt.UTC).isoformat()
+    if values.get("segment"):
+        content["segment"] = values["segment"]
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
                       default=str)
 
@@ -86,9 +93,11 @@ class _Canonical:
     same string (a test compares them), so ``verify_chain`` recomputes the same hash.
     """
 
-    def __init__(self, actor: Actor, now: dt.datetime) -> None:
+    def __init__(self, actor: Actor, now: dt.datetime, segment: str = "") -> None:
         self.actor = f',"actor_id":{_value(actor.user_id)},"actor_name":{_value(actor.name)}'
         self.occurred_at = _encode_str(now.astimezone(dt.UTC).isoformat())
+        # The key sorts last; main-chain events have none (see ``canonical``).
+        self.end = f',"segment":{_encode_str(segment)}}}' if segment else "}"
 
     def __call__(self, action: str, data_json: str, object_id: str, object_type: str,
                  person_id: int | None, region_code: str) -> str:
@@ -96,14 +105,20 @@ class _Canonical:
                 f'"object_id":{_encode_str(object_id)},"object_type":{_value(object_type)},'
                 f'"occurred_at":{self.occurred_at},'
                 f'"person_id":{person_id if type(person_id) is int else _value(person_id)},'
-                f'"region_code":{_value(region_code)}}}')
+                f'"region_code":{_value(region_code)}{self.end}')
+
+
+def segment_genesis(segment: str) -> str:
+    """The ``prev_hash`` of a segment's first event."""
+    return hashlib.sha256(f"segment:{segment}".encode()).hexdigest()
 
 
 def _last_hash() -> str:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    last = (AuditEvent.objects.filter(segment="").order_by("-id")  # index main_chain_tail
+            .values_list("hash", flat=True).first())
     return last or GENESIS
 
 
@@ -116,6 +131,8 @@ class Chain:
     because the rows they queued are not in the table yet.
     """
 
+    segment = ""
+
     def __init__(self, actor: Actor | Any, ids: bulk.IdPool | None = None):
         self.actor = Actor.of(actor)
         self.prev = _last_hash()
@@ -127,7 +144,7 @@ class Chain:
         actor, prev, rows = self.actor, self.prev, []
         ids = (self.ids.take(AuditEvent, len(events)) if self.ids
                else bulk.allocate_ids(AuditEvent, len(events)))
-        content = _Canonical(actor, now)
+        content = _Canonical(actor, now, self.segment)
         sha256 = hashlib.sha256
         for pk, event in zip(ids, events, strict=True):
             action, object_id = str(event.action), str(event.object_id)
@@ -137,10 +154,37 @@ class Chain:
                                             event.person_id, event.region_code)
                              ).encode()).hexdigest()
             rows.append((pk, now, actor.user_id, actor.name, action, event.object_type,
-                         object_id, event.person_id, event.region_code, data, prev, digest))
+                         object_id, event.person_id, event.region_code, data, prev, digest,
+                         self.segment))
             prev = digest
         self.prev = prev
         return rows
+
+
+class Segment(Chain):
+    """A chain of its own for a long bulk job (an import), so that the job does not hold
+    the main chain's lock — which every sign-in and page view needs — while it works.
+
+    Its events link from ``segment_genesis``; ``seal`` gives what the job's closing
+    event in the main chain must carry (the segment's id, length and last hash), so a
+    segment cannot lose, gain or change an event, nor vanish whole, unnoticed.
+    """
+
+    def __init__(self, actor: Actor | Any, ids: bulk.IdPool | None = None):
+        self.actor = Actor.of(actor)
+        self.ids = ids
+        self.segment = uuid.uuid4().hex
+        self.prev = segment_genesis(self.segment)
+        self.count = 0
+
+    def rows(self, events: Iterable[Event], now: dt.datetime) -> list[tuple[Any, ...]]:
+        rows = super().rows(events, now)
+        self.count += len(rows)
+        return rows
+
+    def seal(self) -> dict[str, Any]:
+        """The ``data`` the closing main-chain event adds (``{"segment": {…}}``)."""
+        return {"segment": {"id": self.segment, "events": self.count, "last_hash": self.prev}}
 
 
 def record_many(actor: Actor | Any, events: Iterable[Event], *,
@@ -163,16 +207,48 @@ def record(actor: Actor | Any, action: str, object_type: str, object_id: Any = "
 
 
 def verify_chain(batch_size: int = 10000) -> AuditEvent | None:
-    """Recompute the chain; return the first event that was altered or follows a gap, or None."""
+    """Recompute the chain; return the first event that was altered or follows a gap, or None.
+
+    Events of a segment are checked along their own chain; the main-chain event that
+    seals a segment is returned when the segment does not end where the seal says
+    (an event of it removed, added or altered), and the first event of a segment that
+    no event seals is returned too.
+    """
     prev = GENESIS
+    segments: dict[str, tuple[str, int, AuditEvent]] = {}  # id → (last hash, length, first)
+    sealed: set[str] = set()
     last_id = 0
     while True:
         batch = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
         if not batch:
-            return None
+            break
         for event in batch:
+            last_id = event.id
             values = {k: getattr(event, k) for k in _HASHED}
+            if event.segment:
+                if event.segment in sealed:
+                    return event
+                values["segment"] = event.segment
+                tip, length, first = segments.get(
+                    event.segment, (segment_genesis(event.segment), 0, event))
+                if event.prev_hash != tip or chain_hash(tip, values) != event.hash:
+                    return event
+                segments[event.segment] = (event.hash, length + 1, first)
+                continue
             if event.prev_hash != prev or chain_hash(prev, values) != event.hash:
                 return event
             prev = event.hash
-            last_id = event.id
+            seal = event.data.get("segment") if isinstance(event.data, dict) else None
+            if seal is not None:
+                try:
+                    tip, length, _first = segments.pop(
+                        seal["id"], (segment_genesis(seal["id"]), 0, None))
+                    intact = (tip, length) == (seal["last_hash"], seal["events"])
+                except (KeyError, TypeError):
+                    intact = False
+                if not intact:
+                    return event
+                sealed.add(seal["id"])
+    if segments:
+        return min((first for _tip, _n, first in segments.values()), key=lambda e: e.id)
+    return None

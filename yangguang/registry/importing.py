@@ -615,7 +615,7 @@ def _import_in(rows: Iterator[tuple[int, Any]], to_cells: Callable[[Any], dict[s
         if not dry_run and (result.created or result.updated):
             record(actor, AuditAction.IMPORT, "import", result.batch_id,
                    data={"source": source, **{k: v_ for k, v_ in result.to_json().items()
-                                              if k != "errors"}})
+                                              if k != "errors"}, **writes.chain.seal()})
     result.errors.sort(key=lambda e: e.row)
     return result
 

@@ -6,9 +6,19 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from yangguang.audit.models import AuditEvent
-from yangguang.audit.services import Actor, Event, chain_hash, record_many
+from yangguang.audit.services import (
+    COLUMNS,
+    Actor,
+    Event,
+    Segment,
+    chain_hash,
+    record_many,
+    verify_chain,
+)
+from yangguang.core import bulk
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +95,82 @@ def test_bulk_writers_hash_the_canonical_content():
                       "action": event.action, "object_type": event.object_type,
                       "object_id": event.object_id, "person_id": event.person_id,
                       "region_code": event.region_code, "data": event.data}
-            built = _Canonical(actor, now)(event.action, _encode(event.data), event.object_id,
-                                          event.object_type, event.person_id, event.region_code)
-            assert built == canonical(values)
+            for segment in ("", "0f3a9c"):
+                built = _Canonical(actor, now, segment)(
+                    event.action, _encode(event.data), event.object_id, event.object_type,
+                    event.person_id, event.region_code)
+                assert built == canonical({**values, "segment": segment})
+
+
+# ---------------------------------------------------------------------------
+# Segments: the events of a long bulk job, chained apart and sealed at the end
+
+
+@pytest.fixture
+def segmented() -> dict[str, list[int]]:
+    """main 1, 2 · segment a, b, c · main 3 · the seal · main 4."""
+    actor = Actor("test")
+    record_many(actor, [Event("view", "person", str(n)) for n in (1, 2)])
+    segment = Segment(actor)
+    rows = segment.rows([Event("create", "person", str(n), person_id=n) for n in (10, 11, 12)],
+                        timezone.now())
+    bulk.insert_rows(AuditEvent, COLUMNS, rows)
+    record_many(actor, [Event("view", "person", "3")])
+    record_many(actor, [Event("import", "import", "batch", data={"rows": 3, **segment.seal()})])
+    record_many(actor, [Event("view", "person", "4")])
+    ids = list(AuditEvent.objects.order_by("id").values_list("id", flat=True))
+    in_segment = list(AuditEvent.objects.exclude(segment="").order_by("id")
+                      .values_list("id", flat=True))
+    seal = AuditEvent.objects.get(action="import").id
+    return {"all": ids, "segment": in_segment, "seal": [seal]}
+
+
+def test_a_sealed_segment_verifies_with_the_main_chain(segmented):
+    assert len(segmented["segment"]) == 3
+    assert verify_chain() is None
+    assert verify() == (0, "审计链完整，共8条\n", "")
+
+
+def test_a_segment_does_not_touch_the_main_chain_until_sealed(django_assert_num_queries):
+    with django_assert_num_queries(0):  # no lock taken, no tail read
+        Segment(Actor("test"))
+
+
+def test_a_removed_segment_event_is_found_at_the_seal(segmented):
+    AuditEvent.objects.filter(pk=segmented["segment"][-1]).delete()  # the last: no link breaks
+    assert verify_chain().id == segmented["seal"][0]
+    AuditEvent.objects.filter(pk=segmented["segment"][0]).delete()
+    assert verify_chain().id == segmented["segment"][1]
+
+
+def test_an_altered_segment_event_is_named(segmented):
+    AuditEvent.objects.filter(pk=segmented["segment"][1]).update(object_id="99")
+    assert verify_chain().id == segmented["segment"][1]
+
+
+def test_an_event_moved_into_a_segment_is_named(segmented):
+    AuditEvent.objects.filter(pk=segmented["all"][1]).update(
+        segment=AuditEvent.objects.get(pk=segmented["segment"][0]).segment)
+    assert verify_chain().id == segmented["all"][1]
+
+
+def test_a_segment_nobody_sealed_is_found(segmented):
+    AuditEvent.objects.filter(pk=segmented["seal"][0]).delete()
+    # The main chain breaks at the event after the seal …
+    assert verify_chain().id == segmented["all"][-1]
+    # … and with that link repaired, the unsealed segment is named by its first event.
+    last = AuditEvent.objects.get(pk=segmented["all"][-1])
+    before = AuditEvent.objects.filter(segment="", id__lt=last.id).order_by("-id").first()
+    values = {k: getattr(last, k) for k in ("occurred_at", "actor_id", "actor_name", "action",
+                                            "object_type", "object_id", "person_id",
+                                            "region_code", "data")}
+    AuditEvent.objects.filter(pk=last.pk).update(prev_hash=before.hash,
+                                                 hash=chain_hash(before.hash, values))
+    assert verify_chain().id == segmented["segment"][0]
+
+
+def test_a_seal_that_claims_another_length_is_named(segmented):
+    seal = AuditEvent.objects.get(pk=segmented["seal"][0])
+    data = {**seal.data, "segment": {**seal.data["segment"], "events": 2}}
+    AuditEvent.objects.filter(pk=seal.pk).update(data=data)
+    assert verify_chain().id == seal.id

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from yangguang.audit.models import AuditAction, AuditEvent
 from yangguang.audit.services import COLUMNS as AUDIT_COLUMNS
-from yangguang.audit.services import Actor, Chain, Event
+from yangguang.audit.services import Actor, Event, Segment
 from yangguang.core import bulk
 from yangguang.core.crypto import encrypt_id, mask_id
 from yangguang.core.errors import Problem
@@ -73,8 +73,9 @@ class BulkImport:
                  scope: tuple[str, ...] | None = None):
         self.actor = Actor.of(actor)
         self.writer = writer
-        # The audit chain's tail, locked from the start so the first write need not wait.
-        self.chain = None if dry_run else Chain(self.actor, writer.ids)
+        # The import's audit events form a segment of their own: the main chain (which
+        # sign-ins and page views append to) is locked only for the closing event.
+        self.chain = None if dry_run else Segment(self.actor, writer.ids)
         self.dry_run = dry_run
         self.today = today or timezone.localdate()
         self.now = timezone.now()

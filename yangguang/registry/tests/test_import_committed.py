@@ -44,3 +44,67 @@ def test_outermost_import_reads_through_a_second_connection_on_postgresql(
     assert Person.objects.filter(household__number__startswith="NEW-").count() == 5
     assert run(tmp_path, changed + data[5:]).unchanged == 8
     assert verify_chain() is None
+
+
+def test_an_import_writes_its_events_as_one_sealed_segment(committed_db, tmp_path):
+    from yangguang.audit.services import verify_chain
+
+    assert run(tmp_path, rows(4)).created == 4
+    person_events = AuditEvent.objects.filter(object_type="person")
+    segments = set(person_events.values_list("segment", flat=True))
+    assert len(segments) == 1 and "" not in segments
+    closing = AuditEvent.objects.get(action="import")
+    assert closing.segment == "" and closing.data["segment"]["id"] in segments
+    assert closing.data["segment"]["events"] == person_events.count() == 4
+    assert verify_chain() is None
+
+
+def test_an_import_in_progress_does_not_hold_up_sign_ins_and_page_views(committed_db):
+    """While a bulk job writes its segment, other requests still append to the main
+    chain (they would wait for the whole import if it held the chain's lock). On
+    SQLite every write waits for the one writer anyway, so this is PostgreSQL's."""
+    import threading
+
+    from django.db import connections, transaction
+    from django.utils import timezone
+
+    from yangguang.audit.services import COLUMNS, Actor, Event, Segment, record, verify_chain
+    from yangguang.core import bulk
+
+    if connection.vendor != "postgresql":
+        assert connection.vendor == "sqlite"
+        return
+    written, finish, failures = threading.Event(), threading.Event(), []
+
+    def bulk_job() -> None:
+        try:
+            with transaction.atomic():
+                segment = Segment(Actor("import"))
+                bulk.insert_rows(AuditEvent, COLUMNS, segment.rows(
+                    [Event("create", "person", str(n), person_id=n) for n in range(3)],
+                    timezone.now()))
+                written.set()
+                assert finish.wait(30)
+                record(Actor("import"), "import", "import", "b1", data=segment.seal())
+        except Exception as exc:  # noqa: BLE001 - reported by the main thread
+            failures.append(exc)
+            written.set()
+        finally:
+            connections.close_all()
+
+    job = threading.Thread(target=bulk_job)
+    job.start()
+    try:
+        assert written.wait(30)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # would fail, not hang, if held up
+        record(Actor("clerk"), "login", "user", "7")
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    finally:
+        finish.set()
+        job.join(30)
+    assert not failures
+    assert list(AuditEvent.objects.filter(segment="").order_by("id")
+                .values_list("action", flat=True)) == ["login", "import"]
+    assert verify_chain() is None
