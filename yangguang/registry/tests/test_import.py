@@ -310,7 +310,9 @@ def test_changed_details_update_the_person_and_are_audited(tmp_path):
 
 
 def test_renewal_reissue_and_reassessment(tmp_path):
-    row = person_row(残疾类别="肢体", 残疾等级="三级", 发证日期=dt.date(2012, 3, 1))
+    # Born well before the first issue date (a random person may be born after it).
+    row = person_row(残疾类别="肢体", 残疾等级="三级", 出生日期=dt.date(1970, 5, 4),
+                     发证日期=dt.date(2012, 3, 1))
     run(tmp_path, [row])
     first = Certificate.objects.get()
     assert first.status == CertificateStatus.EXPIRED
