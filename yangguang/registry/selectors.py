@@ -6,10 +6,11 @@ for a person that does not exist, so a page never tells which IDs are registered
 elsewhere).
 
 Searches are built for a province of millions on PostgreSQL: exact ID and
-certificate lookups go through the keyed hash (unique index), names match by prefix
-(the ``varchar_pattern_ops`` index Django adds to the indexed ``name`` column),
-regions by the indexed path prefix of the hukou region, and pages are cut by ``id``
-(keyset pagination: no OFFSET, no full count).
+certificate lookups go through the keyed hash (unique index); names match by prefix
+and regions (the scope too) by a prefix of the hukou region code, both served by the
+covering indexes ``(region, name, id)`` and ``(name, region, id)`` (see
+``Person.Meta``); pages are cut by ``id`` (keyset pagination: no OFFSET, no full
+count), their ids found through the index before the rows are read.
 """
 
 from __future__ import annotations
