@@ -13,8 +13,20 @@ from yangguang.registry.tests.test_import import rows, run
 @pytest.fixture
 def committed_db(django_db_setup, django_db_blocker):
     """Database access with real commits (no test transaction around the test), for
-    code paths that only run outside a transaction. Deletes what the test wrote."""
+    code paths that only run outside a transaction. Deletes what the test wrote.
+
+    pytest-django builds the test databases only for tests that ask for ``db`` or a
+    ``django_db`` mark, and this fixture can do neither (both wrap the test in a
+    transaction). Run alone, these tests would use the database of the settings (and
+    delete its persons), so they refuse to run unless a test database is in use.
+    """
+    from django.db import connection as default
+
     with django_db_blocker.unblock():
+        name = str(default.settings_dict["NAME"])
+        if not (name.startswith("test_") or "memorydb" in name or name == ":memory:"):
+            pytest.fail(f"not a test database ({name}): run these tests together with a "
+                        "test that uses the database, e.g. with test_import.py")
         yield
         from django.db import connections
 
