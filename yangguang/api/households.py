@@ -47,7 +47,7 @@ def list_households(request: HttpRequest, query: Query[HouseholdQuery]) -> dict[
     if query.number:
         rows = rows.filter(number=query.number)
     if query.region:
-        rows = rows.filter(region__code__startswith=region_filter(query.region, "region").code_prefix)
+        rows = rows.filter(region__code__startswith=region_filter(query.region, "region").short_code)
     return paginate(request, rows, query, lambda items: [serialize.household_item(h) for h in items])
 
 

@@ -126,9 +126,8 @@ class Chain:
     """The tail of the hash chain, held for the rest of the caller's transaction.
 
     Opening it takes the chain lock (PostgreSQL advisory lock; SQLite's write lock
-    is already ours), so nobody else appends until we commit. Bulk writers that
-    queue their inserts (``bulk.Writer``) keep one Chain for the whole import,
-    because the rows they queued are not in the table yet.
+    is already ours), so nobody else appends until we commit: keep such transactions
+    short. A long bulk job writes a ``Segment`` instead.
     """
 
     segment = ""

@@ -38,14 +38,12 @@ class _Nonces:
         self._lock = threading.Lock()
         self._buffer = b""
         self._offset = 0
-        self._pid = os.getpid()
 
     def take(self) -> bytes:
         with self._lock:
             offset = self._offset
-            if offset + 12 > len(self._buffer) or self._pid != os.getpid():
-                # Refill after a fork too, so two processes never share a buffer.
-                self._buffer, self._pid, offset = os.urandom(12 * 1024), os.getpid(), 0
+            if offset + 12 > len(self._buffer):
+                self._buffer, offset = os.urandom(12 * 1024), 0
             self._offset = offset + 12
             return self._buffer[offset:offset + 12]
 
@@ -54,8 +52,9 @@ _nonces = _Nonces()
 
 
 def _after_fork() -> None:
-    # A fresh buffer and lock in a forked child (the import's worker process): the
-    # parent's lock may have been held by another thread at the fork.
+    # A fresh buffer and lock in a forked child (the import's worker process), so two
+    # processes never share nonces, and the parent's lock, which another thread may
+    # have held at the fork, is not inherited.
     global _nonces
     _nonces = _Nonces()
 

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 def code_prefix(path: str) -> str:
-    """The code prefix of the subtree at ``path`` (``63/6301/`` → ``6301``).
+    """The code prefix of the subtree at ``path`` (``63/6301/`` → ``6301``): the
+    ``short_code`` of the region at that path, for callers that hold only paths.
 
     Every region whose path starts with ``path`` has a code starting with this
     prefix, and no other region has (a test checks it on the shipped data), so a
@@ -66,11 +67,6 @@ class Region(models.Model):
     def short_code(self) -> str:
         """The significant prefix: 2 digits for a province, 4, 6, 9 or 12 below it."""
         return self.code[: (0, 2, 4, 6, 9, 12)[self.level]]
-
-    @property
-    def code_prefix(self) -> str:
-        """The prefix shared by the codes of this region's subtree (see ``code_prefix``)."""
-        return code_prefix(self.path)
 
     @property
     def is_current(self) -> bool:

@@ -317,69 +317,12 @@ def parse_row(cells: dict[str, Any], *, today: dt.date | None = None,
     """
     today = today or timezone.localdate()
     try:
-        if certificate:
-            return _parse_good_row(cells, today)
         return _parse_row(cells, today, None, certificate)
     except ValidationFailed:
         # Check the row again, this time going on after each problem to list them all.
         problems: list[Problem] = []
         _parse_row(cells, today, problems, certificate)
         raise ValidationFailed(problems) from None
-
-
-def _parse_good_row(cells: dict[str, Any], today: dt.date) -> PersonData:
-    """``_parse_row(cells, today, None)`` written out straight: the same checks, each
-    raising at the first problem (the caller then checks the row again to list them
-    all). Most rows of a large file are good, and this is their path."""
-    for value in cells.values():
-        if value is UNCOMPUTED_FORMULA:
-            raise ValidationFailed([])
-    get = cells.get
-    raw_id = get("id_number")
-    if isinstance(raw_id, float) and raw_id > 1e14:
-        raise ValidationFailed([])
-    id_number = v.parse_id_number(raw_id, today=today)
-    name = v.parse_name(get("name"))
-    category = v.parse_category(get("category"))
-    level = v.parse_level(get("level"))
-    hukou = v.parse_region_code(get("hukou_region"), field="hukou_region", label=_HUKOU)
-    residence = v.parse_region_code(get("residence_region"), field="residence_region",
-                                    label=_RESIDENCE, required=False)
-    issue_date = v.parse_date(get("issue_date"), field="issue_date", label=_ISSUE_DATE,
-                              today=today)
-    ethnicity = v.parse_ethnicity(get("ethnicity"))
-    phone = v.parse_phone(get("phone"))
-    household_number = v.parse_household_number(get("household_number"))
-    relation = v.parse_relation(get("relation_to_head"))
-    if relation and household_number == "":
-        raise ValidationFailed([])
-    components = v.parse_components(get("components"), category, level)
-    sex = v.check_sex(get("sex"), id_number)
-    birth_date = v.check_birth_date(get("birth_date"), id_number)
-    if issue_date < id_number.birth_date:
-        raise ValidationFailed([])
-    _number, reissue_count = v.check_certificate_number(get("certificate_number"), id_number,
-                                                        category, level)
-    return PersonData(
-        id_number=id_number, name=name, sex=sex, birth_date=birth_date, hukou_region=hukou,
-        ethnicity=ethnicity, residence_region=residence, phone=phone,
-        household_number=household_number,
-        relation_to_head=relation if household_number else "",
-        provided=_provided(name, hukou, ethnicity, residence, phone, household_number,
-                           relation),
-        certificate=CertificateData(category=category, level=level, issue_date=issue_date,
-                                    reissue_count=reissue_count, components=components),
-    )
-
-
-def _provided(name: str, hukou: str, ethnicity: str, residence: str | None, phone: str,
-              household_number: str, relation: str) -> frozenset[str]:
-    """``PersonData.provided``: the optional fields a row gives a value for."""
-    return frozenset(key for key, value in (
-        ("name", name), ("hukou_region_id", hukou), ("ethnicity", ethnicity),
-        ("residence_region_id", residence), ("phone", phone),
-        ("household_number", household_number), ("relation_to_head", relation),
-    ) if value)
 
 
 def _parse_row(cells: dict[str, Any], today: dt.date, problems: list[Problem] | None,
@@ -451,7 +394,11 @@ def _parse_row(cells: dict[str, Any], today: dt.date, problems: list[Problem] | 
         ethnicity=ethnicity, residence_region=residence, phone=phone,
         household_number=household_number,
         relation_to_head=relation if household_number else "",
-        provided=_provided(name, hukou, ethnicity, residence, phone, household_number, relation),
+        provided=frozenset(name for name, value in (
+            ("name", name), ("hukou_region_id", hukou), ("ethnicity", ethnicity),
+            ("residence_region_id", residence), ("phone", phone),
+            ("household_number", household_number), ("relation_to_head", relation),
+        ) if value),
         certificate=CertificateData(category=category, level=level, issue_date=issue_date,
                                     reissue_count=certificate_number.reissue_count,
                                     components=components) if with_certificate else None,
@@ -627,7 +574,7 @@ def _import_rows(rows: Iterable[tuple[int, Any, Any]], to_cells: Callable[[Any],
     first_row_of_id: dict[str, int] = {}
     head_row_of_household: dict[str, int] = {}
     chunk: list[tuple[int, PersonData, str, bytes | None]] = []
-    chunk_cells: dict[int, Any] = {}
+    chunk_raw: dict[int, Any] = {}
 
     def reject(number: int, problems: list[Problem], raw: Any) -> None:
         result.rejected += 1
@@ -642,38 +589,38 @@ def _import_rows(rows: Iterable[tuple[int, Any, Any]], to_cells: Callable[[Any],
         result.updated += outcome.updated
         result.unchanged += outcome.unchanged
         for number, problems in outcome.rejected:
-            reject(number, problems, chunk_cells[number])
+            reject(number, problems, chunk_raw[number])
         chunk.clear()
-        chunk_cells.clear()
+        chunk_raw.clear()
 
     done = 0
-    for number, cells, checked in rows:
+    for number, raw, checked in rows:
         done += 1
         if checked is None:
             continue  # a blank row
         result.rows += 1
         if type(checked) is list or type(checked) is bytes:
-            reject(number, checked if type(checked) is list else pickle.loads(checked), cells)  # noqa: S301 - from our worker
+            reject(number, checked if type(checked) is list else pickle.loads(checked), raw)  # noqa: S301 - from our worker
             continue
         data, id_hash, encrypted = checked
         if type(data) is tuple:
             data = _unpack(data)
         if scope is not None and not data.hukou_region.startswith(scope):
             reject(number, [_problem("region_out_of_scope", "hukou_region", label=_HUKOU,
-                                     value=data.hukou_region)], cells)
+                                     value=data.hukou_region)], raw)
             continue
         first = first_row_of_id.setdefault(id_hash, number)
         if first != number:
-            reject(number, [_problem("id_duplicate_in_file", "id_number", row=first)], cells)
+            reject(number, [_problem("id_duplicate_in_file", "id_number", row=first)], raw)
             continue
         if data.relation_to_head == Relation.HEAD:
             head_row = head_row_of_household.setdefault(data.household_number, number)
             if head_row != number:
                 reject(number, [_problem("household_two_heads", "relation_to_head",
-                                         value=data.household_number, row=head_row)], cells)
+                                         value=data.household_number, row=head_row)], raw)
                 continue
         chunk.append((number, data, id_hash, encrypted))
-        chunk_cells[number] = cells
+        chunk_raw[number] = raw
         if len(chunk) >= CHUNK:
             flush()
             if progress:

@@ -133,7 +133,7 @@ def search_persons(user: Any, *, name: str = "", id_number: str = "",
         )))
     if region is not None:
         root = region if isinstance(region, Region) else resolve_region(region)
-        persons = persons.filter(hukou_region__code__startswith=root.code_prefix)
+        persons = persons.filter(hukou_region__code__startswith=root.short_code)
     certificate = {k: v for k, v in (("category", category), ("level", level)) if v}
     if status == DECEASED:
         persons = persons.filter(deceased_date__isnull=False)
@@ -261,7 +261,7 @@ def _certified(user: Any, capability: str, region: Region) -> QuerySet[Certifica
     """Valid certificates of living persons under ``region`` within ``user``'s scope."""
     return (Certificate.objects
             .filter(status=CertificateStatus.VALID, person__deceased_date__isnull=True,
-                    person__hukou_region__code__startswith=region.code_prefix)
+                    person__hukou_region__code__startswith=region.short_code)
             .filter(scope_q(user, capability, region_field="person__hukou_region")))
 
 

@@ -314,14 +314,6 @@ def parse_certificate_number(value: Any, id_number: IdNumber, category: int, lev
                              *, field: str = "certificate_number") -> CertificateNumber:
     """The 20-character certificate number (18-char ID + category + level), with an
     optional ``B1``, ``B2`` … reissue suffix, checked against the ID, category and level."""
-    text, reissue_count = check_certificate_number(value, id_number, category, level,
-                                                   field=field)
-    return CertificateNumber(normalized=text, reissue_count=reissue_count)
-
-
-def check_certificate_number(value: Any, id_number: IdNumber, category: int, level: int,
-                             *, field: str = "certificate_number") -> tuple[str, int]:
-    """``parse_certificate_number`` as (normalised text, reissue count)."""
     text = _compact(value)
     if not text:
         raise fail("required", field, label=_("残疾人证号"))
@@ -335,7 +327,7 @@ def check_certificate_number(value: Any, id_number: IdNumber, category: int, lev
         raise fail("cert_category_mismatch", field, value=cert_category, expected=category)
     if int(cert_level) != level:
         raise fail("cert_level_mismatch", field, value=cert_level, expected=level)
-    return text, int(reissue or 0)
+    return CertificateNumber(normalized=text, reissue_count=int(reissue or 0))
 
 
 _COMPONENT_SPLIT = re.compile(r"[;；,，、/\s]+")

@@ -45,18 +45,18 @@ def test_subtree_counts_match_the_catalog() -> None:
 def test_a_subtree_is_exactly_the_regions_whose_code_starts_with_its_prefix() -> None:
     """The scope filter relies on it: persons under a region are a prefix match on
     their region code, with no join. Checked for every region shipped, both ways."""
-    rows = sorted(Region.objects.values_list("code", "path"))
-    codes = [code for code, _path in rows]
-    for code, path in rows:
+    rows = sorted(Region.objects.values_list("code", "path", "level"))
+    codes = [code for code, _path, _level in rows]
+    for code, path, level in rows:
         prefix = code_prefix(path)
+        assert prefix == Region(code=code, level=level).short_code, (code, path)
         # under every region on its path ⇒ starts with that region's prefix
         assert all(code.startswith(part) for part in path.rstrip("/").split("/")), (code, path)
         start = bisect.bisect_left(codes, prefix)
         end = bisect.bisect_left(codes, prefix + "\uffff")
         # starts with the prefix ⇒ under the region
-        assert all(p.startswith(path) for _c, p in rows[start:end]), path
-    assert resolve_region("140922").code_prefix == "140922"
-    assert resolve_region("441900").code_prefix == "4419"  # 东莞, towns straight below
+        assert all(p.startswith(path) for _c, p, _l in rows[start:end]), path
+    assert resolve_region("441900").short_code == "4419"  # 东莞, towns straight below
 
 
 def test_subtree_current_only_drops_abolished_units() -> None:

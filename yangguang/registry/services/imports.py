@@ -309,16 +309,6 @@ class _Plan:
         return StatusReason.REISSUED if same_kind else StatusReason.REASSESSED
 
     def event(self, batch_id: str) -> Event:
-        if (self.old is None and self.cert_action == ("new", None) and batch_id.isascii()
-                and batch_id.isalnum()):
-            # A new person, the common case of a large import: the JSON ``canonical``
-            # would make of the dict below, written directly (ASCII values only).
-            cert = self.data.certificate
-            data = bulk.JsonText(
-                f'{{"certificate":{{"action":"new","issue_date":"{cert.issue_date.isoformat()}",'
-                f'"suffix":"{cert.suffix()}"}},"import":"{batch_id}","row":{int(self.row)}}}')
-            return Event(AuditAction.CREATE, "person", str(self.person_id), self.person_id,
-                         self.data.hukou_region, data)
         data: dict[str, Any] = {"import": batch_id, "row": self.row}
         if self.changes:
             data["changes"] = _jsonable(self.changes)

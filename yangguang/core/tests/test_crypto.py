@@ -1,0 +1,35 @@
+"""ID encryption: nonces are never reused, also across a fork (the import's worker)."""
+
+from __future__ import annotations
+
+import os
+
+from yangguang.core import crypto
+
+
+def test_a_forked_child_never_reuses_the_parents_nonces():
+    crypto.encrypt_id("110101199003074578")  # the parent's buffer is filled
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next nonces, to the parent
+        try:
+            os.write(write, b"".join(crypto._nonces.take() for _ in range(8)))  # noqa: SLF001
+        finally:
+            os._exit(0)
+    os.close(write)
+    child = b""
+    while chunk := os.read(read, 1024):
+        child += chunk
+    os.close(read)
+    os.waitpid(pid, 0)
+    parent = b"".join(crypto._nonces.take() for _ in range(8))  # noqa: SLF001
+    assert len(child) == len(parent) == 96
+    assert {child[i:i + 12] for i in range(0, 96, 12)}.isdisjoint(
+        parent[i:i + 12] for i in range(0, 96, 12))
+
+
+def test_encryption_round_trips_and_differs_each_time():
+    number = "110101199003074578"
+    first, second = crypto.encrypt_id(number), crypto.encrypt_id(number)
+    assert first != second
+    assert crypto.decrypt_id(first) == crypto.decrypt_id(second) == number
