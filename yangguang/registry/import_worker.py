@@ -6,8 +6,9 @@ a machine with two or more cores a large import runs the first in a worker proce
 forked for the import, so both go on at once. The worker only computes: it never
 touches the database connections it inherits, and exits with the import.
 
-Rows go to the worker in batches and come back in the same order, a few batches
-ahead of the writer, so neither waits for the other.
+The worker reads the rows itself, from its copy of the rows iterator (the file is
+already in memory when it is forked), so rows are never sent to it; its results come
+back in batches, in order, at most a few batches ahead of the writer.
 """
 
 from __future__ import annotations
@@ -22,16 +23,19 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
-BATCH = 2000  # rows per message
-AHEAD = 4  # batches sent before the first result is awaited
+BATCH = 2000  # results per message
+AHEAD = 4  # batches the worker may be ahead of the writer
+
+_END = "end"  # the worker's rows ran out, or reading them failed (the reader sees why)
 
 
 def available() -> bool:
     """Whether a worker can help here: a second core, and ``fork`` to start it cheaply
-    (the worker inherits the loaded code, settings, keys and region catalog) from a
-    process running no other thread. A forked child inherits every lock as it was at
-    the fork, and one held by another thread (a web server's, say) would never be
-    released in it: so imports in the web server's threads check their rows here."""
+    (the worker inherits the loaded code, settings, keys, region catalog and the file's
+    rows) from a process running no other thread. A forked child inherits every lock
+    as it was at the fork, and one held by another thread (a web server's, say) would
+    never be released in it: so imports in the web server's threads check their rows
+    here."""
     return ((os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
             and threading.active_count() == 1)
 
@@ -40,15 +44,31 @@ class WorkerFailed(RuntimeError):
     """The worker raised an exception (its traceback is the message) or died."""
 
 
-def _work(inbox: Any, outbox: Any, check: Callable[[Any], Any]) -> None:
+def _put(outbox: Any, results: list[Any]) -> None:
     try:
-        while (batch := inbox.get()) is not None:
-            results = [check(raw) for raw in batch]
+        # marshal: several times faster than pickle for plain values, both ways.
+        outbox.put(marshal.dumps(results))
+    except ValueError:  # a value marshal does not take
+        outbox.put(results)
+
+
+def _work(rows: Iterator[tuple[int, Any]], outbox: Any, check: Callable[[Any], Any],
+          batch: int) -> None:
+    try:
+        results: list[Any] = []
+        while True:
             try:
-                # marshal: several times faster than pickle for plain values, both ways.
-                outbox.put(marshal.dumps(results))
-            except ValueError:  # a value marshal does not take
-                outbox.put(results)
+                _number, raw = next(rows)
+            except StopIteration:
+                break
+            except Exception:  # noqa: BLE001 - the reader meets the same error in its copy
+                break
+            results.append(check(raw))
+            if len(results) >= batch:
+                _put(outbox, results)
+                results = []
+        _put(outbox, results)
+        outbox.put(_END)
     except BaseException:  # reported to the parent, which raises it
         outbox.put(WorkerFailed(traceback.format_exc()))
 
@@ -57,36 +77,24 @@ class Checked:
     """``(number, raw, check(raw))`` for every ``(number, raw)`` of ``rows``, in order,
     with ``check`` run in a worker process forked when this is created.
 
-    ``check`` must not use the database; its results come back to this process through
-    ``marshal`` when they are plain values (str, int, tuples, …), else pickled.
-    Use as a context manager around the iteration: leaving it stops the worker.
+    ``rows`` must be an iterator over data in memory (not one reading a file as it
+    goes, whose offset the two processes would share): this process and the worker
+    each read their own copy of it. ``check`` must not use the database; its results
+    come back through ``marshal`` when they are plain values (str, int, tuples, …),
+    else pickled. Use as a context manager around the iteration: leaving it stops
+    the worker.
     """
 
     def __init__(self, rows: Iterator[tuple[int, Any]], check: Callable[[Any], Any], *,
                  batch: int = BATCH) -> None:
-        self._rows, self._batch = rows, batch
+        self._rows = rows
         context = multiprocessing.get_context("fork")
-        self._inbox, self._outbox = context.Queue(), context.Queue()
-        self._worker = context.Process(target=_work, args=(self._inbox, self._outbox, check),
+        self._outbox = context.Queue(maxsize=AHEAD)
+        self._worker = context.Process(target=_work, args=(rows, self._outbox, check, batch),
                                        daemon=True, name="import-check")
         self._worker.start()
-        self._sent: deque[list[tuple[int, Any]]] = deque()
-        self._more = True
 
-    def _send(self) -> None:
-        items = []
-        if self._more:
-            for item in self._rows:
-                items.append(item)
-                if len(items) >= self._batch:
-                    break
-            else:
-                self._more = False
-        if items:
-            self._sent.append(items)
-            self._inbox.put([raw for _number, raw in items])
-
-    def _receive(self) -> list[Any]:
+    def _receive(self) -> Any:
         while True:
             try:
                 results = self._outbox.get(timeout=1)
@@ -99,16 +107,24 @@ class Checked:
                 raise results
             return marshal.loads(results) if type(results) is bytes else results
 
+    def _batch(self) -> list[Any] | None:
+        """The worker's next non-empty batch of results, or None when it has ended."""
+        while (batch := self._receive()) != _END:
+            if batch:
+                return batch
+        return None
+
     def __iter__(self) -> Iterator[tuple[int, Any, Any]]:
-        for _ in range(AHEAD):
-            self._send()
-        while self._sent:
-            items = self._sent.popleft()
-            results = self._receive()
-            self._send()
-            for (number, raw), result in zip(items, results, strict=True):
-                yield number, raw, result
-        self._inbox.put(None)
+        pending: deque[Any] = deque()
+        for number, raw in self._rows:
+            if not pending:
+                batch = self._batch()
+                if batch is None:  # both read the same rows in memory: a bug if it happens
+                    raise WorkerFailed(f"import worker ended before row {number}")
+                pending.extend(batch)
+            yield number, raw, pending.popleft()
+        if pending or self._batch() is not None:
+            raise WorkerFailed("import worker read more rows than this process")
         self._worker.join()
 
     def __enter__(self) -> Checked:
@@ -119,9 +135,8 @@ class Checked:
         if not finished:  # left early: an error here or in the worker
             self._worker.terminate()
         self._worker.join()
-        for q in (self._inbox, self._outbox):
-            q.close()
-            if finished:
-                q.join_thread()  # this process is left with no thread of ours
-            else:
-                q.cancel_join_thread()  # what is still queued is not needed
+        self._outbox.close()
+        if finished:
+            self._outbox.join_thread()  # this process is left with no thread of ours
+        else:
+            self._outbox.cancel_join_thread()  # what is still queued is not needed

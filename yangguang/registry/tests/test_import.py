@@ -4,6 +4,7 @@ idempotence, atomicity and encryption at rest. Runs on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import zipfile
 from pathlib import Path
@@ -439,7 +440,9 @@ def test_a_50_megabyte_file(tmp_path):
 
 
 def test_blank_or_missing_optional_cells_leave_stored_values_alone(tmp_path):
-    row = person_row(联系电话="13800000009", 民族="回族", 家庭编号="KEEP-1", 与户主关系="户主")
+    # Not a multiple disability: its components (an optional column) would be required.
+    row = person_row(联系电话="13800000009", 民族="回族", 家庭编号="KEEP-1", 与户主关系="户主",
+                     残疾类别="肢体", 残疾等级="二级")
     run(tmp_path, [row])
     Person.objects.update(guardian_name="马明", guardian_phone="13900000000")
     required = {h: row[h] for h in ("姓名", "公民身份号码", "残疾人证号", "残疾类别", "残疾等级",
@@ -483,3 +486,24 @@ def test_worker_returns_results_in_order_and_raises_its_errors(monkeypatch):
     with pytest.raises(import_worker.WorkerFailed, match="ZeroDivisionError"), \
             import_worker.Checked(((n, n) for n in range(10)), lambda raw: 1 / (raw - 7)) as checked:
         list(checked)
+
+
+def test_worker_reads_its_own_copy_of_the_rows_and_a_reading_error_is_the_readers(monkeypatch):
+    """The worker iterates its forked copy of the rows; when reading them fails, this
+    process meets the same error at the same row, with every row before it checked."""
+    monkeypatch.setattr(import_worker, "BATCH", 3)
+
+    def rows():
+        for n in range(8):
+            if n == 5:
+                raise importing.UnreadableFile(f"row {n} cannot be read")
+            yield n, n
+
+    seen = []
+    with pytest.raises(importing.UnreadableFile, match="row 5"), \
+            import_worker.Checked(rows(), lambda raw: (os.getpid(), raw * 10)) as checked:
+        for number, raw, (pid, result) in checked:
+            assert raw == number
+            seen.append((number, result))
+            assert pid != os.getpid()  # checked in the worker
+    assert seen == [(n, n * 10) for n in range(5)]
