@@ -423,6 +423,17 @@ def print_report(bench: Benchmark, results: list[DbResult], load_before: tuple, 
             say(f"  {r.label}: " + "; ".join(parts))
     say()
 
+    say("CPU seconds of each import, by process (a machine of n cores gives at most n per "
+        "second of wall time; the PostgreSQL server's work for one transaction runs in one "
+        "process, so its figure is a floor under the wall time):")
+    for r in results:
+        for name, t in (("yangguang", r.yangguang), ("re-import", r.reimport),
+                        ("baseline", r.baseline)):
+            cpu = t.data.get("cpu") if t is not None else None
+            if cpu:
+                say(f"  {r.label} {name}: " + cpu_line(cpu, t.seconds))
+    say()
+
     compared = [r for r in results if r.baseline is not None and r.same_rows is not None]
     if compared:
         say("Rows written (yangguang on the baseline's file / baseline):")
@@ -449,8 +460,10 @@ def print_report(bench: Benchmark, results: list[DbResult], load_before: tuple, 
         if r.label == "postgres" and r.yangguang is not None:
             if rows >= FULL_ROWS:
                 ok = "met" if r.yangguang.seconds < PG_MILLION_SECONDS else "NOT met"
+                server = (r.yangguang.data.get("cpu") or {}).get("server")
                 say(f"  postgres: {rows:,} rows in {r.yangguang.seconds:.1f} s "
-                    f"(target < {PG_MILLION_SECONDS:.0f} s for 1,000,000) — {ok}")
+                    f"(target < {PG_MILLION_SECONDS:.0f} s for 1,000,000) — {ok}"
+                    + (f"; the server process's CPU alone: {server:.1f} s" if server else ""))
             else:
                 est = FULL_ROWS / r.yangguang.rate
                 say(f"  postgres: 1,000,000 rows < {PG_MILLION_SECONDS:.0f} s: not measured in "
@@ -463,6 +476,16 @@ def print_report(bench: Benchmark, results: list[DbResult], load_before: tuple, 
         say("PROBLEMS:")
         for w in warnings + errors:
             say("  " + w)
+
+
+def cpu_line(cpu: dict[str, float | None], seconds: float) -> str:
+    parts = [f"importing process {cpu['process']:.1f}"]
+    if cpu["workers"]:
+        parts.append(f"worker process {cpu['workers']:.1f}")
+    if cpu["server"] is not None:
+        parts.append(f"PostgreSQL server {cpu['server']:.1f}")
+    total = sum(v for v in cpu.values() if v is not None)
+    return ", ".join(parts) + f" — {total:.1f} in all, over {seconds:.1f} s"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

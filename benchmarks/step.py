@@ -81,6 +81,53 @@ def content_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+class CpuMeter:
+    """CPU seconds a step used, by where they were spent: this process (its threads
+    included), its child processes that have ended (the import's worker), and the
+    PostgreSQL server processes serving this process's connections.
+
+    The server's figure is read from ``/proc/<backend pid>/stat``, so only when the
+    server runs on this machine (else None). The connections are opened during the
+    step, so their backends' whole lives are the step's; read it before the checks
+    that follow the import, which use the same connections.
+    """
+
+    def __init__(self) -> None:
+        import resource
+
+        self._resource = resource
+        self._self = self._used(resource.RUSAGE_SELF)
+        self._children = self._used(resource.RUSAGE_CHILDREN)
+
+    def _used(self, who: int) -> float:
+        usage = self._resource.getrusage(who)
+        return usage.ru_utime + usage.ru_stime
+
+    @staticmethod
+    def _server() -> float | None:
+        from django.db import connections
+
+        total = None
+        for conn in connections.all(initialized_only=True):
+            if conn.vendor != "postgresql" or conn.connection is None:
+                continue
+            with conn.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                pid = cursor.fetchone()[0]
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return None  # the server runs elsewhere
+            ticks = int(fields[11]) + int(fields[12])  # utime + stime
+            total = (total or 0.0) + ticks / os.sysconf("SC_CLK_TCK")
+        return total  # None: no PostgreSQL connection
+
+    def read(self) -> dict[str, float | None]:
+        return {"process": self._used(self._resource.RUSAGE_SELF) - self._self,
+                "workers": self._used(self._resource.RUSAGE_CHILDREN) - self._children,
+                "server": self._server()}
+
+
 def check() -> dict[str, Any]:
     """Counts and digest of what was written, and how long computing them took (the
     runner subtracts that from the step's wall time)."""
@@ -135,12 +182,15 @@ def yangguang(args: argparse.Namespace) -> dict[str, Any]:
     from django.core.management import call_command
 
     stdout, stderr = io.StringIO(), io.StringIO()
+    meter = CpuMeter()
     start = time.perf_counter()
     call_command("import", "persons", args.file, "--json", stdout=stdout, stderr=stderr)
     seconds = time.perf_counter() - start
+    cpu = meter.read()
     result = json.loads(stdout.getvalue())
     errors = result.pop("errors")
-    return {"seconds": seconds, "result": result, "first_errors": errors[:5], **check()}
+    return {"seconds": seconds, "cpu": cpu, "result": result, "first_errors": errors[:5],
+            **check()}
 
 
 def baseline(args: argparse.Namespace) -> dict[str, Any]:
@@ -150,12 +200,15 @@ def baseline(args: argparse.Namespace) -> dict[str, Any]:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import baseline_import_export
 
+    meter = CpuMeter()
     start = time.perf_counter()
     result = baseline_import_export.import_file(args.file)
     seconds = time.perf_counter() - start
+    cpu = meter.read()
     totals = dict(result.totals)
     out: dict[str, Any] = {
         "seconds": seconds,
+        "cpu": cpu,
         "result": {"rows": result.total_rows, "created": totals["new"],
                    "updated": totals["update"], "unchanged": totals["skip"],
                    "rejected": totals["invalid"] + totals["error"]},
