@@ -104,10 +104,11 @@ class CpuMeter:
         return usage.ru_utime + usage.ru_stime
 
     @staticmethod
-    def _server() -> float | None:
+    def _servers() -> list[float] | None:
+        """CPU seconds of each server process serving this process (None: elsewhere)."""
         from django.db import connections
 
-        total = None
+        used = []
         for conn in connections.all(initialized_only=True):
             if conn.vendor != "postgresql" or conn.connection is None:
                 continue
@@ -118,14 +119,16 @@ class CpuMeter:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 return None  # the server runs elsewhere
-            ticks = int(fields[11]) + int(fields[12])  # utime + stime
-            total = (total or 0.0) + ticks / os.sysconf("SC_CLK_TCK")
-        return total  # None: no PostgreSQL connection
+            used.append((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+        return used or None  # None too: no PostgreSQL connection
 
     def read(self) -> dict[str, float | None]:
+        servers = self._servers()
         return {"process": self._used(self._resource.RUSAGE_SELF) - self._self,
                 "workers": self._used(self._resource.RUSAGE_CHILDREN) - self._children,
-                "server": self._server()}
+                "server": sum(servers) if servers else None,
+                # The busiest one: the connection that writes.
+                "server_busiest": max(servers) if servers else None}
 
 
 def check() -> dict[str, Any]:

@@ -46,7 +46,12 @@ from yangguang.registry import import_worker, vocabulary
 from yangguang.registry import validation as v
 from yangguang.registry.models import Relation, Sex
 from yangguang.registry.services import DB_MESSAGES, CertificateData, PersonData
-from yangguang.registry.services.imports import WRITTEN_TABLES, BulkImport
+from yangguang.registry.services.imports import (
+    WRITTEN_TABLES,
+    BulkImport,
+    planned_persons,
+    refresh_statistics,
+)
 
 Progress = Callable[[int, int | None], None]
 
@@ -543,6 +548,7 @@ def _import_in(rows: Iterator[tuple[int, Any]], to_cells: Callable[[Any], dict[s
         checked = contextlib.nullcontext(
             (number, raw, check(raw)) for number, raw in rows)
     with checked as checked_rows, transaction.atomic():
+        persons_before = planned_persons()
         if connection.vendor == "postgresql" and not dry_run:
             # Check foreign keys as each COPY runs (in the writer thread, overlapping
             # our parsing of the next rows) rather than all at once at commit.
@@ -559,6 +565,8 @@ def _import_in(rows: Iterator[tuple[int, Any]], to_cells: Callable[[Any], dict[s
             # SQLite checks foreign keys at commit: check now, inside the import, so a
             # violation fails the import rather than some outer transaction.
             connection.check_constraints(table_names=WRITTEN_TABLES)
+        if not dry_run:
+            refresh_statistics(result.created + result.updated, persons_before)
         if not dry_run and (result.created or result.updated):
             record(actor, AuditAction.IMPORT, "import", result.batch_id,
                    data={"source": source, **{k: v_ for k, v_ in result.to_json().items()

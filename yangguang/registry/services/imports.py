@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from yangguang.audit.models import AuditAction, AuditEvent
@@ -41,6 +42,40 @@ _HISTORY_FIELDS = ("certificate_id", "status", "reason", "effective_date", "note
 _NO_COMPONENTS = bulk.JsonText("[]")
 WRITTEN_TABLES = [m._meta.db_table for m in (Household, Person, Certificate,
                                                CertificateStatusChange)]
+
+#: An import that writes at least this share of the persons already registered, and at
+#: least ``STATS_MIN_ROWS`` rows, refreshes PostgreSQL's planner statistics itself
+#: before it commits: the share at which autovacuum would, minutes later. Until then
+#: the planner would plan the next import's lookups (and searches) for the smaller
+#: tables it last saw: a re-import of 1,000,000 rows right after their import took 66 s
+#: with the old statistics, 40 s with fresh ones (ANALYZE itself takes about a second).
+STATS_SHARE = 0.1
+STATS_MIN_ROWS = 10_000
+
+
+def planned_persons() -> int:
+    """How many persons PostgreSQL's statistics say there are (0 elsewhere, or never
+    analysed)."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                       [Person._meta.db_table])
+        row = cursor.fetchone()
+    return max(int(row[0]), 0) if row else 0
+
+
+def refresh_statistics(written: int, persons_before: int) -> bool:
+    """ANALYZE the tables an import writes (inside its transaction, whose rows ANALYZE
+    counts, so the statistics commit with them) when it wrote enough to make the
+    current ones misleading. Returns whether it did. SQLite plans without them."""
+    if (connection.vendor != "postgresql"
+            or written < max(STATS_MIN_ROWS, STATS_SHARE * persons_before)):
+        return False
+    tables = [*WRITTEN_TABLES, AuditEvent._meta.db_table]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+    return True
 
 
 @dataclass

@@ -507,3 +507,40 @@ def test_worker_reads_its_own_copy_of_the_rows_and_a_reading_error_is_the_reader
             seen.append((number, result))
             assert pid != os.getpid()  # checked in the worker
     assert seen == [(n, n * 10) for n in range(5)]
+
+
+# -- planner statistics
+
+
+def _planned(table: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        return cursor.fetchone()[0]
+
+
+def test_a_large_import_refreshes_the_planner_statistics_before_it_commits(tmp_path, monkeypatch):
+    """On PostgreSQL an import that grows the registry by a tenth or more (and by at
+    least STATS_MIN_ROWS) analyses what it wrote, so the next lookups and searches are
+    planned for the tables as they now are; a smaller one leaves that to autovacuum."""
+    from yangguang.registry.services import imports
+
+    monkeypatch.setattr(imports, "STATS_MIN_ROWS", 5)
+    assert run(tmp_path, rows(8)).created == 8
+    if connection.vendor != "postgresql":
+        # SQLite plans without statistics: none are gathered.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            assert cursor.fetchone()[0] == 0
+        assert imports.refresh_statistics(10**6, 0) is False
+        return
+    assert _planned(Person._meta.db_table) == 8
+    assert _planned(Certificate._meta.db_table) == 8
+    assert _planned(AuditEvent._meta.db_table) >= 8
+    assert run(tmp_path, rows(4)).created == 4  # fewer than STATS_MIN_ROWS
+    assert _planned(Person._meta.db_table) == 8
+    monkeypatch.setattr(imports, "STATS_MIN_ROWS", 1)
+    monkeypatch.setattr(imports, "STATS_SHARE", 0.5)
+    assert run(tmp_path, rows(3)).created == 3  # under half the 8 planned
+    assert _planned(Person._meta.db_table) == 8
+    assert run(tmp_path, rows(4)).created == 4  # half of them
+    assert _planned(Person._meta.db_table) == 8 + 4 + 3 + 4
