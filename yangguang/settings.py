@@ -93,10 +93,14 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while an import writes; IMMEDIATE avoids lock upgrades.
+    # A page cache of up to 64 MB per connection instead of SQLite's 2 MB (a county's
+    # whole database fits; memory is taken only as pages are read): an import's index
+    # upkeep stays in memory (100,000 rows: 8.5 → 7.7 s).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                         "PRAGMA cache_size=-65536;"),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 # A second connection to the same database, for reads that run beside a bulk COPY

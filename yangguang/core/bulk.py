@@ -231,12 +231,21 @@ def insert_rows(model: type[models.Model], fields: Sequence[str],
     count = 0
     placeholders = ", ".join(["%s"] * len(model_fields))
     sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({placeholders})'
-    converters = [_sqlite_converter(f) for f in model_fields]
-    batch: list[list[Any]] = []
+    # Only the columns whose values need converting are touched.
+    converted = [(i, convert) for i, f in enumerate(model_fields)
+                 if (convert := _sqlite_converter(f)) is not None]
+    width = len(model_fields)
+    batch: list[Sequence[Any]] = []
     with connection.cursor() as cursor:
         for row in rows:
-            batch.append([value if convert is None or value is None else convert(value)
-                          for convert, value in zip(converters, row, strict=True)])
+            if len(row) != width:
+                raise ValueError(f"{len(row)} values for {width} columns of {table}")
+            if converted:
+                row = list(row)
+                for i, convert in converted:
+                    if (value := row[i]) is not None:
+                        row[i] = convert(value)
+            batch.append(row)
             if len(batch) >= 5000:
                 cursor.executemany(sql, batch)
                 count += len(batch)
