@@ -58,6 +58,7 @@ PROBLEM_MESSAGES = {
     "too_large": _("{label}不能大于{limit}"),
     "text_invalid": _("{label}不能包含控制字符"),
     "reason_invalid": _("原因“{value}”不适用于此项状态变更"),
+    "page_with_after": _("游标（after）不能与页码（page）同时使用"),
 }
 
 #: Field labels for the messages of schema problems.
@@ -86,6 +87,7 @@ LABELS = {
     "parent": _("上级区划"),
     "page": _("页码"),
     "page_size": _("每页条数"),
+    "after": _("游标"),
 }
 
 

@@ -156,6 +156,38 @@ def test_list_pages(registrar_a, actor):
     assert beyond["previous"].endswith("page=3&page_size=2")
 
 
+def test_a_cursor_walks_the_same_rows_as_page_numbers(registrar_a, actor):
+    """``?after=`` pages in id order from the given id on; ``next`` carries the cursor."""
+    persons = [create_person(actor=actor, hukou_region=COUNTY_A) for _ in range(5)]
+    auth = {"Authorization": f"Bearer {registrar_a.token}"}
+    page = registrar_a.get("/persons", {"after": 0, "page_size": 2}).json()
+    walked, links = [], []
+    while True:
+        assert page["count"] == 5 and page["previous"] is None
+        walked += [p["id"] for p in page["results"]]
+        if page["next"] is None:
+            break
+        links.append(page["next"])
+        page = registrar_a.client.get(page["next"], headers=auth).json()
+    assert walked == [p.pk for p in persons]
+    assert links[0].endswith(f"/api/v1/persons?after={persons[1].pk}&page_size=2")
+    assert len(links) == 2  # 2 + 2 + 1: no empty last page
+    middle = registrar_a.get("/persons", {"after": persons[2].pk}).json()
+    assert [p["id"] for p in middle["results"]] == [p.pk for p in persons[3:]]
+    assert registrar_a.get("/persons", {"after": persons[4].pk}).json()["results"] == []
+    event = AuditEvent.objects.filter(action="view").order_by("-id").first()
+    assert event.data["query"]["after"] == persons[4].pk
+
+
+def test_a_cursor_is_checked(registrar_a):
+    assert field_codes(registrar_a.get("/persons", {"after": -1})) == {"after": "too_small"}
+    assert field_codes(registrar_a.get("/persons", {"after": "x"})) == {"after": "type_invalid"}
+    response = registrar_a.get("/persons", {"after": 0, "page": 2})
+    assert response.status_code == 422
+    assert field_codes(response) == {"after": "page_with_after"}
+    assert "游标" in response.json()["errors"][0]["message"]
+
+
 def test_page_size_is_bounded(registrar_a):
     assert field_codes(registrar_a.get("/persons", {"page_size": MAX_PAGE_SIZE + 1})) == \
         {"page_size": "too_large"}
