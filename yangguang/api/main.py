@@ -23,7 +23,7 @@ DESCRIPTION = """\
   字段错误代码与导入模板相同（如 `id_checksum`、`region_unknown`）。
 - 分页：`?page=&page_size=`（每页最多100条），返回 `count`、`next`、`previous`、`results`。
   逐页读取全部数据时用游标 `?after=0&page_size=100`，再依次请求响应中的 `next`：
-  页码越大越慢（数据库要跳过前面的全部记录），游标每页一样快。
+  页码越大越慢（数据库要跳过前面的全部记录），游标每页一样快；用游标时不计总数（`count` 为 null）。
 """
 
 

@@ -40,7 +40,9 @@ class PageQuery(Schema):
 
 
 class Page(Schema, Generic[Item]):
-    count: int = Field(description="符合条件的总条数")
+    count: int | None = Field(
+        description="符合条件的总条数；用游标（after）时为 null：逐页读取时每页都重新计数，比读这一页还慢，"
+                    "需要总数时请不带游标请求第一页")
     next: str | None = Field(description="下一页的地址，没有下一页时为 null")
     previous: str | None = Field(description="上一页的地址，没有上一页时为 null")
     results: list[Item]
@@ -60,9 +62,8 @@ def paginate(request: HttpRequest, queryset: QuerySet, query: PageQuery,
     by ``serialize``.
 
     A page past the end is empty (with a link back), not an error. With a cursor
-    (``after``) there is no link back: ``previous`` is null.
+    (``after``) there is no link back and no count: ``previous`` and ``count`` are null.
     """
-    count = queryset.count()
     if query.after is not None:
         if "page" in request.GET:
             raise ValidationFailed([problem("page_with_after", "after")])
@@ -71,11 +72,12 @@ def paginate(request: HttpRequest, queryset: QuerySet, query: PageQuery,
         rows = rows[:query.page_size]
         last_id = (rows[-1]["id"] if isinstance(rows[-1], dict) else rows[-1].pk) if rows else None
         return {
-            "count": count,
+            "count": None,  # counting the whole list would cost more than the page
             "next": _link(request, after=last_id) if more else None,
             "previous": None,
             "results": serialize(rows),
         }
+    count = queryset.count()
     offset = (query.page - 1) * query.page_size
     rows = list(queryset[offset:offset + query.page_size]) if offset < count else []
     last = max(1, -(-count // query.page_size))

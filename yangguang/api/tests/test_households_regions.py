@@ -40,6 +40,20 @@ def test_household_list_filters(reviewer_a, person_a, actor):
     assert field_codes(reviewer_a.get("/households", {"number": "a b"})) == {"number": "text_invalid"}
 
 
+def test_household_and_certificate_lists_page_by_cursor_too(reviewer_a, person_a, actor):
+    others = [create_person(actor=actor, hukou_region=COUNTY_A, household_number=f"A-00{n}")
+              for n in (10, 11, 12)]
+    households = [person_a.household_id, *(p.household_id for p in others)]
+    certificates = [p.certificates.get().pk for p in (person_a, *others)]
+    for path, expected in (("/households", households), ("/certificates", certificates)):
+        walked, page = [], reviewer_a.get(path, {"after": 0, "page_size": 3}).json()
+        walked += [item["id"] for item in page["results"]]
+        assert page["count"] is None and page["next"].endswith(f"after={expected[2]}&page_size=3")
+        page = reviewer_a.get(path, {"after": expected[2], "page_size": 3}).json()
+        walked += [item["id"] for item in page["results"]]
+        assert page["next"] is None and walked == sorted(expected)
+
+
 def test_region_detail_has_ancestors_and_children(analyst_a):
     body = analyst_a.get("/regions/610103").json()
     assert (body["code"], body["full_name"], body["level"]) == ("610103000000", "陕西省西安市碑林区", 3)

@@ -163,7 +163,7 @@ def test_a_cursor_walks_the_same_rows_as_page_numbers(registrar_a, actor):
     page = registrar_a.get("/persons", {"after": 0, "page_size": 2}).json()
     walked, links = [], []
     while True:
-        assert page["count"] == 5 and page["previous"] is None
+        assert page["count"] is None and page["previous"] is None
         walked += [p["id"] for p in page["results"]]
         if page["next"] is None:
             break
