@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -106,6 +106,11 @@ Scope = tuple[str, ...] | None
 
 class UnreadableFile(Exception):
     """The file cannot be imported at all; nothing was written."""
+
+
+class ImportConflict(UnreadableFile):
+    """Someone else registered a person or household of the file while the import ran
+    (a unique constraint stopped the import's insert); nothing was written."""
 
 
 @dataclass
@@ -507,10 +512,23 @@ def _import(rows: Iterator[tuple[int, Any]], to_cells: Callable[[Any], dict[str,
     today = timezone.localdate()
     result = ImportResult(dry_run=dry_run, batch_id=uuid.uuid4().hex[:12])
     outermost = not connection.in_atomic_block
-    with _without_cycle_collection():
-        return _import_in(rows, to_cells, actor=actor, today=today, result=result,
-                          outermost=outermost, dry_run=dry_run, progress=progress,
-                          total=total, source=source, scope=scope)
+    try:
+        with _without_cycle_collection():
+            return _import_in(rows, to_cells, actor=actor, today=today, result=result,
+                              outermost=outermost, dry_run=dry_run, progress=progress,
+                              total=total, source=source, scope=scope)
+    except IntegrityError as exc:
+        if not _unique_violation(exc):
+            raise
+        raise ImportConflict(gettext(
+            "导入期间，文件中的人员或家庭被其他用户同时登记了，为避免重复，本次导入已全部撤销，"
+            "没有写入任何数据。请重新导入。")) from exc
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    cause = exc.__cause__
+    return (getattr(cause, "sqlstate", None) == "23505"  # PostgreSQL's unique_violation
+            or "UNIQUE constraint failed" in str(exc))  # SQLite's
 
 
 @contextlib.contextmanager
@@ -692,5 +710,5 @@ def _cell(value: Any) -> Any:
     return str(value)
 
 
-__all__ = ["COLUMNS", "DB_MESSAGES", "ImportResult", "UnreadableFile", "import_file",
-           "import_rows", "parse_row", "read_table"]
+__all__ = ["COLUMNS", "DB_MESSAGES", "ImportConflict", "ImportResult", "UnreadableFile",
+           "import_file", "import_rows", "parse_row", "read_table"]

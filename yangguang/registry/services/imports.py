@@ -118,6 +118,11 @@ class BulkImport:
         # Region code prefixes this import may write to (None: everywhere).
         self.scope = scope
         self.household_ids: dict[str, int] = {}
+        # Into an empty registry (a first load) no row can find anything stored: its
+        # lookups are skipped. A person or household committed meanwhile by someone
+        # else still meets the unique constraints, and the import fails whole.
+        self.persons_stored = Person.objects.using(writer.reads).exists()
+        self.households_stored = Household.objects.using(writer.reads).exists()
 
     def apply(self, parsed: list[tuple[int, PersonData, str, bytes | None]]) -> ChunkOutcome:
         """Compare and write one chunk of (row number, person, keyed ID hash, encrypted
@@ -153,6 +158,8 @@ class BulkImport:
         return outcome
 
     def _load_existing(self, hashes: list[str]) -> dict[str, _Existing]:
+        if not self.persons_stored:
+            return {}
         people = {
             p["id_number_hash"]: p
             for p in bulk.filter_in(Person.objects.using(self.writer.reads), "id_number_hash",
@@ -178,6 +185,8 @@ class BulkImport:
         }
 
     def _load_households(self, numbers: set[str]) -> None:
+        if not self.households_stored:
+            return
         known = self.household_ids  # (``numbers - known.keys()`` costs 8 times as much)
         wanted = [number for number in numbers if number not in known]
         if wanted:

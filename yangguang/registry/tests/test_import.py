@@ -548,3 +548,33 @@ def test_a_large_import_refreshes_the_planner_statistics_before_it_commits(tmp_p
     assert _planned(Person._meta.db_table) == 8
     assert run(tmp_path, rows(4)).created == 4  # half of them
     assert _planned(Person._meta.db_table) == 8 + 4 + 3 + 4
+
+
+# -- a first load, and someone registering meanwhile
+
+
+def test_someone_registering_a_person_of_the_file_meanwhile_undoes_the_import(
+        tmp_path, monkeypatch):
+    """Into an empty registry the import looks nothing up; a person of the file that
+    someone registers meanwhile meets the unique constraint, and the whole import is
+    undone with a clear message (as the CLI and the import page show it)."""
+    monkeypatch.setattr(importing, "CHUNK", 2)
+    data = rows(5)
+    path = tmp_path / "in.csv"
+    write_rows(data, path)
+    late = data[3]
+
+    def register_meanwhile(done: int, total: int | None) -> None:
+        if done == 2:  # after the first chunk: row 4 is yet to be written
+            services.register_person(importing.parse_row(
+                {importing.HEADER_TO_KEY[k]: v for k, v in late.items()}), actor="other")
+
+    with pytest.raises(importing.ImportConflict, match="本次导入已全部撤销"):
+        importing.import_file(path, actor="test", progress=register_meanwhile)
+    assert Person.objects.count() == 0 and Certificate.objects.count() == 0
+    # Into a registry that holds persons, rows are compared with them as before.
+    services.register_person(importing.parse_row(
+        {importing.HEADER_TO_KEY[k]: v for k, v in late.items()}), actor="other")
+    result = importing.import_file(path, actor="test")
+    assert (result.created, result.unchanged) == (4, 1)
+
