@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
+import operator
 import pickle
 import threading
 import unicodedata
@@ -340,14 +341,15 @@ def _parse_row(cells: dict[str, Any], today: dt.date, problems: list[Problem] | 
     """With ``problems`` None, stop at the first problem (the fast path for good rows);
     otherwise collect every problem into it and raise at the end."""
 
-    def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if problems is None:
-            return fn(*args, **kwargs)
+    def collecting(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except ValidationFailed as exc:
             problems.extend(exc.problems)
             return None
+
+    # On the fast path a rule's problem propagates: call it without a frame of ours.
+    attempt = operator.call if problems is None else collecting
 
     def add(p: Problem) -> None:
         if problems is None:
