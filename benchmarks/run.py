@@ -202,6 +202,7 @@ class Benchmark:
         self.file: Path = workdir / f"persons-{self.rows}.{args.format}"
         self.baseline_file: Path = self.file
         self.file_info: dict[str, Any] = {}
+        self.checking: dict[str, Any] = {}
 
     def generate(self) -> None:
         prefix = 0 < self.baseline_rows < self.rows
@@ -221,6 +222,15 @@ class Benchmark:
         self.file_info = data
         say(f"  {data['rows']:,} rows, {data['bytes'] / 1e6:.1f} MB in {data['seconds']:.1f} s"
             + (f"; baseline file: its first {data['prefix_rows']:,} rows" if prefix else ""))
+
+    def measure_checking(self) -> None:
+        """Checking alone, on one core, without a database (``step.py check-rows``)."""
+        data, _wall = run_step("check-rows", str(self.file),
+                               db_url="sqlite:///" + str(self.workdir / "unused.sqlite3"),
+                               var_dir=self.workdir / "var-generate")
+        self.checking = data
+        say(f"  checking alone (one core, no database): {data['rows']:,} rows in "
+            f"{data['seconds']:.1f} s, {1e6 * data['seconds'] / data['rows']:.1f} µs a row")
 
     def timed(self, db, url: str, var_dir: Path, what: str, kind: str, path: Path) -> Timed:
         db.before_step()
@@ -451,6 +461,13 @@ def print_report(bench: Benchmark, results: list[DbResult], load_before: tuple, 
             "and writes audit events through record_many; see baseline_import_export.py.")
         say()
 
+    if bench.checking:
+        per_row = bench.checking["seconds"] / bench.checking["rows"]
+        say(f"Checking alone (parse_row, the ID's hash and encryption; one core, no database, "
+            f"first {bench.checking['rows']:,} rows): {1e6 * per_row:.1f} µs a row, so one "
+            f"worker process checks at most {1 / per_row:,.0f} rows/s.")
+        say()
+
     say("Targets:")
     for r in results:
         if r.ratio is not None:
@@ -536,6 +553,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bench = Benchmark(args, workdir)
         bench.generate()
+        bench.measure_checking()
         dbs = []
         if args.db in ("sqlite", "both"):
             dbs.append(SQLiteDatabase(workdir))

@@ -8,6 +8,7 @@ time, start-up included).
 
     python benchmarks/step.py generate --rows N --out FILE [--prefix-rows M --prefix-out FILE2]
     python benchmarks/step.py migrate
+    python benchmarks/step.py check-rows FILE [--limit N]   # checking alone, no database
     python benchmarks/step.py yangguang FILE     # yangguang import persons FILE --json
     python benchmarks/step.py baseline FILE      # django-import-export, bulk mode
 """
@@ -171,6 +172,33 @@ def generate(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def check_rows(args: argparse.Namespace) -> dict[str, Any]:
+    """Checking alone: what the import's worker does for each row (``parse_row``, the
+    ID's hash and encryption), in this one process, with no database: a bound on how
+    many rows per second one core can check. At most ``--limit`` rows of the file."""
+    from itertools import islice
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from yangguang.registry import importing
+
+    table = importing.read_table(Path(args.file))
+    positions = [(i, key) for i, key in enumerate(table.keys) if key is not None]
+
+    def to_cells(cells: list[Any]) -> dict[str, Any]:
+        return {key: cells[i] if i < len(cells) else None for i, key in positions}
+
+    raw = [cells for _number, cells in islice(table.rows, args.limit)]
+    check = importing._checker(timezone.localdate(), to_cells, packed=True)
+    check(raw[0])  # loads what checking needs (catalog, keys) before the timer
+    start = time.perf_counter()
+    for cells in raw:
+        check(cells)
+    seconds = time.perf_counter() - start
+    return {"rows": len(raw), "seconds": seconds}
+
+
 def migrate(args: argparse.Namespace) -> dict[str, Any]:
     from django.core.management import call_command
 
@@ -235,12 +263,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--prefix-rows", type=int, default=0)
     p.add_argument("--prefix-out")
     sub.add_parser("migrate")
+    p = sub.add_parser("check-rows")
+    p.add_argument("file")
+    p.add_argument("--limit", type=int, default=50_000)
     for name in ("yangguang", "baseline"):
         sub.add_parser(name).add_argument("file")
     args = parser.parse_args(argv)
     _setup()
-    out = {"generate": generate, "migrate": migrate, "yangguang": yangguang,
-           "baseline": baseline}[args.step](args)
+    out = {"generate": generate, "migrate": migrate, "check-rows": check_rows,
+           "yangguang": yangguang, "baseline": baseline}[args.step](args)
     print(json.dumps(out, ensure_ascii=False, default=str))
 
 
