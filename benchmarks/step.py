@@ -184,13 +184,8 @@ def check_rows(args: argparse.Namespace) -> dict[str, Any]:
     from yangguang.registry import importing
 
     table = importing.read_table(Path(args.file))
-    positions = [(i, key) for i, key in enumerate(table.keys) if key is not None]
-
-    def to_cells(cells: list[Any]) -> dict[str, Any]:
-        return {key: cells[i] if i < len(cells) else None for i, key in positions}
-
     raw = [cells for _number, cells in islice(table.rows, args.limit)]
-    check = importing._checker(timezone.localdate(), to_cells, packed=True)
+    check = importing._checker(timezone.localdate(), importing.row_cells(table), packed=True)
     check(raw[0])  # loads what checking needs (catalog, keys) before the timer
     start = time.perf_counter()
     for cells in raw:

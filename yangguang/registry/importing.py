@@ -658,6 +658,19 @@ def _import_rows(rows: Iterable[tuple[int, Any, Any]], to_cells: Callable[[Any],
         progress(done, total)
 
 
+def row_cells(table: Table) -> Callable[[list[Any]], dict[str, Any]]:
+    """Makes a row of ``table`` a dict by column key (cells missing at its end: None)."""
+    positions = [(i, key) for i, key in enumerate(table.keys) if key is not None]
+    width = max(i for i, _key in positions) + 1
+
+    def to_cells(cells: list[Any]) -> dict[str, Any]:
+        if len(cells) < width:
+            cells = [*cells, *[None] * (width - len(cells))]
+        return {key: cells[i] for i, key in positions}
+
+    return to_cells
+
+
 def import_file(path: str | Path, *, actor: Actor | Any, dry_run: bool = False,
                 report: str | Path | None = None, progress: Progress | None = None,
                 scope: Scope = None, source: str = "") -> ImportResult:
@@ -673,15 +686,7 @@ def import_file(path: str | Path, *, actor: Actor | Any, dry_run: bool = False,
     table = read_table(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
 
-    positions = [(i, key) for i, key in enumerate(table.keys) if key is not None]
-    width = max(i for i, _key in positions) + 1
-
-    def to_cells(cells: list[Any]) -> dict[str, Any]:
-        if len(cells) < width:
-            cells = [*cells, *[None] * (width - len(cells))]
-        return {key: cells[i] for i, key in positions}
-
-    result = _import(table.rows, to_cells, actor=actor, dry_run=dry_run, progress=progress,
+    result = _import(table.rows, row_cells(table), actor=actor, dry_run=dry_run, progress=progress,
                      total=table.total, source=f"{source or path.name} sha256:{digest[:16]}",
                      scope=scope)
     if report is not None:

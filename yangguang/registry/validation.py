@@ -110,9 +110,14 @@ def _compact(value: Any) -> str:
     return text.upper()
 
 
-# The date of each YYYYMMDD seen in an ID number, and whether a birthplace code is
-# valid for a birth year: both repeat across the rows of a file (the catalog is fixed).
-_DAYS: dict[str, dt.date] = {}
+@lru_cache(maxsize=1 << 16)
+def _date_of(yyyymmdd: str) -> dt.date:
+    """The date an ID number's ``YYYYMMDD`` names (ValueError if there is none)."""
+    return dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
+
+
+# Dates of birth and birthplace codes repeat across the rows of a file (the catalog
+# is fixed), so both lookups are cached.
 _birthplace_valid = lru_cache(maxsize=1 << 16)(catalog.birthplace_valid)
 
 
@@ -151,14 +156,10 @@ def parse_id_number(value: Any, *, field: str = "id_number", today: dt.date | No
     if text[17] != expected:
         raise fail("id_checksum", field, expected=expected)
     raw_date = text[6:14]
-    birth = _DAYS.get(raw_date)
-    if birth is None:
-        try:
-            birth = dt.date(int(raw_date[:4]), int(raw_date[4:6]), int(raw_date[6:]))
-        except ValueError:
-            raise fail("id_birth_date", field, value=raw_date) from None
-        if len(_DAYS) < 100_000:
-            _DAYS[raw_date] = birth
+    try:
+        birth = _date_of(raw_date)
+    except ValueError:
+        raise fail("id_birth_date", field, value=raw_date) from None
     if birth > (today or dt.date.today()) or birth.year < 1880:
         if birth.year < 1880:
             raise fail("id_birth_date", field, value=raw_date)
