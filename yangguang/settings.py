@@ -137,6 +137,11 @@ YANGGUANG_IMPORT_INLINE_BYTES = int(os.environ.get("YANGGUANG_IMPORT_INLINE_BYTE
 # Files of at least this many rows are checked (parsed, validated, hashed, encrypted)
 # in a worker process while this one writes; smaller ones are checked in-process.
 YANGGUANG_IMPORT_WORKER_ROWS = int(os.environ.get("YANGGUANG_IMPORT_WORKER_ROWS", 20000))
+# An import of at least this many rows into an empty registry on PostgreSQL (a first
+# load) rebuilds the registry's indexes and foreign keys once at the end, rather than
+# keeping them up row by row: see ``core.bulk.indexes_deferred``.
+YANGGUANG_IMPORT_BULK_LOAD_ROWS = int(os.environ.get("YANGGUANG_IMPORT_BULK_LOAD_ROWS",
+                                                     50000))
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Import progress: written by the thread running an import, read by whichever

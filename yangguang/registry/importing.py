@@ -48,8 +48,10 @@ from yangguang.registry import validation as v
 from yangguang.registry.models import Relation, Sex
 from yangguang.registry.services import DB_MESSAGES, CertificateData, PersonData
 from yangguang.registry.services.imports import (
+    REGISTRY_MODELS,
     WRITTEN_TABLES,
     BulkImport,
+    first_load,
     planned_persons,
     refresh_statistics,
 )
@@ -569,12 +571,15 @@ def _import_in(rows: Iterator[tuple[int, Any]], to_cells: Callable[[Any], dict[s
             (number, raw, check(raw)) for number, raw in rows)
     with checked as checked_rows, transaction.atomic():
         persons_before = planned_persons()
+        loading = not dry_run and first_load(total)
         if connection.vendor == "postgresql" and not dry_run:
             # Check foreign keys as each COPY runs (in the writer thread, overlapping
             # our parsing of the next rows) rather than all at once at commit.
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        with bulk.Writer(separate_reads=outermost) as writer:
+        # A first load's locks would keep a second connection from reading the tables.
+        with (bulk.indexes_deferred(REGISTRY_MODELS) if loading else contextlib.nullcontext(),
+              bulk.Writer(separate_reads=outermost and not loading) as writer):
             writes = BulkImport(actor, writer=writer, dry_run=dry_run, today=today,
                                 batch_id=result.batch_id, scope=scope)
             _import_rows(checked_rows, to_cells, writes, result, progress, total, scope)

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -40,8 +41,8 @@ _CERT_FIELDS = ("id", "person_id", "reissue_count", "category", "level", "compon
 _HISTORY_FIELDS = ("certificate_id", "status", "reason", "effective_date", "note",
                    "recorded_at")
 _NO_COMPONENTS = bulk.JsonText("[]")
-WRITTEN_TABLES = [m._meta.db_table for m in (Household, Person, Certificate,
-                                               CertificateStatusChange)]
+REGISTRY_MODELS = (Household, Person, Certificate, CertificateStatusChange)
+WRITTEN_TABLES = [m._meta.db_table for m in REGISTRY_MODELS]
 
 #: An import that writes at least this share of the persons already registered, and at
 #: least ``STATS_MIN_ROWS`` rows, refreshes PostgreSQL's planner statistics itself
@@ -51,6 +52,30 @@ WRITTEN_TABLES = [m._meta.db_table for m in (Household, Person, Certificate,
 #: with the old statistics, 40 s with fresh ones (ANALYZE itself takes about a second).
 STATS_SHARE = 0.1
 STATS_MIN_ROWS = 10_000
+
+
+def _registry_empty() -> bool:
+    return not (Person.objects.exists() or Household.objects.exists()
+                or Certificate.objects.exists())
+
+
+def first_load(rows: int | None) -> bool:
+    """Whether this import, of ``rows`` rows, loads an empty registry in bulk on
+    PostgreSQL (``bulk.indexes_deferred``): if so, the registry's tables are locked
+    for the rest of the caller's transaction, and stay empty but for its rows.
+
+    Only a large import into an empty registry (a county's, a province's first load)
+    does: the tables are locked from everyone until it commits, which costs no one
+    anything while they are empty, and their indexes are rebuilt whole, which costs
+    as much as the rows already there.
+    """
+    if (connection.vendor != "postgresql" or rows is None
+            or rows < settings.YANGGUANG_IMPORT_BULK_LOAD_ROWS or not _registry_empty()):
+        return False
+    bulk.lock_exclusively(REGISTRY_MODELS)
+    # Someone may have registered a person between the look and the lock: if so, this
+    # import compares its rows with the registry as any other does.
+    return _registry_empty()
 
 
 def planned_persons() -> int:

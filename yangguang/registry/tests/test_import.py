@@ -32,10 +32,13 @@ RNG = random.Random(11)
 
 @pytest.fixture(autouse=True, params=["in-process", "worker"])
 def checking(request, settings, monkeypatch) -> str:
-    """Every test twice: rows checked in this process, and in the worker process
-    (``import_worker``) that large files use, in batches of two rows."""
+    """Every test twice: as a small import, rows checked in this process; and as a
+    large one, checked in the worker process (``import_worker``) in batches of two
+    rows, and (on PostgreSQL, into an empty registry) loaded with the indexes and
+    foreign keys rebuilt at the end (``bulk.indexes_deferred``)."""
     if request.param == "worker":
         settings.YANGGUANG_IMPORT_WORKER_ROWS = 0
+        settings.YANGGUANG_IMPORT_BULK_LOAD_ROWS = 0
         monkeypatch.setattr(import_worker, "BATCH", 2)
         if not import_worker.available():
             import threading
@@ -43,6 +46,7 @@ def checking(request, settings, monkeypatch) -> str:
                         f"{[t.name for t in threading.enumerate()]})")
     else:
         settings.YANGGUANG_IMPORT_WORKER_ROWS = 10**9
+        settings.YANGGUANG_IMPORT_BULK_LOAD_ROWS = 10**9
     return request.param
 
 
@@ -578,3 +582,90 @@ def test_someone_registering_a_person_of_the_file_meanwhile_undoes_the_import(
     result = importing.import_file(path, actor="test")
     assert (result.created, result.unchanged) == (4, 1)
 
+
+
+# -- a first load: indexes and foreign keys rebuilt at the end
+
+
+def _schema() -> set[tuple[str, str]]:
+    """The registry tables' constraints and indexes, as the database defines them."""
+    from yangguang.registry.services.imports import WRITTEN_TABLES
+
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE tbl_name IN (%s)"
+                           % ", ".join(["%s"] * len(WRITTEN_TABLES)), WRITTEN_TABLES)
+            return set(cursor.fetchall())
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = ANY(%s::regclass[])"
+            " UNION ALL SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid)"
+            " FROM pg_index WHERE indrelid = ANY(%s::regclass[])",
+            [WRITTEN_TABLES, WRITTEN_TABLES])
+        return set(cursor.fetchall())
+
+
+def _read_elsewhere() -> str:
+    """What another connection gets when it reads the persons table now: a count, or
+    "locked" for a read that would have to wait (on SQLite, whose test database lives
+    in this connection's memory: "-")."""
+    if connection.vendor != "postgresql":
+        return "-"
+    import psycopg
+
+    params = connection.get_connection_params()
+    with psycopg.connect(**{k: v for k, v in params.items() if k != "cursor_factory"},
+                         autocommit=True) as other:
+        other.execute("SET lock_timeout = '200ms'")
+        try:
+            return str(other.execute(f"SELECT count(*) FROM {Person._meta.db_table}")
+                       .fetchone()[0])
+        except psycopg.errors.LockNotAvailable:
+            return "locked"
+
+
+def test_a_first_load_rebuilds_the_indexes_and_constraints_it_dropped(tmp_path, checking,
+                                                                     monkeypatch):
+    """On PostgreSQL a large import into an empty registry drops the tables' secondary
+    indexes, unique and foreign-key constraints, keeps the tables locked from everyone
+    else while they are missing, and re-creates every one of them as it was before it
+    commits; a small import, one into a registry that holds anyone, or any import on
+    SQLite keeps them all the while."""
+    monkeypatch.setattr(importing, "CHUNK", 2)
+    before = _schema()
+    names = {name for name, _definition in before}
+    keys = {name for name, definition in before if connection.vendor == "postgresql"
+            and (definition.startswith(("PRIMARY KEY", "CHECK"))
+                 or " USING btree (id)" in definition)}
+    seen: list[tuple[set[str], str]] = []
+
+    def look(done: int, total: int | None) -> None:
+        seen.append(({name for name, _definition in _schema()}, _read_elsewhere()))
+
+    path = tmp_path / "in.csv"
+    write_rows(rows(5), path)
+    assert importing.import_file(path, actor="test", progress=look).created == 5
+    assert _schema() == before
+    if checking == "worker" and connection.vendor == "postgresql":  # the first load
+        assert keys < names
+        assert seen and all(s == (keys, "locked") for s in seen)
+    else:
+        assert seen and all(s[0] == names for s in seen)
+    # The registry now holds persons: the next import keeps every index as it goes.
+    seen.clear()
+    write_rows(rows(5), path)
+    assert importing.import_file(path, actor="test", progress=look).created == 5
+    assert _schema() == before
+    assert seen and all(s[0] == names for s in seen)
+
+
+def test_a_first_load_is_only_for_large_imports_into_an_empty_postgresql_registry(settings):
+    from yangguang.registry.services.imports import first_load
+
+    settings.YANGGUANG_IMPORT_BULK_LOAD_ROWS = 100
+    assert first_load(None) is False  # size unknown
+    assert first_load(99) is False
+    assert first_load(100) is (connection.vendor == "postgresql")
+    services.register_person(importing.parse_row(
+        {importing.HEADER_TO_KEY[k]: v for k, v in rows(1)[0].items()}), actor="test")
+    assert first_load(10**6) is False
