@@ -593,8 +593,9 @@ def _schema() -> set[tuple[str, str]]:
 
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE tbl_name IN (%s)"
-                           % ", ".join(["%s"] * len(WRITTEN_TABLES)), WRITTEN_TABLES)
+            marks = ", ".join(["%s"] * len(WRITTEN_TABLES))
+            cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE tbl_name IN ({marks})",
+                           WRITTEN_TABLES)
             return set(cursor.fetchall())
         cursor.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
