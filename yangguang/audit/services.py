@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,9 +71,30 @@ def chain_hash(prev_hash: str, values: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical(values)).encode()).hexdigest()
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                           default=str).encode
 _encode_str = json.encoder.encode_basestring  # what _encode does with a str
+
+
+def _encoder() -> Callable[[Any], str]:
+    """``json.dumps`` as ``canonical`` calls it (sorted keys, no spaces, non-ASCII as
+    is, anything else as ``str``), made once: ``JSONEncoder.encode`` makes a new C
+    encoder for every value, which costs more than encoding an import row's event."""
+    encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                               default=str)
+    make = json.encoder.c_make_encoder
+    if make is None:  # a Python without the C accelerator
+        return encoder.encode
+    # The arguments JSONEncoder.iterencode passes (markers=None: no cycle check).
+    iterencode = make(None, encoder.default, _encode_str, encoder.indent,
+                      encoder.key_separator, encoder.item_separator, encoder.sort_keys,
+                      encoder.skipkeys, encoder.allow_nan)
+
+    def encode(value: Any) -> str:
+        return "".join(iterencode(value, 0))
+
+    return encode
+
+
+_encode = _encoder()
 
 
 def _value(value: Any) -> str:

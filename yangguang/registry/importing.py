@@ -158,6 +158,7 @@ class Table:
     keys: list[str | None]  # column key per position, None for columns we don't know
     rows: Iterator[tuple[int, list[Any]]]  # (spreadsheet row number, cells)
     total: int | None
+    sha256: str = ""  # of the file's bytes, for the audit event
 
 
 def _normalise_header(cell: Any) -> str:
@@ -203,7 +204,9 @@ def _read_csv(data: bytes) -> Table:
     import io
 
     text = _decode_csv(data)
-    lines = text.splitlines()
+    # Lines, for the progress bar (a quoted cell's line breaks count too, as an estimate).
+    lines = (text.count("\n") + (not text.endswith("\n")) if "\n" in text
+             else len(text.splitlines()))
     try:
         reader = csv.reader(io.StringIO(text))
         header = next(reader, None)
@@ -219,7 +222,7 @@ def _read_csv(data: bytes) -> Table:
         except csv.Error as exc:
             raise UnreadableFile(gettext("CSV 格式错误：{error}").format(error=exc)) from None
 
-    return Table(headers, keys, rows(), max(len(lines) - 1, 0))
+    return Table(headers, keys, rows(), max(lines - 1, 0))
 
 
 def _read_workbook(path: Path) -> Table:
@@ -303,8 +306,11 @@ def read_table(path: str | Path) -> Table:
     if not data.strip():
         raise UnreadableFile(gettext("文件是空的"))
     if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return _read_workbook(path)
-    return _read_csv(data)
+        table = _read_workbook(path)
+    else:
+        table = _read_csv(data)
+    table.sha256 = hashlib.sha256(data).hexdigest()
+    return table
 
 
 # ---------------------------------------------------------------------------
@@ -689,10 +695,9 @@ def import_file(path: str | Path, *, actor: Actor | Any, dry_run: bool = False,
     """
     path = Path(path)
     table = read_table(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
 
     result = _import(table.rows, row_cells(table), actor=actor, dry_run=dry_run, progress=progress,
-                     total=table.total, source=f"{source or path.name} sha256:{digest[:16]}",
+                     total=table.total, source=f"{source or path.name} sha256:{table.sha256[:16]}",
                      scope=scope)
     if report is not None:
         write_report(result, report)

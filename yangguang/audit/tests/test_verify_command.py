@@ -102,6 +102,19 @@ def test_bulk_writers_hash_the_canonical_content():
                 assert built == canonical({**values, "segment": segment})
 
 
+def test_the_bulk_writers_encoder_is_json_dumps_as_canonical_calls_it():
+    import datetime as dt
+    import json
+
+    from yangguang.audit.services import _encode
+
+    for value in ({"b": [1, 2.5, None, True], "a": {"z": "中文\n\"", "y": -0.0}},
+                  {"when": dt.date(2026, 3, 1), "n": 10**20, "e": 1e300, "u": "\u2028"},
+                  [], {}, "文本", 3, None, [{"k": float("inf")}]):
+        assert _encode(value) == json.dumps(value, ensure_ascii=False, sort_keys=True,
+                                            separators=(",", ":"), default=str)
+
+
 # ---------------------------------------------------------------------------
 # Segments: the events of a long bulk job, chained apart and sealed at the end
 
