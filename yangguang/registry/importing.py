@@ -583,9 +583,11 @@ def _import_in(rows: Iterator[tuple[int, Any]], to_cells: Callable[[Any], dict[s
             # our parsing of the next rows) rather than all at once at commit.
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        # A first load's locks would keep a second connection from reading the tables.
+        # A first load's locks would keep a second connection from reading the tables
+        # (but not from taking ids: sequences are not locked with their tables).
         with (bulk.indexes_deferred(REGISTRY_MODELS) if loading else contextlib.nullcontext(),
-              bulk.Writer(separate_reads=outermost and not loading) as writer):
+              bulk.Writer(separate_reads=outermost and not loading,
+                          separate_ids=outermost) as writer):
             writes = BulkImport(actor, writer=writer, dry_run=dry_run, today=today,
                                 batch_id=result.batch_id, scope=scope)
             _import_rows(checked_rows, to_cells, writes, result, progress, total, scope)

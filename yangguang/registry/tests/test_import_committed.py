@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 
 from yangguang.audit.models import AuditEvent
+from yangguang.demo.generator import write_rows
 from yangguang.registry import importing
 from yangguang.registry.models import Certificate, CertificateStatusChange, Household, Person
 from yangguang.registry.tests.test_import import rows, run
@@ -119,4 +120,41 @@ def test_an_import_in_progress_does_not_hold_up_sign_ins_and_page_views(committe
     assert not failures
     assert list(AuditEvent.objects.filter(segment="").order_by("id")
                 .values_list("action", flat=True)) == ["login", "import"]
+    assert verify_chain() is None
+
+
+def test_an_outermost_first_load_takes_ids_apart_and_rebuilds_the_indexes(
+        committed_db, tmp_path, monkeypatch, settings):
+    """The CLI's first load of a large file on PostgreSQL: the registry tables locked and
+    without their indexes meanwhile, ids taken through the second connection (which
+    the locks keep from reading the tables, but not from the sequences), every index
+    and constraint back at the commit; then an import compares with what it loaded."""
+    from django.db import connections
+
+    from yangguang.audit.services import verify_chain
+    from yangguang.core import bulk
+    from yangguang.registry.tests.test_import import _schema
+
+    settings.YANGGUANG_IMPORT_BULK_LOAD_ROWS = 5
+    monkeypatch.setattr(importing, "CHUNK", 3)
+    before = _schema()
+    seen: list[set[str]] = []
+    data = rows(10)
+    path = tmp_path / "first.csv"
+    write_rows(data, path)
+    result = importing.import_file(path, actor="test", progress=lambda done, total: seen.append(
+        {name for name, _definition in _schema()}))
+    assert (result.created, result.rejected) == (10, 0)
+    assert _schema() == before
+    dropped = {"person_region_name_id", "household_region_like"}
+    if connection.vendor == "postgresql":
+        assert seen and all(not names & dropped for names in seen)
+    else:
+        assert seen and all(dropped <= names for names in seen)
+    assert (connections[bulk.READS].connection is not None) == (connection.vendor == "postgresql")
+    assert Person.objects.count() == 10 and Certificate.objects.count() == 10
+    assert sorted(Person.objects.values_list("id", flat=True)) == sorted(
+        AuditEvent.objects.filter(action="create").values_list("person_id", flat=True))
+    assert run(tmp_path, data + rows(1)).to_json() | {"errors": []} == {
+        "rows": 11, "created": 1, "updated": 0, "unchanged": 10, "rejected": 0, "errors": []}
     assert verify_chain() is None
