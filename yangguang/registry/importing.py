@@ -668,7 +668,10 @@ def _import_rows(rows: Iterable[tuple[int, Any, Any]], to_cells: Callable[[Any],
                 progress(done, total)
     flush()
     if progress:
-        progress(done, total)
+        # Every row is read: the total is now known exactly (``total`` was the file's
+        # line count). What follows (indexes rebuilt, statistics, the commit) the
+        # progress bar and the job page show as "finishing".
+        progress(done, done)
 
 
 def row_cells(table: Table) -> Callable[[list[Any]], dict[str, Any]]:

@@ -244,7 +244,8 @@ def test_import_report_lists_the_rejected_rows_and_progress_can_be_forced(tmp_pa
 
     assert status == 0
     assert "拒绝1" in out and str(report) in out
-    assert "100%" in capsys.readouterr().err  # the bar, on stderr although it is no terminal
+    err = capsys.readouterr().err  # the bar, on stderr although it is no terminal
+    assert "100%" in err and "写入数据库" in err  # every row read: writing, committing
     rows = list(openpyxl.load_workbook(report).worksheets[0].iter_rows(values_only=True))
     assert len(rows) == 2
     assert rows[1][0] == 7 and "坏行" in rows[1]

@@ -480,6 +480,14 @@ def test_a_large_import_runs_after_the_upload_with_a_progress_page(staff, tmp_va
     poll = registrar.get(response["Location"], headers={"HX-Request": "true"})
     assert "<html" not in html(poll) and "import-progress" in html(poll)
 
+    # Every row read: the page says the import is finishing (indexes, the commit).
+    caches["progress"].set(f"import:{job.pk}", {"done": 2, "total": 2, "at": time.time()})
+    poll = html(registrar.get(response["Location"], headers={"HX-Request": "true"}))
+    assert "已检查全部2行，正在写入数据库并完成导入" in poll and 'value="2"' in poll
+    caches["progress"].set(f"import:{job.pk}", {"done": 1, "total": 2, "at": time.time()})
+    poll = html(registrar.get(response["Location"], headers={"HX-Request": "true"}))
+    assert "已检查1行，共2行" in poll and "正在写入数据库" not in poll
+
     # What the background thread runs once the upload's transaction has committed.
     import_jobs.run_import_job(job.pk)
 

@@ -39,6 +39,9 @@ def progress_bar(force: bool = False) -> tuple[tqdm, Callable[[int, int | None],
         if total is not None and bar.total != total:
             bar.total = total
             bar.refresh()
+        if total is not None and done >= total:
+            # Every row is read; writing the last ones and committing may take a while.
+            bar.set_description_str(_("写入数据库"), refresh=False)
         bar.update(done - bar.n)
 
     return bar, advance
