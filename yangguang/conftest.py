@@ -47,3 +47,32 @@ def tmp_var(tmp_path: Path, settings, monkeypatch) -> Path:
     settings.MEDIA_ROOT = var / "media"
     settings.STATIC_ROOT = var / "static"
     return var
+
+
+@pytest.fixture
+def locked_elsewhere():
+    """``with locked_elsewhere(table, …):`` the tables locked (ACCESS EXCLUSIVE) by
+    another connection for the block, as a first load holds the registry's. On SQLite,
+    whose test database lives in this connection's memory, nothing is locked."""
+    import contextlib
+
+    from django.db import connection
+
+    @contextlib.contextmanager
+    def held(*tables: str):
+        if connection.vendor != "postgresql":
+            yield
+            return
+        import psycopg
+
+        params = {k: v for k, v in connection.get_connection_params().items()
+                  if k != "cursor_factory"}
+        with psycopg.connect(**params) as other:  # one transaction, rolled back below
+            other.execute("SET lock_timeout = '5s'")  # never wait for ever in a test
+            other.execute("LOCK TABLE " + ", ".join(tables) + " IN ACCESS EXCLUSIVE MODE")
+            try:
+                yield
+            finally:
+                other.rollback()
+
+    return held

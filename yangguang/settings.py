@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "yangguang.core.locks.LockWaitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -142,6 +143,10 @@ YANGGUANG_IMPORT_WORKER_ROWS = int(os.environ.get("YANGGUANG_IMPORT_WORKER_ROWS"
 # keeping them up row by row: see ``core.bulk.indexes_deferred``.
 YANGGUANG_IMPORT_BULK_LOAD_ROWS = int(os.environ.get("YANGGUANG_IMPORT_BULK_LOAD_ROWS",
                                                      50000))
+# On PostgreSQL a request waits at most this long for a lock (a first load holds the
+# registry's for minutes), then gets a "try again later" page or API error (503).
+YANGGUANG_REQUEST_LOCK_TIMEOUT_MS = int(os.environ.get("YANGGUANG_REQUEST_LOCK_TIMEOUT_MS",
+                                                       5000))
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Import progress: written by the thread running an import, read by whichever

@@ -30,6 +30,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 
 from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.core.locks import RETRY_AFTER_SECONDS, lock_not_available
 from yangguang.registry.validation import MESSAGES as FIELD_MESSAGES
 
 logger = logging.getLogger("yangguang.api")
@@ -45,6 +46,7 @@ MESSAGES = {
     "bad_request": _("请求无法解析：请求体应为 UTF-8 编码的 JSON"),
     "payload_too_large": _("请求体过大"),
     "throttled": _("请求过于频繁，请稍后再试"),
+    "busy": _("残疾人信息库正在首次批量导入，暂时无法查询或修改，请稍后再试"),
     "server_error": _("服务器内部错误，请稍后重试；如问题持续，请联系系统管理员"),
 }
 
@@ -203,6 +205,10 @@ def install(api: NinjaAPI) -> None:
         return _respond(api, request, 400, body("bad_request"))
 
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if lock_not_available(exc):  # a first load holds the tables (core.locks)
+            response = _respond(api, request, 503, body("busy"))
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         logger.error("API %s %s failed", request.method, request.path,
                      exc_info=(type(exc), exc, exc.__traceback__))
         return _respond(api, request, 500, body("server_error"))

@@ -84,3 +84,19 @@ def test_a_failing_handler_still_answers_json_500(caplog):
 def test_messages_follow_the_request_language(registrar_a):
     response = registrar_a.client.get(API + "/persons", headers={"Accept-Language": "zh-hans"})
     assert assert_error(response, 401, "token_missing")["message"].startswith("缺少接口令牌")
+
+
+def test_a_request_waits_briefly_for_a_locked_registry_then_answers_busy(
+        registrar_a, settings, locked_elsewhere):
+    from django.db import connection
+
+    from yangguang.registry.models import Person
+
+    settings.YANGGUANG_REQUEST_LOCK_TIMEOUT_MS = 200
+    with locked_elsewhere(Person._meta.db_table):
+        response = registrar_a.get("/persons", {"name": "张"})
+    if connection.vendor != "postgresql":  # nothing locked
+        assert response.status_code == 200
+        return
+    assert_error(response, 503, "busy")
+    assert response["Retry-After"] == "30"

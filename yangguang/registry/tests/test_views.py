@@ -672,3 +672,24 @@ def test_error_reports_are_deleted_after_a_week(staff, tmp_var, tmp_path):
     assert not report.exists()
     assert registrar.get(f"/registry/imports/{job.pk}/errors.xlsx").status_code == 404
     assert "errors.xlsx" not in html(registrar.get(f"/registry/imports/{job.pk}/"))
+
+
+def test_a_page_waits_briefly_for_a_locked_registry_then_says_to_try_again(
+        staff, settings, locked_elsewhere):
+    """While a first load holds the registry's tables (PostgreSQL), a page waits at most
+    YANGGUANG_REQUEST_LOCK_TIMEOUT_MS, then answers 503 asking to try again later."""
+    from django.db import connection
+
+    settings.YANGGUANG_REQUEST_LOCK_TIMEOUT_MS = 200
+    registrar = staff(Role.REGISTRAR, COUNTY_A)
+    with locked_elsewhere(Person._meta.db_table):
+        started = time.monotonic()
+        response = registrar.get("/registry/persons/", {"name": "张"})
+        waited = time.monotonic() - started
+    if connection.vendor != "postgresql":  # nothing locked
+        assert response.status_code == 200
+        return
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    page = html(response)
+    assert "数据正在导入，请稍后再试" in page and "没有数据丢失" in page
+    assert 0.2 <= waited < 5  # the request's own limit, not the lock holder's 5 s
