@@ -39,12 +39,23 @@ class LockWaitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # An int, formatted here: SET takes no bound parameters.
-                cursor.execute(
-                    f"SET lock_timeout = {int(settings.YANGGUANG_REQUEST_LOCK_TIMEOUT_MS)}")
-        return self.get_response(request)
+        if connection.vendor != "postgresql":
+            return self.get_response(request)
+        # Set before the request's first query, on its connection; a request that
+        # queries nothing (the OpenAPI document, say) opens no connection for it.
+        limit = f"SET lock_timeout = {int(settings.YANGGUANG_REQUEST_LOCK_TIMEOUT_MS)}"
+        pending = [True]
+
+        def set_first(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            if pending:
+                pending.clear()
+                # Through the driver's connection: a cursor of its own (the query's may
+                # be a server-side one), and no wrapper.
+                context["connection"].connection.execute(limit)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(set_first):
+            return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> Any:
         if not lock_not_available(exception):

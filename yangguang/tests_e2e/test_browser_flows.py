@@ -150,3 +150,24 @@ def test_revealing_an_id_number_needs_a_reason_and_is_audited(live, page):
     event = AuditEvent.objects.filter(action=AuditAction.REVEAL, person_id=person.pk).get()
     assert event.data["reason"] == "核对户籍信息"
     assert event.actor_name == live.a.users["registrar"].username
+
+
+def test_a_page_behind_a_first_load_asks_to_try_again_and_is_accessible(
+        live, page, settings, locked_elsewhere):
+    """While a first load holds the registry (PostgreSQL), the search waits briefly and
+    then shows the "try again later" page, which passes the axe audit; on SQLite
+    nothing holds the registry and the search answers."""
+    from django.db import connection
+
+    settings.YANGGUANG_REQUEST_LOCK_TIMEOUT_MS = 300
+    sign_in(page, live, live.a.users["registrar"].username)
+    with locked_elsewhere(Person._meta.db_table):
+        response = page.goto(f"{live.url}/registry/persons/?name={live.a.person.name}")
+        if connection.vendor != "postgresql":
+            assert response.status == 200
+            return
+        assert response.status == 503 and response.headers["retry-after"] == "30"
+        assert page.get_by_role("heading", level=1).inner_text() == "数据正在导入，请稍后再试"
+        assert axe_violations(page) == []
+    page.get_by_role("link", name="刷新").click()
+    page.get_by_role("table", name="查询结果").wait_for()

@@ -329,15 +329,17 @@ def test_renewal_reissue_and_reassessment(tmp_path):
     assert (first.status, first.issue_date) == (CertificateStatus.VALID, dt.date(2022, 3, 1))
     assert first.history.last().reason == StatusReason.RENEWED
 
-    reissued = dict(renewed, 残疾人证号=row["公民身份号码"] + "43B1", 发证日期=dt.date(2023, 3, 1))
+    # The certificate number carries the 18-digit ID (the row's may be a legacy 15-digit one).
+    id18 = validation.parse_id_number(row["公民身份号码"]).normalized
+    reissued = dict(renewed, 残疾人证号=id18 + "43B1", 发证日期=dt.date(2023, 3, 1))
     assert run(tmp_path, [reissued]).updated == 1
     first.refresh_from_db()
     assert first.status == CertificateStatus.CANCELLED
     assert first.history.last().reason == StatusReason.REISSUED
     second = Certificate.objects.get(status=CertificateStatus.VALID)
-    assert second.number() == row["公民身份号码"] + "43B1"
+    assert second.number() == id18 + "43B1"
 
-    reassessed = dict(renewed, 残疾等级="二级", 残疾人证号=row["公民身份号码"] + "42",
+    reassessed = dict(renewed, 残疾等级="二级", 残疾人证号=id18 + "42",
                       发证日期=dt.date(2024, 3, 1))
     assert run(tmp_path, [reassessed]).updated == 1
     second.refresh_from_db()
