@@ -50,7 +50,23 @@ def tmp_var(tmp_path: Path, settings, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def locked_elsewhere():
+def connect_elsewhere():
+    """``connect_elsewhere()``: a second psycopg connection to the test database (on
+    PostgreSQL), which sees only what is committed and waits for others' locks."""
+    from django.db import connection
+
+    def connect(**options):
+        import psycopg
+
+        params = {k: v for k, v in connection.get_connection_params().items()
+                  if k != "cursor_factory"}
+        return psycopg.connect(**params, **options)
+
+    return connect
+
+
+@pytest.fixture
+def locked_elsewhere(connect_elsewhere):
     """``with locked_elsewhere(table, …):`` the tables locked (ACCESS EXCLUSIVE) by
     another connection for the block, as a first load holds the registry's. On SQLite,
     whose test database lives in this connection's memory, nothing is locked."""
@@ -63,11 +79,7 @@ def locked_elsewhere():
         if connection.vendor != "postgresql":
             yield
             return
-        import psycopg
-
-        params = {k: v for k, v in connection.get_connection_params().items()
-                  if k != "cursor_factory"}
-        with psycopg.connect(**params) as other:  # one transaction, rolled back below
+        with connect_elsewhere() as other:  # one transaction, rolled back below
             other.execute("SET lock_timeout = '5s'")  # never wait for ever in a test
             other.execute("LOCK TABLE " + ", ".join(tables) + " IN ACCESS EXCLUSIVE MODE")
             try:

@@ -122,21 +122,20 @@ class Writer:
     with ``separate_reads`` (pass it when the caller's transaction is the outermost,
     so no uncommitted rows of its own precede the writer), a second connection
     (``READS``) whose reads need not wait for a COPY; otherwise the caller's own.
-    ``ids`` hands out primary keys, through the same connection unless
-    ``separate_ids`` says otherwise.
+    ``ids`` hands out primary keys, through the second connection with ``separate_ids``
+    (pass it as ``separate_reads``), otherwise through the caller's.
     Use as a context manager; leaving it waits for the queue and re-raises any error.
     """
 
-    def __init__(self, *, separate_reads: bool = False, separate_ids: bool | None = None) -> None:
+    def __init__(self, *, separate_reads: bool = False, separate_ids: bool = False) -> None:
         self.threaded = connection.vendor == "postgresql"
         self.reads = READS if self.threaded and separate_reads else "default"
         self.error: BaseException | None = None
         # Sequences stand outside transactions and table locks: ids taken through the
         # second connection need not wait for a COPY, even when the caller's locks keep
         # that connection from reading the tables (``separate_ids`` without
-        # ``separate_reads``). By default, ids come through the reads connection.
-        apart = separate_reads if separate_ids is None else separate_ids
-        self.ids = IdPool(using=READS if self.threaded and apart else "default")
+        # ``separate_reads``).
+        self.ids = IdPool(using=READS if self.threaded and separate_ids else "default")
         if self.threaded:
             connection.ensure_connection()
             self._wrapper = connection  # the caller's: its transaction, its error mapping

@@ -589,7 +589,7 @@ def _import_in(rows: Iterator[tuple[int, Any]], to_cells: Callable[[Any], dict[s
               bulk.Writer(separate_reads=outermost and not loading,
                           separate_ids=outermost) as writer):
             writes = BulkImport(actor, writer=writer, dry_run=dry_run, today=today,
-                                batch_id=result.batch_id, scope=scope)
+                                batch_id=result.batch_id, scope=scope, registry_empty=loading)
             _import_rows(checked_rows, to_cells, writes, result, progress, total, scope)
         if connection.vendor == "postgresql" and not dry_run:
             with connection.cursor() as cursor:

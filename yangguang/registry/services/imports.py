@@ -130,7 +130,7 @@ class BulkImport:
 
     def __init__(self, actor: Actor | Any, *, writer: bulk.Writer, dry_run: bool = False,
                  today: dt.date | None = None, batch_id: str = "",
-                 scope: tuple[str, ...] | None = None):
+                 scope: tuple[str, ...] | None = None, registry_empty: bool = False):
         self.actor = Actor.of(actor)
         self.writer = writer
         # The import's audit events form a segment of their own: the main chain (which
@@ -143,11 +143,14 @@ class BulkImport:
         # Region code prefixes this import may write to (None: everywhere).
         self.scope = scope
         self.household_ids: dict[str, int] = {}
-        # Into an empty registry (a first load) no row can find anything stored: its
-        # lookups are skipped. A person or household committed meanwhile by someone
-        # else still meets the unique constraints, and the import fails whole.
-        self.persons_stored = Person.objects.using(writer.reads).exists()
-        self.households_stored = Household.objects.using(writer.reads).exists()
+        # Into an empty registry no row can find anything stored: its lookups are
+        # skipped. (``registry_empty``: the caller knows, from ``first_load``, whose
+        # lock keeps it so.) A person or household committed meanwhile by someone else
+        # still meets the unique constraints, and the import fails whole.
+        self.persons_stored = (not registry_empty
+                               and Person.objects.using(writer.reads).exists())
+        self.households_stored = (not registry_empty
+                                  and Household.objects.using(writer.reads).exists())
 
     def apply(self, parsed: list[tuple[int, PersonData, str, bytes | None]]) -> ChunkOutcome:
         """Compare and write one chunk of (row number, person, keyed ID hash, encrypted
