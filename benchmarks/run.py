@@ -224,12 +224,12 @@ class Benchmark:
             + (f"; baseline file: its first {data['prefix_rows']:,} rows" if prefix else ""))
 
     def measure_checking(self) -> None:
-        """Checking alone, on one core, without a database (``step.py check-rows``)."""
+        """Checking alone, in one process, without a database (``step.py check-rows``)."""
         data, _wall = run_step("check-rows", str(self.file),
                                db_url="sqlite:///" + str(self.workdir / "unused.sqlite3"),
                                var_dir=self.workdir / "var-generate")
         self.checking = data
-        say(f"  checking alone (one core, no database): {data['rows']:,} rows in "
+        say(f"  checking alone (one process, no database): {data['rows']:,} rows in "
             f"{data['seconds']:.1f} s, {1e6 * data['seconds'] / data['rows']:.1f} µs a row")
 
     def timed(self, db, url: str, var_dir: Path, what: str, kind: str, path: Path) -> Timed:
@@ -463,9 +463,10 @@ def print_report(bench: Benchmark, results: list[DbResult], load_before: tuple, 
 
     if bench.checking:
         per_row = bench.checking["seconds"] / bench.checking["rows"]
-        say(f"Checking alone (parse_row, the ID's hash and encryption; one core, no database, "
-            f"first {bench.checking['rows']:,} rows): {1e6 * per_row:.1f} µs a row, so one "
-            f"worker process checks at most {1 / per_row:,.0f} rows/s.")
+        say(f"Checking alone (the columns' check, parse_row for the rows it leaves, the ID's "
+            f"hash and encryption; one process, no database, first {bench.checking['rows']:,} "
+            f"rows): {1e6 * per_row:.1f} µs a row, so checking caps an import at "
+            f"{1 / per_row:,.0f} rows/s.")
         say()
 
     say("Targets:")

@@ -135,9 +135,6 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Files up to this size are imported within the upload request; larger ones in a
 # background thread whose progress the import page polls.
 YANGGUANG_IMPORT_INLINE_BYTES = int(os.environ.get("YANGGUANG_IMPORT_INLINE_BYTES", 256 * 1024))
-# Files of at least this many rows are checked (parsed, validated, hashed, encrypted)
-# in a worker process while this one writes; smaller ones are checked in-process.
-YANGGUANG_IMPORT_WORKER_ROWS = int(os.environ.get("YANGGUANG_IMPORT_WORKER_ROWS", 20000))
 # An import of at least this many rows into an empty registry on PostgreSQL (a first
 # load) rebuilds the registry's indexes and foreign keys once at the end, rather than
 # keeping them up row by row: see ``core.bulk.indexes_deferred``.

@@ -9,7 +9,9 @@ allocated range free for us.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
+import itertools
 import json
 import queue
 import threading
@@ -155,6 +157,18 @@ class Writer:
             raise self.error
         self._queue.put((model, fields, rows))
 
+    def insert_columns(self, model: type[models.Model], columns: dict[str, Any]) -> None:
+        """Insert rows given by columns: attribute name → a sequence of values (a list, a
+        polars Series) or one value for every row. See ``insert_columns``."""
+        if not self.threaded:
+            insert_columns(model, columns)
+            return
+        if self.error is not None:
+            raise self.error
+        # Encoded here: the writer thread only sends, so the server need not wait for
+        # the next batch's encoding between one COPY and the next.
+        self._queue.put(_encoded(model, columns))
+
     def _run(self) -> None:
         while True:
             job = self._queue.get()
@@ -163,7 +177,10 @@ class Writer:
                     return
                 if self.error is None:
                     with self._wrapper.wrap_database_errors:  # psycopg → django.db errors
-                        _copy(self._raw, *job)
+                        if len(job) == 2:
+                            _send(self._raw, *job)
+                        else:
+                            _copy(self._raw, *job)
             except BaseException as exc:  # re-raised in the caller's thread
                 self.error = exc
             finally:
@@ -293,6 +310,105 @@ def _copy(raw: Any, model: type[models.Model], fields: Sequence[str],
             copy.write_row(row)
             count += 1
     return count
+
+
+def _frame(model: type[models.Model], columns: dict[str, Any]) -> Any:
+    """The columns as a polars frame typed as the model's fields are stored."""
+    import polars as pl
+
+    schema = {name: _polars_type(model._meta.get_field(name)) for name in columns}
+    height = _height(columns)
+    return pl.DataFrame({name: pl.repeat(value, height, dtype=schema[name], eager=True)
+                         if _is_scalar(value) else pl.Series(name, value, dtype=schema[name],
+                                                             strict=False)
+                         for name, value in columns.items()})
+
+
+def _height(columns: dict[str, Any]) -> int:
+    lengths = {len(c) for c in columns.values() if not _is_scalar(c)}
+    if len(lengths) != 1:
+        raise ValueError(f"columns differ in length: {lengths}")
+    return lengths.pop()
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | bytes | int | float | dt.date)
+
+
+def _polars_type(field: models.Field) -> Any:
+    import polars as pl
+
+    kind = _pg_type(field) if connection.vendor == "postgresql" else None
+    target = field.target_field if field.is_relation else field
+    if isinstance(target, models.DateTimeField):
+        return pl.Datetime("us", "UTC")
+    if isinstance(target, models.DateField):
+        return pl.Date
+    if isinstance(target, models.BinaryField):
+        return pl.Binary
+    if isinstance(target, models.SmallIntegerField | models.PositiveSmallIntegerField):
+        return pl.Int16
+    if isinstance(target, models.BigIntegerField | models.BigAutoField):
+        return pl.Int64
+    if isinstance(target, models.IntegerField | models.AutoField):
+        return pl.Int32 if kind in ("integer", "serial") else pl.Int64
+    if isinstance(target, models.BooleanField):
+        return pl.Boolean
+    return pl.String  # text, JSON already serialised (``JsonText``)
+
+
+def _encoded(model: type[models.Model], columns: dict[str, Any]) -> tuple[str, list[bytes]]:
+    """The COPY statement and data that insert ``columns``: PostgreSQL's binary format,
+    encoded by pgpq from Arrow arrays."""
+    import pyarrow as pa
+    from pgpq import ArrowToPostgresBinaryEncoder
+    from pgpq.encoders import StringEncoderBuilder
+    from pgpq.schema import Jsonb
+
+    fields = [model._meta.get_field(name) for name in columns]
+    table = _frame(model, columns).to_arrow()
+    plain = {pa.types.is_large_string: pa.string(), pa.types.is_string_view: pa.string(),
+             pa.types.is_large_binary: pa.binary()}
+    table = table.cast(pa.schema([
+        pa.field(f.name, next((t for test, t in plain.items() if test(f.type)), f.type))
+        for f in table.schema]))
+    json_columns = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    encoder = ArrowToPostgresBinaryEncoder.new_with_encoders(table.schema, {
+        field.name: StringEncoderBuilder.new_with_output(field, Jsonb())
+        if field.name in json_columns else ArrowToPostgresBinaryEncoder.infer_encoder(field)
+        for field in table.schema})
+    data = [encoder.write_header(), *(encoder.write_batch(b) for b in table.to_batches()),
+            encoder.finish()]
+    quoted = ", ".join(f'"{f.column}"' for f in fields)
+    return f'COPY "{model._meta.db_table}" ({quoted}) FROM STDIN (FORMAT BINARY)', data
+
+
+def _send(raw: Any, statement: str, data: list[bytes]) -> None:
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for part in data:
+            copy.write(part)
+
+
+def insert_columns(model: type[models.Model], columns: dict[str, Any]) -> int:
+    """Insert rows given by columns (attribute name → values, or one value for all):
+    through pgpq's binary COPY on PostgreSQL, ``executemany`` on SQLite. JSON fields
+    take JSON text. Returns the number of rows inserted."""
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
+            _send(connection.connection, *_encoded(model, columns))
+        return _height(columns)
+    height = _height(columns)
+    values = []
+    for name, column in columns.items():
+        if _is_scalar(column):
+            values.append(itertools.repeat(column, height))
+            continue
+        column = column.to_list() if hasattr(column, "to_list") else column
+        if isinstance(model._meta.get_field(name), models.JSONField):
+            column = [JsonText(x) for x in column]
+        values.append(column)
+    return insert_rows(model, list(columns), zip(*values, strict=False))
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str],

@@ -5,14 +5,15 @@ Three steps:
 1. ``read_table`` reads the file (XLSX/XLS through calamine; CSV in UTF-8 with or
    without BOM, or GB18030 as Chinese Excel writes it) and maps the header row to
    column keys. A file that cannot be read raises ``UnreadableFile``.
-2. ``parse_row`` checks one row with the field rules of ``validation.py`` and
-   returns a ``PersonData``; cross-row checks catch duplicates inside the file.
-   Files of ``YANGGUANG_IMPORT_WORKER_ROWS`` rows or more are checked (and their ID
-   numbers hashed and encrypted) in a worker process while this one writes
-   (``import_worker``); the results, and the rows rejected, are the same.
-3. ``services.imports.BulkImport`` compares the rows with the registry and writes
-   every valid row, all in one transaction (``dry_run`` stops before writing).
-   Re-importing a file changes nothing: such rows come back as ``unchanged``.
+2. The rows are checked a block at a time (``BLOCK``): by columns first
+   (``columnar.check``, which applies the rules of ``validation.py`` once per distinct
+   value), then row by row (``parse_row``, which says what is wrong) for the rows the
+   columns do not plainly accept; then the checks across rows (an ID number twice in
+   the file, two heads of a household, the importer's regions).
+3. ``services.imports.BulkImport`` writes every valid row, all in one transaction
+   (``dry_run`` stops before writing): into an empty registry by columns (``create``),
+   otherwise comparing each with the stored person (``apply``). Re-importing a file
+   changes nothing: such rows come back as ``unchanged``.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
+import itertools
 import operator
-import pickle
 import threading
 import unicodedata
 import uuid
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+import polars as pl
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -40,12 +41,11 @@ from django.utils.translation import gettext_lazy as _
 from yangguang.audit.models import AuditAction
 from yangguang.audit.services import Actor, record
 from yangguang.core import bulk
-from yangguang.core.crypto import encrypt_id, hash_id
+from yangguang.core.crypto import hash_ids
 from yangguang.core.errors import Problem, ValidationFailed
-from yangguang.regions import catalog
-from yangguang.registry import import_worker, vocabulary
+from yangguang.registry import columnar, vocabulary
 from yangguang.registry import validation as v
-from yangguang.registry.models import Relation, Sex
+from yangguang.registry.models import Relation
 from yangguang.registry.services import DB_MESSAGES, CertificateData, PersonData
 from yangguang.registry.services.imports import (
     REGISTRY_MODELS,
@@ -159,6 +159,23 @@ class Table:
     rows: Iterator[tuple[int, list[Any]]]  # (spreadsheet row number, cells)
     total: int | None
     sha256: str = ""  # of the file's bytes, for the audit event
+    # A CSV file's data rows read whole, as text by column key (see ``_text_frame``),
+    # in place of ``rows``.
+    frame: pl.DataFrame | None = None
+
+    def blocks(self, size: int | None = None) -> Iterator[columnar.Block]:
+        """The rows, in blocks for checking (``columnar``)."""
+        size = size or BLOCK
+        if self.frame is None:
+            yield from _blocks(self.rows, row_cells(self), size)
+            return
+        start = 0
+        for length in _block_sizes(size):
+            if start >= self.frame.height:
+                return
+            part = self.frame.slice(start, length)
+            yield columnar.text_block(list(range(start + 2, start + 2 + part.height)), part)
+            start += part.height
 
 
 def _normalise_header(cell: Any) -> str:
@@ -222,7 +239,25 @@ def _read_csv(data: bytes) -> Table:
         except csv.Error as exc:
             raise UnreadableFile(gettext("CSV 格式错误：{error}").format(error=exc)) from None
 
+    frame = _text_frame(text, keys)
+    if frame is not None:
+        return Table(headers, keys, iter(()), frame.height, frame=frame)
     return Table(headers, keys, rows(), max(lines - 1, 0))
+
+
+def _text_frame(text: str, keys: list[str | None]) -> pl.DataFrame | None:
+    """The data rows of a CSV file read by polars (many times faster than ``csv``), when
+    that reads them as ``csv.reader`` does: no quoted cells, no line break but ``\n``
+    or ``\r\n``, no NUL. Blank lines stay rows, so row numbers agree; a short row's
+    missing cells are blank. None for any other file (``csv.reader`` reads it)."""
+    if '"' in text or "\x00" in text or text.count("\r") != text.count("\r\n"):
+        return None
+    frame = pl.read_csv(text.encode(), has_header=False, infer_schema=False,
+                        truncate_ragged_lines=True, quote_char=None,
+                        empty_string_is_null=False)
+    names = frame.columns
+    return frame.select([pl.col(names[i]).alias(key) for i, key in enumerate(keys)
+                         if key is not None and i < len(names)]).slice(1)
 
 
 def _read_workbook(path: Path) -> Table:
@@ -261,7 +296,7 @@ class _Uncomputed:
         return ""
 
     def __reduce__(self) -> str:
-        return "UNCOMPUTED_FORMULA"  # the one instance, also after pickling (import_worker)
+        return "UNCOMPUTED_FORMULA"  # the one instance, also after pickling
 
 
 UNCOMPUTED_FORMULA = _Uncomputed()
@@ -321,9 +356,9 @@ def _problem(code: str, field_: str, **params: Any) -> Problem:
     return Problem(code=code, field=field_, template=MESSAGES[code], params=params)
 
 
-_HUKOU = _("户籍地区划代码")
-_RESIDENCE = _("居住地区划代码")
-_ISSUE_DATE = _("发证日期")
+_HUKOU = v.HUKOU_LABEL
+_RESIDENCE = v.RESIDENCE_LABEL
+_ISSUE_DATE = v.ISSUE_DATE_LABEL
 
 
 def parse_row(cells: dict[str, Any], *, today: dt.date | None = None,
@@ -428,7 +463,9 @@ def _parse_row(cells: dict[str, Any], today: dt.date, problems: list[Problem] | 
 # ---------------------------------------------------------------------------
 # Applying rows to the database
 
-CHUNK = 5000
+CHUNK = 5000  # rows compared and written together, when the registry holds persons
+BLOCK = 20_000  # rows checked together, by columns (``columnar``)
+FIRST_BLOCK = 2_000
 
 
 def import_rows(rows: Iterable[dict[str, Any] | tuple[int, dict[str, Any]]], *,
@@ -441,90 +478,48 @@ def import_rows(rows: Iterable[dict[str, Any] | tuple[int, dict[str, Any]]], *,
     """
     def numbered() -> Iterator[tuple[int, dict[str, Any]]]:
         for index, item in enumerate(rows, start=2):
-            yield item if isinstance(item, tuple) else (index, item)
+            number, cells = item if isinstance(item, tuple) else (index, item)
+            yield number, {HEADER_TO_KEY.get(k, k): val for k, val in cells.items()}
 
-    def keyed(cells: dict[str, Any]) -> dict[str, Any]:
-        return {HEADER_TO_KEY.get(k, k): val for k, val in cells.items()}
-
-    return _import(numbered(), keyed, actor=actor, dry_run=dry_run, progress=progress,
-                   total=total, source=source, scope=scope)
+    return _import(_blocks(numbered(), lambda cells: cells), actor=actor, dry_run=dry_run,
+                   progress=progress, total=total, source=source, scope=scope)
 
 
-#: What checking one row gives: None for a blank row, the problems of a rejected
-#: row, or the person with the keyed hash of their ID (and, from the worker process,
-#: the encrypted ID; otherwise None, and it is encrypted when written). From the
-#: worker the problems come pickled and the person packed (``_pack``).
-Checked = None | list[Problem] | tuple[PersonData, str, bytes | None]
+def _block_sizes(size: int) -> Iterator[int]:
+    """The first block small, so that the database has rows to write sooner (it waits
+    while the first block is checked), then blocks of ``size``."""
+    yield min(size, FIRST_BLOCK)
+    yield from itertools.repeat(size)
 
 
-def _checker(today: dt.date, to_cells: Callable[[Any], dict[str, Any]], *,
-             packed: bool = False) -> Callable[[Any], Any]:
-    """Checks one raw row (``to_cells`` makes it a dict by column key). ``packed``: for
-    the worker process, which also encrypts the ID and sends the person as a tuple."""
-
-    def check(raw: Any) -> Any:
-        cells = to_cells(raw)
-        if all(v.clean_text(x) == "" for x in cells.values()):
-            return None  # blank rows are skipped, not counted
-        try:
-            data = parse_row(cells, today=today)
-        except ValidationFailed as exc:
-            # From the worker, pickled: the rest of its results go by marshal.
-            return pickle.dumps(exc.problems) if packed else exc.problems
-        normalized = data.id_number.normalized
-        if packed:
-            return _pack(data), hash_id(normalized), encrypt_id(normalized)
-        return data, hash_id(normalized), None
-
-    return check
+def _blocks(rows: Iterator[tuple[int, Any]], to_cells: Callable[[Any], dict[str, Any]],
+            size: int | None = None) -> Iterator[columnar.Block]:
+    """Numbered rows in blocks (``to_cells`` makes a row a dict by column key)."""
+    sizes = _block_sizes(size or BLOCK)
+    limit = next(sizes)
+    numbers: list[int] = []
+    cells: list[dict[str, Any]] = []
+    for number, raw in rows:
+        numbers.append(number)
+        cells.append(to_cells(raw))
+        if len(numbers) >= limit:
+            yield columnar.block_of(numbers, cells)
+            numbers, cells, limit = [], [], next(sizes)
+    if numbers:
+        yield columnar.block_of(numbers, cells)
 
 
-def _pack(data: PersonData) -> tuple[Any, ...]:
-    """A checked person as a tuple of values ``marshal`` takes (dates as ordinals, the
-    sex as its number): far cheaper to send between processes than the objects."""
-    number, cert = data.id_number, data.certificate
-    return (number.normalized, number.birth_date.toordinal(), int(number.sex),
-            number.birthplace_code, number.upgraded_from_15, data.name, int(data.sex),
-            data.birth_date.toordinal(), data.hukou_region, data.ethnicity,
-            data.residence_region, data.phone, data.household_number, data.relation_to_head,
-            data.guardian_name, data.guardian_phone, data.guardian_relation, data.provided,
-            None if cert is None else (cert.category, cert.level, cert.issue_date.toordinal(),
-                                       cert.reissue_count, cert.components))
-
-
-_SEXES = {int(sex): sex for sex in Sex}
-_day = dt.date.fromordinal
-
-
-def _unpack(values: tuple[Any, ...]) -> PersonData:
-    (number, birth, sex, birthplace, upgraded, name, person_sex, person_birth, hukou,
-     ethnicity, residence, phone, household, relation, guardian_name, guardian_phone,
-     guardian_relation, provided, cert) = values
-    return PersonData(
-        v.IdNumber(number, _day(birth), _SEXES[sex], birthplace, upgraded), name,
-        _SEXES[person_sex], _day(person_birth), hukou, ethnicity, residence, phone, household,
-        relation, guardian_name, guardian_phone, guardian_relation, provided=provided,
-        certificate=None if cert is None else CertificateData(
-            cert[0], cert[1], _day(cert[2]), cert[3], cert[4]))
-
-
-def _use_worker(total: int | None) -> bool:
-    return (total is not None and total >= settings.YANGGUANG_IMPORT_WORKER_ROWS
-            and import_worker.available())
-
-
-def _import(rows: Iterator[tuple[int, Any]], to_cells: Callable[[Any], dict[str, Any]], *,
-            actor: Actor | Any, dry_run: bool, progress: Progress | None, total: int | None,
-            source: str, scope: Scope = None) -> ImportResult:
-    """Import numbered rows, in one transaction; ``to_cells`` makes a row a dict by
-    column key. Large imports check their rows in a worker process meanwhile."""
+def _import(blocks: Iterator[columnar.Block], *, actor: Actor | Any, dry_run: bool,
+            progress: Progress | None, total: int | None, source: str,
+            scope: Scope = None) -> ImportResult:
+    """Import blocks of rows, in one transaction."""
     actor = Actor.of(actor)
     today = timezone.localdate()
     result = ImportResult(dry_run=dry_run, batch_id=uuid.uuid4().hex[:12])
     outermost = not connection.in_atomic_block
     try:
         with _without_cycle_collection():
-            return _import_in(rows, to_cells, actor=actor, today=today, result=result,
+            return _import_in(blocks, actor=actor, today=today, result=result,
                               outermost=outermost, dry_run=dry_run, progress=progress,
                               total=total, source=source, scope=scope)
     except IntegrityError as exc:
@@ -560,27 +555,16 @@ def _without_cycle_collection() -> Iterator[None]:
         gc.enable()
 
 
-def _import_in(rows: Iterator[tuple[int, Any]], to_cells: Callable[[Any], dict[str, Any]], *,
-               actor: Actor, today: dt.date, result: ImportResult, outermost: bool,
-               dry_run: bool, progress: Progress | None, total: int | None, source: str,
+def _import_in(blocks: Iterator[columnar.Block], *, actor: Actor, today: dt.date,
+               result: ImportResult, outermost: bool, dry_run: bool,
+               progress: Progress | None, total: int | None, source: str,
                scope: Scope) -> ImportResult:
-    if _use_worker(total):
-        # Load what checking needs before the fork, so it is loaded once, here.
-        catalog.lookup("110000")
-        v.ethnicities()
-        hash_id("0")
-        encrypt_id("0")
-        checked = import_worker.Checked(rows, _checker(today, to_cells, packed=True))
-    else:
-        check = _checker(today, to_cells)
-        checked = contextlib.nullcontext(
-            (number, raw, check(raw)) for number, raw in rows)
-    with checked as checked_rows, transaction.atomic():
+    with transaction.atomic():
         persons_before = planned_persons()
         loading = not dry_run and first_load(total)
         if connection.vendor == "postgresql" and not dry_run:
             # Check foreign keys as each COPY runs (in the writer thread, overlapping
-            # our parsing of the next rows) rather than all at once at commit.
+            # our checking of the next rows) rather than all at once at commit.
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         # A first load's locks would keep a second connection from reading the tables
@@ -590,7 +574,7 @@ def _import_in(rows: Iterator[tuple[int, Any]], to_cells: Callable[[Any], dict[s
                           separate_ids=outermost) as writer):
             writes = BulkImport(actor, writer=writer, dry_run=dry_run, today=today,
                                 batch_id=result.batch_id, scope=scope, registry_empty=loading)
-            _import_rows(checked_rows, to_cells, writes, result, progress, total, scope)
+            _import_blocks(blocks, writes, result, progress, total, today, scope)
         if connection.vendor == "postgresql" and not dry_run:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -608,65 +592,102 @@ def _import_in(rows: Iterator[tuple[int, Any]], to_cells: Callable[[Any], dict[s
     return result
 
 
-def _import_rows(rows: Iterable[tuple[int, Any, Any]], to_cells: Callable[[Any], dict[str, Any]],
-                 writes: BulkImport, result: ImportResult, progress: Progress | None,
-                 total: int | None, scope: Scope = None) -> None:
-    """Apply checked rows ``(number, raw row, Checked)`` chunk by chunk."""
+def _import_blocks(blocks: Iterable[columnar.Block], writes: BulkImport, result: ImportResult,
+                   progress: Progress | None, total: int | None, today: dt.date,
+                   scope: Scope = None) -> None:
+    """Check and apply blocks of rows, in row order.
+
+    Each block is checked by columns; the rows that check does not accept are checked
+    one by one (``parse_row``, which says what is wrong). Then, in row order, the checks
+    across rows: the scope, an ID number seen before in the file, a second head of a
+    household. Into an empty registry the block's rows are written by columns
+    (``BulkImport.create``), otherwise compared with the registry and written a chunk
+    of persons at a time (``BulkImport.apply``).
+    """
+    rules = columnar.Rules(today)
     first_row_of_id: dict[str, int] = {}
     head_row_of_household: dict[str, int] = {}
-    chunk: list[tuple[int, PersonData, str, bytes | None]] = []
-    chunk_raw: dict[int, Any] = {}
+    done = 0
 
-    def reject(number: int, problems: list[Problem], raw: Any) -> None:
+    def reject(number: int, problems: list[Problem], cells: dict[str, Any]) -> None:
         result.rejected += 1
         for p in problems:
             column = COLUMN_BY_KEY[p.field].header if p.field in COLUMN_BY_KEY else p.field
             result.errors.append(RowError(number, column, p.code, p.message))
-        result.rejected_rows[number] = to_cells(raw)
+        result.rejected_rows[number] = cells
 
-    def flush() -> None:
-        outcome = writes.apply(chunk)
-        result.created += outcome.created
-        result.updated += outcome.updated
-        result.unchanged += outcome.unchanged
-        for number, problems in outcome.rejected:
-            reject(number, problems, chunk_raw[number])
-        chunk.clear()
-        chunk_raw.clear()
+    for block in blocks:
+        done += len(block)
+        checked = columnar.check(block, rules)
+        accepted = checked.accepted
+        # The rows the columns did not accept, one by one.
+        singly: list[tuple[int, PersonData]] = []
+        for i in checked.others:
+            cells = block.cells(i)
+            if all(v.clean_text(x) == "" for x in cells.values()):
+                continue  # blank rows are skipped, not counted
+            try:
+                singly.append((i, parse_row(cells, today=today)))
+            except ValidationFailed as exc:
+                result.rows += 1
+                reject(block.numbers[i], exc.problems, cells)
+        if singly:
+            accepted = pl.concat([accepted, columnar.frame_of(
+                [i for i, _d in singly], [block.numbers[i] for i, _d in singly],
+                [d for _i, d in singly])]).sort("i")
+        result.rows += accepted.height
 
-    done = 0
-    for number, raw, checked in rows:
-        done += 1
-        if checked is None:
-            continue  # a blank row
-        result.rows += 1
-        if type(checked) is list or type(checked) is bytes:
-            reject(number, checked if type(checked) is list else pickle.loads(checked), raw)  # noqa: S301 - from our worker
-            continue
-        data, id_hash, encrypted = checked
-        if type(data) is tuple:
-            data = _unpack(data)
-        if scope is not None and not data.hukou_region.startswith(scope):
-            reject(number, [_problem("region_out_of_scope", "hukou_region", label=_HUKOU,
-                                     value=data.hukou_region)], raw)
-            continue
-        first = first_row_of_id.setdefault(id_hash, number)
-        if first != number:
-            reject(number, [_problem("id_duplicate_in_file", "id_number", row=first)], raw)
-            continue
-        if data.relation_to_head == Relation.HEAD:
-            head_row = head_row_of_household.setdefault(data.household_number, number)
-            if head_row != number:
-                reject(number, [_problem("household_two_heads", "relation_to_head",
-                                         value=data.household_number, row=head_row)], raw)
-                continue
-        chunk.append((number, data, id_hash, encrypted))
-        chunk_raw[number] = raw
-        if len(chunk) >= CHUNK:
-            flush()
-            if progress:
-                progress(done, total)
-    flush()
+        # Across rows, in row order: a row out of the scope is rejected first, then the
+        # second and later rows of an ID number, then a second head of a household.
+        rejected: dict[int, Problem] = {}
+        numbers = accepted["row"].to_list()
+        if scope is not None:
+            outside = accepted.select(~pl.any_horizontal(
+                pl.col("hukou_region").str.starts_with(prefix) for prefix in scope))
+            for k in outside.to_series().arg_true().to_list():
+                rejected[k] = _problem("region_out_of_scope", "hukou_region", label=_HUKOU,
+                                       value=accepted["hukou_region"][k])
+        ids, seen = accepted["id_number"].to_list(), first_row_of_id
+        for k, (id_number, number) in enumerate(zip(ids, numbers, strict=True)):
+            if k not in rejected and (first := seen.setdefault(id_number, number)) != number:
+                rejected[k] = _problem("id_duplicate_in_file", "id_number", row=first)
+        heads = accepted.select(pl.col("relation_to_head") == Relation.HEAD).to_series()
+        households = accepted["household_number"].to_list()
+        for k in heads.arg_true().to_list():
+            household = households[k]
+            if k not in rejected and (head := head_row_of_household.setdefault(
+                    household, numbers[k])) != numbers[k]:
+                rejected[k] = _problem("household_two_heads", "relation_to_head",
+                                       value=household, row=head)
+        if rejected:
+            indexes = accepted["i"].to_list()
+            for k in sorted(rejected):
+                reject(numbers[k], [rejected[k]], block.cells(indexes[k]))
+            accepted = accepted.filter(~pl.Series(range(accepted.height)).is_in(list(rejected)))
+            ids = accepted["id_number"].to_list()
+        hashes = hash_ids(ids)
+
+        if writes.all_new:
+            result.created += writes.create(accepted, hashes)
+        else:
+            # (The persons parse_row made as they are: the frame keeps less of the ID.)
+            made = dict(singly)
+            data = [made.get(i, person) for i, person in zip(
+                accepted["i"].to_list(), columnar.persons(accepted), strict=True)]
+            numbers = accepted["row"].to_list()
+            index_of = dict(zip(numbers, accepted["i"].to_list(), strict=True))
+            for start in range(0, len(data), CHUNK):
+                outcome = writes.apply(list(zip(numbers[start:start + CHUNK],
+                                                data[start:start + CHUNK],
+                                                hashes[start:start + CHUNK],
+                                                itertools.repeat(None), strict=False)))
+                result.created += outcome.created
+                result.updated += outcome.updated
+                result.unchanged += outcome.unchanged
+                for number, problems in outcome.rejected:
+                    reject(number, problems, block.cells(index_of[number]))
+        if progress:
+            progress(done, total)
     if progress:
         # Every row is read: the total is now known exactly (``total`` was the file's
         # line count). What follows (indexes rebuilt, statistics, the commit) the
@@ -701,7 +722,7 @@ def import_file(path: str | Path, *, actor: Actor | Any, dry_run: bool = False,
     path = Path(path)
     table = read_table(path)
 
-    result = _import(table.rows, row_cells(table), actor=actor, dry_run=dry_run, progress=progress,
+    result = _import(table.blocks(), actor=actor, dry_run=dry_run, progress=progress,
                      total=table.total, source=f"{source or path.name} sha256:{table.sha256[:16]}",
                      scope=scope)
     if report is not None:

@@ -70,6 +70,12 @@ MESSAGES = {
 }
 
 
+# Labels of the region and issue-date columns in messages (the import's headers).
+HUKOU_LABEL = _("户籍地区划代码")
+RESIDENCE_LABEL = _("居住地区划代码")
+ISSUE_DATE_LABEL = _("发证日期")
+
+
 def problem(code: str, field: str, **params: Any) -> Problem:
     return Problem(code=code, field=field, template=MESSAGES[code], params=params)
 
@@ -179,23 +185,39 @@ _SEX_WORDS = {"男": Sex.MALE, "1": Sex.MALE, "男性": Sex.MALE,
               "女": Sex.FEMALE, "2": Sex.FEMALE, "女性": Sex.FEMALE}
 
 
-def check_sex(value: Any, id_number: IdNumber, *, field: str = "sex") -> int:
-    """The sex a user gave, which must agree with the ID; blank means "from the ID"."""
+def given_sex(value: Any, *, field: str = "sex") -> int | None:
+    """The sex a user gave (None: left blank)."""
     text = clean_text(value)
     if not text:
-        return id_number.sex
+        return None
     sex = _SEX_WORDS.get(text)
     if sex is None:
         raise fail("sex_invalid", field, value=text)
-    if sex != id_number.sex:
-        raise fail("sex_mismatch", field, value=text, expected=Sex(id_number.sex).label)
     return sex
 
 
-def check_birth_date(value: Any, id_number: IdNumber, *, field: str = "birth_date") -> dt.date:
+def check_sex(value: Any, id_number: IdNumber, *, field: str = "sex") -> int:
+    """The sex a user gave, which must agree with the ID; blank means "from the ID"."""
+    sex = given_sex(value, field=field)
+    if sex is None:
+        return id_number.sex
+    if sex != id_number.sex:
+        raise fail("sex_mismatch", field, value=clean_text(value),
+                   expected=Sex(id_number.sex).label)
+    return sex
+
+
+def given_birth_date(value: Any, *, field: str = "birth_date") -> dt.date | None:
+    """The birth date a user gave (None: left blank)."""
     if value is None or clean_text(value) == "":
+        return None
+    return parse_date(value, field=field, label=_("出生日期"))
+
+
+def check_birth_date(value: Any, id_number: IdNumber, *, field: str = "birth_date") -> dt.date:
+    birth = given_birth_date(value, field=field)
+    if birth is None:
         return id_number.birth_date
-    birth = parse_date(value, field=field, label=_("出生日期"))
     if birth != id_number.birth_date:
         raise fail("birth_date_mismatch", field, value=birth.isoformat(),
                    expected=id_number.birth_date.isoformat())

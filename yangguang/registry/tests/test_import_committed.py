@@ -47,6 +47,7 @@ def test_outermost_import_reads_through_a_second_connection_on_postgresql(
     from yangguang.core import bulk
 
     monkeypatch.setattr(importing, "CHUNK", 3)
+    monkeypatch.setattr(importing, "BLOCK", 3)
     data = rows(8)
     assert run(tmp_path, data).created == 8
     # On PostgreSQL the second connection was used; SQLite has no writer thread.
@@ -137,6 +138,7 @@ def test_an_outermost_first_load_takes_ids_apart_and_rebuilds_the_indexes(
 
     settings.YANGGUANG_IMPORT_BULK_LOAD_ROWS = 5
     monkeypatch.setattr(importing, "CHUNK", 3)
+    monkeypatch.setattr(importing, "BLOCK", 3)
     before = _schema()
     seen: list[set[str]] = []
     data = rows(10)
