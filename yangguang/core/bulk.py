@@ -11,14 +11,18 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import itertools
 import json
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+import polars as pl
+import pyarrow as pa
 from django.db import connection, connections, models
+from pgpq import ArrowToPostgresBinaryEncoder
+from pgpq.encoders import StringEncoderBuilder
+from pgpq.schema import Jsonb
 
 #: A second connection for reads during a threaded bulk write (see ``Writer``).
 READS = "bulk_reads"
@@ -314,8 +318,6 @@ def _copy(raw: Any, model: type[models.Model], fields: Sequence[str],
 
 def _frame(model: type[models.Model], columns: dict[str, Any]) -> Any:
     """The columns as a polars frame typed as the model's fields are stored."""
-    import polars as pl
-
     schema = {name: _polars_type(model._meta.get_field(name)) for name in columns}
     height = _height(columns)
     return pl.DataFrame({name: pl.repeat(value, height, dtype=schema[name], eager=True)
@@ -336,8 +338,6 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _polars_type(field: models.Field) -> Any:
-    import polars as pl
-
     kind = _pg_type(field) if connection.vendor == "postgresql" else None
     target = field.target_field if field.is_relation else field
     if isinstance(target, models.DateTimeField):
@@ -360,11 +360,6 @@ def _polars_type(field: models.Field) -> Any:
 def _encoded(model: type[models.Model], columns: dict[str, Any]) -> tuple[str, list[bytes]]:
     """The COPY statement and data that insert ``columns``: PostgreSQL's binary format,
     encoded by pgpq from Arrow arrays."""
-    import pyarrow as pa
-    from pgpq import ArrowToPostgresBinaryEncoder
-    from pgpq.encoders import StringEncoderBuilder
-    from pgpq.schema import Jsonb
-
     fields = [model._meta.get_field(name) for name in columns]
     table = _frame(model, columns).to_arrow()
     plain = {pa.types.is_large_string: pa.string(), pa.types.is_string_view: pa.string(),
@@ -398,17 +393,26 @@ def insert_columns(model: type[models.Model], columns: dict[str, Any]) -> int:
         with connection.wrap_database_errors:
             _send(connection.connection, *_encoded(model, columns))
         return _height(columns)
-    height = _height(columns)
-    values = []
-    for name, column in columns.items():
-        if _is_scalar(column):
-            values.append(itertools.repeat(column, height))
-            continue
-        column = column.to_list() if hasattr(column, "to_list") else column
-        if isinstance(model._meta.get_field(name), models.JSONField):
-            column = [JsonText(x) for x in column]
-        values.append(column)
-    return insert_rows(model, list(columns), zip(*values, strict=False))
+    # As SQLite stores the fields (see ``_sqlite_converter``), made by column: dates as
+    # ISO text, times as Django writes them; JSON is already text.
+    frame = _frame(model, columns)
+    adapt = connection.ops.adapt_datetimefield_value
+    converted = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Date:
+            converted.append(pl.col(name).dt.to_string("%Y-%m-%d"))
+        elif isinstance(dtype, pl.Datetime):
+            times = frame[name].drop_nulls().unique().to_list()
+            converted.append(pl.col(name).replace_strict(
+                times, [adapt(t) for t in times], default=None, return_dtype=pl.String))
+    rows = frame.with_columns(converted).rows() if converted else frame.rows()
+    fields = [model._meta.get_field(name) for name in columns]
+    quoted = ", ".join(f'"{f.column}"' for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        cursor.executemany(f'INSERT INTO "{model._meta.db_table}" ({quoted}) VALUES ({placeholders})',
+                           rows)
+    return len(rows)
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str],

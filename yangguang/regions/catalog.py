@@ -66,28 +66,32 @@ def normalize_code(code: str) -> str | None:
 @cache
 def _entries() -> dict[str, Entry]:
     entries: dict[str, Entry] = {}
+    day = dt.date.fromisoformat
     with gzip.open(DATA_FILE, "rb") as raw:
-        for row in csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8")):
-            level = int(row["level"])
-            parent = row["parent"] or None
-            prefix = row["code"][: SIGNIFICANT_DIGITS[level]] + "/"
+        # (csv.reader and the columns by position: a third of DictReader's time, which
+        # every process that checks a region code pays once.)
+        reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8"))
+        column = {name: i for i, name in enumerate(next(reader))}
+        (code_at, name_at, level_at, parent_at, from_at, until_at, class_at,
+         former_at) = (column[c] for c in ("code", "name", "level", "parent", "valid_from",
+                                           "valid_until", "urban_rural_class",
+                                           "former_names"))
+        for row in reader:
+            code, level, parent = row[code_at], int(row[level_at]), row[parent_at] or None
+            prefix = code[: SIGNIFICANT_DIGITS[level]] + "/"
             # Rows are sorted by code, so a parent is always read before its children.
             path = entries[parent].path + prefix if parent else prefix
-            entries[row["code"]] = Entry(
-                code=row["code"],
-                name=row["name"],
+            valid_from, valid_until, former = row[from_at], row[until_at], row[former_at]
+            entries[code] = Entry(
+                code=code,
+                name=row[name_at],
                 level=level,
                 parent=parent,
                 path=path,
-                valid_from=dt.date.fromisoformat(row["valid_from"]) if row["valid_from"] else None,
-                valid_until=(
-                    dt.date.fromisoformat(row["valid_until"]) if row["valid_until"] else None
-                ),
-                urban_rural_class=row["urban_rural_class"],
-                former_names=(
-                    tuple(row["former_names"].split(FORMER_NAME_SEPARATOR))
-                    if row["former_names"] else ()
-                ),
+                valid_from=day(valid_from) if valid_from else None,
+                valid_until=day(valid_until) if valid_until else None,
+                urban_rural_class=row[class_at],
+                former_names=tuple(former.split(FORMER_NAME_SEPARATOR)) if former else (),
             )
     return entries
 

@@ -169,13 +169,9 @@ class Table:
         if self.frame is None:
             yield from _blocks(self.rows, row_cells(self), size)
             return
-        start = 0
-        for length in _block_sizes(size):
-            if start >= self.frame.height:
-                return
-            part = self.frame.slice(start, length)
+        for start in range(0, self.frame.height, size):
+            part = self.frame.slice(start, size)
             yield columnar.text_block(list(range(start + 2, start + 2 + part.height)), part)
-            start += part.height
 
 
 def _normalise_header(cell: Any) -> str:
@@ -465,7 +461,6 @@ def _parse_row(cells: dict[str, Any], today: dt.date, problems: list[Problem] | 
 
 CHUNK = 5000  # rows compared and written together, when the registry holds persons
 BLOCK = 20_000  # rows checked together, by columns (``columnar``)
-FIRST_BLOCK = 2_000
 
 
 def import_rows(rows: Iterable[dict[str, Any] | tuple[int, dict[str, Any]]], *,
@@ -485,26 +480,18 @@ def import_rows(rows: Iterable[dict[str, Any] | tuple[int, dict[str, Any]]], *,
                    progress=progress, total=total, source=source, scope=scope)
 
 
-def _block_sizes(size: int) -> Iterator[int]:
-    """The first block small, so that the database has rows to write sooner (it waits
-    while the first block is checked), then blocks of ``size``."""
-    yield min(size, FIRST_BLOCK)
-    yield from itertools.repeat(size)
-
-
 def _blocks(rows: Iterator[tuple[int, Any]], to_cells: Callable[[Any], dict[str, Any]],
             size: int | None = None) -> Iterator[columnar.Block]:
     """Numbered rows in blocks (``to_cells`` makes a row a dict by column key)."""
-    sizes = _block_sizes(size or BLOCK)
-    limit = next(sizes)
+    size = size or BLOCK
     numbers: list[int] = []
     cells: list[dict[str, Any]] = []
     for number, raw in rows:
         numbers.append(number)
         cells.append(to_cells(raw))
-        if len(numbers) >= limit:
+        if len(numbers) >= size:
             yield columnar.block_of(numbers, cells)
-            numbers, cells, limit = [], [], next(sizes)
+            numbers, cells = [], []
     if numbers:
         yield columnar.block_of(numbers, cells)
 
