@@ -27,13 +27,12 @@ import polars as pl
 
 from yangguang.core.errors import ValidationFailed
 from yangguang.registry import validation as v
+from yangguang.registry import vocabulary
 from yangguang.registry.models import Sex
 from yangguang.registry.services import CertificateData, PersonData
 
-#: The template's columns that a block's frame carries (``vocabulary.COLUMNS`` keys).
-KEYS = ("name", "id_number", "certificate_number", "category", "level", "hukou_region",
-        "issue_date", "sex", "birth_date", "ethnicity", "residence_region", "phone",
-        "household_number", "relation_to_head", "components")
+#: The template's columns, which a block's frame carries.
+KEYS = tuple(key for key, _header, _required in vocabulary.COLUMNS)
 _DATE_KEYS = frozenset(("issue_date", "birth_date"))
 _UNCONVERTED = object()
 

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -29,7 +30,12 @@ from yangguang.registry.models import (
     Person,
     StatusReason,
 )
-from yangguang.registry.services import CertificateData, PersonData, db_problem
+from yangguang.registry.services import (
+    CERTIFICATE_VALIDITY_YEARS,
+    PersonData,
+    add_years,
+    db_problem,
+)
 
 _PERSON_FIELDS = ("id", "id_number_encrypted", "id_number_hash", "id_number_masked", "name",
                   "sex", "birth_date", "ethnicity", "hukou_region_id", "residence_region_id",
@@ -201,14 +207,13 @@ class BulkImport:
         was empty when it began): its rows may then go to ``create`` by columns."""
         return not (self.persons_stored or self.households_stored)
 
-    def create(self, new: Any, id_hashes: list[str]) -> int:
+    def create(self, new: pl.DataFrame, id_hashes: list[str]) -> int:
         """Register new persons given by columns (a polars frame of checked rows, as
         ``columnar.check`` accepts them, with ``row``; ``id_hashes`` in its order):
         only when ``all_new``. The same rows, and audit events, as ``apply`` writes for
         them, built a column at a time. Returns how many persons it registers."""
-        import polars as pl
-
-        assert self.all_new
+        if not self.all_new:
+            raise ValueError("create() writes new persons only: the registry held some")
         count = new.height
         if self.dry_run or not count:
             return count
@@ -247,7 +252,7 @@ class BulkImport:
         issued = new["issue_date"]
         days = issued.unique().to_list()
         valid_until = issued.replace_strict(
-            days, [CertificateData(0, 0, day).valid_until for day in days],
+            days, [add_years(day, CERTIFICATE_VALIDITY_YEARS) for day in days],
             return_dtype=pl.Date)
         expired = valid_until < today
         status = (pl.Series([CertificateStatus.VALID.value] * count)
@@ -499,11 +504,9 @@ class _Plan:
                      self.data.hukou_region, data)
 
 
-def _suffixes(new: Any) -> Any:
+def _suffixes(new: pl.DataFrame) -> pl.Series:
     """``CertificateData.suffix`` of each row: category and level, ``B`` and the reissue
     count for a reissued certificate."""
-    import polars as pl
-
     base = new["category"].cast(pl.String) + new["level"].cast(pl.String)
     return base.zip_with(new["reissue_count"] == 0,
                          base + "B" + new["reissue_count"].cast(pl.String))
