@@ -336,7 +336,6 @@ def frame_of(indexes: list[int], numbers: list[int], persons: list[PersonData]) 
 # Checked rows as the records the rest of the registry takes
 
 _SEXES = {int(sex): sex for sex in Sex}
-_NO_COMPONENTS: list[dict[str, int]] = []
 
 
 def persons(accepted: pl.DataFrame) -> list[PersonData]:
