@@ -500,7 +500,7 @@ def print_report(bench: Benchmark, results: list[DbResult], load_before: tuple, 
 def cpu_line(cpu: dict[str, float | None], seconds: float) -> str:
     parts = [f"importing process {cpu['process']:.1f}"]
     if cpu["workers"]:
-        parts.append(f"worker process {cpu['workers']:.1f}")
+        parts.append(f"child processes {cpu['workers']:.1f}")
     if cpu["server"] is not None:
         parts.append(f"PostgreSQL server {cpu['server']:.1f} (its busiest process "
                      f"{cpu['server_busiest']:.1f})")

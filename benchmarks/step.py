@@ -85,7 +85,7 @@ def content_digest() -> str:
 
 class CpuMeter:
     """CPU seconds a step used, by where they were spent: this process (its threads
-    included), its child processes that have ended (the import's worker), and the
+    included), its child processes that have ended (the import starts none now), and the
     PostgreSQL server processes serving this process's connections.
 
     The server's figure is read from ``/proc/<backend pid>/stat``, so only when the

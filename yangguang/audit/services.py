@@ -157,58 +157,59 @@ class Chain:
         self.actor = Actor.of(actor)
         self.prev = _last_hash()
         self.ids = ids
+        self.count = 0  # events linked
 
     def rows(self, events: Iterable[Event], now: dt.datetime) -> list[tuple[Any, ...]]:
         """Audit rows (in ``COLUMNS`` order) for ``events``, linked to the chain."""
         events = list(events)
-        actor, prev, rows = self.actor, self.prev, []
-        ids = (self.ids.take(AuditEvent, len(events)) if self.ids
-               else bulk.allocate_ids(AuditEvent, len(events)))
-        content = _Canonical(actor, now, self.segment)
-        sha256 = hashlib.sha256
-        for pk, event in zip(ids, events, strict=True):
+        actor, content = self.actor, _Canonical(self.actor, now, self.segment)
+        values = []
+        for event in events:
             action, object_id = str(event.action), str(event.object_id)
             data = (event.data if type(event.data) is bulk.JsonText
                     else bulk.JsonText(_encode(event.data)))
-            digest = sha256((prev + content(action, data, object_id, event.object_type,
-                                            event.person_id, event.region_code)
-                             ).encode()).hexdigest()
-            rows.append((pk, now, actor.user_id, actor.name, action, event.object_type,
-                         object_id, event.person_id, event.region_code, data, prev, digest,
-                         self.segment))
-            prev = digest
-        self.prev = prev
-        self._counted(len(rows))
-        return rows
-
+            values.append((action, object_id, data, content(
+                action, data, object_id, event.object_type, event.person_id,
+                event.region_code)))
+        ids = self._ids(len(events))
+        previous, hashes = self._linked(c for *_values, c in values)
+        return [(pk, now, actor.user_id, actor.name, action, event.object_type, object_id,
+                 event.person_id, event.region_code, data, prev, digest, self.segment)
+                for pk, event, (action, object_id, data, _content), prev, digest
+                in zip(ids, events, values, previous, hashes, strict=True)]
 
     def columns(self, action: str, object_type: str, object_ids: list[str],
                 person_ids: list[int | None], region_codes: list[str], data: list[str],
                 now: dt.datetime) -> dict[str, Any]:
         """The audit rows of events given by columns (``data``: each event's data as
-        canonical JSON text), linked to the chain: for ``bulk.insert_columns``. The
+        canonical JSON text), linked to the chain: for ``columns.insert_columns``. The
         same rows as ``rows`` makes of the same events."""
-        ids = (self.ids.take(AuditEvent, len(object_ids)) if self.ids
-               else bulk.allocate_ids(AuditEvent, len(object_ids)))
         content = _Canonical(self.actor, now, self.segment)
-        sha256, prev = hashlib.sha256, self.prev
-        previous, hashes = [], []
-        for object_id, person_id, region_code, data_json in zip(
-                object_ids, person_ids, region_codes, data, strict=True):
-            digest = sha256((prev + content(action, data_json, object_id, object_type,
-                                            person_id, region_code)).encode()).hexdigest()
-            previous.append(prev)
-            hashes.append(digest)
-            prev = digest
-        self.prev = prev
-        self._counted(len(ids))
+        ids = self._ids(len(object_ids))
+        previous, hashes = self._linked(
+            content(action, data_json, object_id, object_type, person_id, region_code)
+            for object_id, person_id, region_code, data_json in zip(
+                object_ids, person_ids, region_codes, data, strict=True))
         return {"id": ids, "occurred_at": now, "actor_id": self.actor.user_id,
                 "actor_name": self.actor.name, "action": action, "object_type": object_type,
                 "object_id": object_ids, "person_id": person_ids, "region_code": region_codes,
                 "data": data, "prev_hash": previous, "hash": hashes, "segment": self.segment}
 
-    def _counted(self, events: int) -> None:
-        pass
+    def _ids(self, count: int) -> list[int]:
+        return (self.ids.take(AuditEvent, count) if self.ids
+                else bulk.allocate_ids(AuditEvent, count))
+
+    def _linked(self, contents: Iterable[str]) -> tuple[list[str], list[str]]:
+        """Each content's previous hash and its own, continuing the chain."""
+        sha256, prev = hashlib.sha256, self.prev
+        previous, hashes = [], []
+        for content in contents:
+            previous.append(prev)
+            prev = sha256((prev + content).encode()).hexdigest()
+            hashes.append(prev)
+        self.prev = prev
+        self.count += len(hashes)
+        return previous, hashes
 
 
 class Segment(Chain):
@@ -226,9 +227,6 @@ class Segment(Chain):
         self.segment = uuid.uuid4().hex
         self.prev = segment_genesis(self.segment)
         self.count = 0
-
-    def _counted(self, events: int) -> None:
-        self.count += events
 
     def seal(self) -> dict[str, Any]:
         """The ``data`` the closing main-chain event adds (``{"segment": {…}}``)."""

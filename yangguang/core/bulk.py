@@ -9,7 +9,6 @@ allocated range free for us.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import functools
 import json
 import queue
@@ -18,12 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-import polars as pl
-import pyarrow as pa
 from django.db import connection, connections, models
-from pgpq import ArrowToPostgresBinaryEncoder
-from pgpq.encoders import StringEncoderBuilder
-from pgpq.schema import Jsonb
 
 #: A second connection for reads during a threaded bulk write (see ``Writer``).
 READS = "bulk_reads"
@@ -43,7 +37,7 @@ def filter_in(queryset: models.QuerySet, field: str, values: Sequence[Any]) -> m
     if connection.vendor == "postgresql":
         from django.db.models.expressions import RawSQL
 
-        db_type = _pg_type(queryset.model._meta.get_field(field))
+        db_type = pg_type(queryset.model._meta.get_field(field))
         if all(type(value) is str and value and "," not in value for value in values):
             # One text parameter split by the server: psycopg's quoting of a text
             # array's elements costs more than the query for thousands of ID hashes.
@@ -106,7 +100,7 @@ class IdPool:
         self._free: dict[type[models.Model], list[int]] = {}
         self._next: dict[type[models.Model], int] = {}
         self._blocks: dict[type[models.Model], int] = {}
-        self._ahead = ahead and connection.vendor == "postgresql"
+        self._ahead = ahead
         self._pending: dict[type[models.Model], Future[list[int]]] = {}
         self._executor: ThreadPoolExecutor | None = None
 
@@ -181,7 +175,9 @@ class Writer:
             connection.ensure_connection()
             self._wrapper = connection  # the caller's: its transaction, its error mapping
             self._raw = connection.connection
-            self._queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=8)
+            # Jobs: (a function of the raw connection, its other arguments).
+            self._queue: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = (
+                queue.Queue(maxsize=8))
             self._thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
             self._thread.start()
 
@@ -194,19 +190,23 @@ class Writer:
             return
         if self.error is not None:
             raise self.error
-        self._queue.put((model, fields, rows))
+        self._queue.put((_copy, (model, fields, rows)))
 
     def insert_columns(self, model: type[models.Model], columns: dict[str, Any]) -> None:
         """Insert rows given by columns: attribute name → a sequence of values (a list, a
-        polars Series) or one value for every row. See ``insert_columns``."""
+        polars Series) or one value for every row. See ``columns.insert_columns``."""
         if not self.threaded:
+            from yangguang.core.columns import insert_columns
+
             insert_columns(model, columns)
             return
         if self.error is not None:
             raise self.error
+        from yangguang.core import columns as by_columns
+
         # Encoded here: the writer thread only sends, so the server need not wait for
         # the next batch's encoding between one COPY and the next.
-        self._queue.put(_encoded(model, columns))
+        self._queue.put((by_columns.send, by_columns.encoded(model, columns)))
 
     def _run(self) -> None:
         while True:
@@ -215,11 +215,9 @@ class Writer:
                 if job is None:
                     return
                 if self.error is None:
+                    send, args = job
                     with self._wrapper.wrap_database_errors:  # psycopg → django.db errors
-                        if len(job) == 2:
-                            _send(self._raw, *job)
-                        else:
-                            _copy(self._raw, *job)
+                        send(self._raw, *args)
             except BaseException as exc:  # re-raised in the caller's thread
                 self.error = exc
             finally:
@@ -328,7 +326,7 @@ def indexes_deferred(tables: Sequence[type[models.Model]]) -> Iterator[None]:
             cursor.execute(statement)
 
 
-def _pg_type(field: models.Field) -> str:
+def pg_type(field: models.Field) -> str:
     """The PostgreSQL type name of a column, for binary COPY (``varchar(64)`` → ``varchar``)."""
     target = field.target_field if field.is_relation else field
     return target.db_type(connection).split("(")[0].strip()
@@ -339,13 +337,9 @@ def _copy(raw: Any, model: type[models.Model], fields: Sequence[str],
     """COPY rows in PostgreSQL's binary format: far less work, on both sides, than text."""
     from psycopg.types.json import set_json_dumps
 
-    model_fields = [model._meta.get_field(name) for name in fields]
-    quoted = ", ".join(f'"{f.column}"' for f in model_fields)
-    types = [_pg_type(f) for f in model_fields]
+    types = [pg_type(model._meta.get_field(name)) for name in fields]
     count = 0
-    with raw.cursor() as cursor, cursor.copy(
-        f'COPY "{model._meta.db_table}" ({quoted}) FROM STDIN (FORMAT BINARY)'
-    ) as copy:
+    with raw.cursor() as cursor, cursor.copy(copy_statement(model, fields)) as copy:
         set_json_dumps(_dumps_json, cursor)
         copy.set_types(types)
         for row in rows:
@@ -354,103 +348,18 @@ def _copy(raw: Any, model: type[models.Model], fields: Sequence[str],
     return count
 
 
-def _frame(model: type[models.Model], columns: dict[str, Any]) -> Any:
-    """The columns as a polars frame typed as the model's fields are stored."""
-    schema = {name: _polars_type(model._meta.get_field(name)) for name in columns}
-    height = _height(columns)
-    return pl.DataFrame({name: pl.repeat(value, height, dtype=schema[name], eager=True)
-                         if _is_scalar(value) else pl.Series(name, value, dtype=schema[name],
-                                                             strict=False)
-                         for name, value in columns.items()})
+def copy_statement(model: type[models.Model], fields: Sequence[str]) -> str:
+    """``COPY table (columns) FROM STDIN (FORMAT BINARY)`` for ``fields``."""
+    quoted = ", ".join(f'"{model._meta.get_field(name).column}"' for name in fields)
+    return f'COPY "{model._meta.db_table}" ({quoted}) FROM STDIN (FORMAT BINARY)'
 
 
-def _height(columns: dict[str, Any]) -> int:
-    lengths = {len(c) for c in columns.values() if not _is_scalar(c)}
-    if len(lengths) != 1:
-        raise ValueError(f"columns differ in length: {lengths}")
-    return lengths.pop()
-
-
-def _is_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, str | bytes | int | float | dt.date)
-
-
-def _polars_type(field: models.Field) -> Any:
-    kind = _pg_type(field) if connection.vendor == "postgresql" else None
-    target = field.target_field if field.is_relation else field
-    if isinstance(target, models.DateTimeField):
-        return pl.Datetime("us", "UTC")
-    if isinstance(target, models.DateField):
-        return pl.Date
-    if isinstance(target, models.BinaryField):
-        return pl.Binary
-    if isinstance(target, models.SmallIntegerField | models.PositiveSmallIntegerField):
-        return pl.Int16
-    if isinstance(target, models.BigIntegerField | models.BigAutoField):
-        return pl.Int64
-    if isinstance(target, models.IntegerField | models.AutoField):
-        return pl.Int32 if kind in ("integer", "serial") else pl.Int64
-    if isinstance(target, models.BooleanField):
-        return pl.Boolean
-    return pl.String  # text, JSON already serialised (``JsonText``)
-
-
-def _encoded(model: type[models.Model], columns: dict[str, Any]) -> tuple[str, list[bytes]]:
-    """The COPY statement and data that insert ``columns``: PostgreSQL's binary format,
-    encoded by pgpq from Arrow arrays."""
-    fields = [model._meta.get_field(name) for name in columns]
-    table = _frame(model, columns).to_arrow()
-    plain = {pa.types.is_large_string: pa.string(), pa.types.is_string_view: pa.string(),
-             pa.types.is_large_binary: pa.binary()}
-    table = table.cast(pa.schema([
-        pa.field(f.name, next((t for test, t in plain.items() if test(f.type)), f.type))
-        for f in table.schema]))
-    json_columns = {f.attname for f in fields if isinstance(f, models.JSONField)}
-    encoder = ArrowToPostgresBinaryEncoder.new_with_encoders(table.schema, {
-        field.name: StringEncoderBuilder.new_with_output(field, Jsonb())
-        if field.name in json_columns else ArrowToPostgresBinaryEncoder.infer_encoder(field)
-        for field in table.schema})
-    data = [encoder.write_header(), *(encoder.write_batch(b) for b in table.to_batches()),
-            encoder.finish()]
-    quoted = ", ".join(f'"{f.column}"' for f in fields)
-    return f'COPY "{model._meta.db_table}" ({quoted}) FROM STDIN (FORMAT BINARY)', data
-
-
-def _send(raw: Any, statement: str, data: list[bytes]) -> None:
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        for part in data:
-            copy.write(part)
-
-
-def insert_columns(model: type[models.Model], columns: dict[str, Any]) -> int:
-    """Insert rows given by columns (attribute name → values, or one value for all):
-    through pgpq's binary COPY on PostgreSQL, ``executemany`` on SQLite. JSON fields
-    take JSON text. Returns the number of rows inserted."""
-    if connection.vendor == "postgresql":
-        connection.ensure_connection()
-        with connection.wrap_database_errors:
-            _send(connection.connection, *_encoded(model, columns))
-        return _height(columns)
-    # As SQLite stores the fields (see ``_sqlite_converter``), made by column: dates as
-    # ISO text, times as Django writes them; JSON is already text.
-    frame = _frame(model, columns)
-    adapt = connection.ops.adapt_datetimefield_value
-    converted = []
-    for name, dtype in frame.schema.items():
-        if dtype == pl.Date:
-            converted.append(pl.col(name).dt.to_string("%Y-%m-%d"))
-        elif isinstance(dtype, pl.Datetime):
-            times = frame[name].drop_nulls().unique().to_list()
-            converted.append(pl.col(name).replace_strict(
-                times, [adapt(t) for t in times], default=None, return_dtype=pl.String))
-    rows = frame.with_columns(converted).rows() if converted else frame.rows()
-    fields = [model._meta.get_field(name) for name in columns]
-    quoted = ", ".join(f'"{f.column}"' for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    with connection.cursor() as cursor:
-        cursor.executemany(f'INSERT INTO "{model._meta.db_table}" ({quoted}) VALUES ({placeholders})',
-                           rows)
-    return len(rows)
+def insert_statement(model: type[models.Model], fields: Sequence[str]) -> str:
+    """``INSERT INTO table (columns) VALUES (%s, …)`` for ``fields`` (attribute names)."""
+    columns = [model._meta.get_field(name).column for name in fields]
+    quoted = ", ".join(f'"{column}"' for column in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    return f'INSERT INTO "{model._meta.db_table}" ({quoted}) VALUES ({placeholders})'
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str],
@@ -465,11 +374,9 @@ def insert_rows(model: type[models.Model], fields: Sequence[str],
         with connection.wrap_database_errors:
             return _copy(connection.connection, model, fields, rows)
     model_fields = [model._meta.get_field(name) for name in fields]  # accepts "region_id" too
-    quoted = ", ".join(f'"{f.column}"' for f in model_fields)
     table = model._meta.db_table
     count = 0
-    placeholders = ", ".join(["%s"] * len(model_fields))
-    sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({placeholders})'
+    sql = insert_statement(model, fields)
     # Only the columns whose values need converting are touched.
     converted = [(i, convert) for i, f in enumerate(model_fields)
                  if (convert := _sqlite_converter(f)) is not None]

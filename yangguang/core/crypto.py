@@ -52,7 +52,7 @@ _nonces = _Nonces()
 
 
 def _after_fork() -> None:
-    # A fresh buffer and lock in a forked child (the import's worker process), so two
+    # A fresh buffer and lock in a forked child (a server that forks its workers), so two
     # processes never share nonces, and the parent's lock, which another thread may
     # have held at the fork, is not inherited.
     global _nonces
@@ -62,16 +62,18 @@ def _after_fork() -> None:
 os.register_at_fork(after_in_child=_after_fork)
 
 
+def _sealed(aead: AESGCM, nonce: bytes, id_number: str) -> bytes:
+    return _VERSION + nonce + aead.encrypt(nonce, id_number.encode("ascii"), _AAD)
+
+
 def encrypt_id(id_number: str) -> bytes:
-    nonce = _nonces.take()
-    return _VERSION + nonce + _aead().encrypt(nonce, id_number.encode("ascii"), _AAD)
+    return _sealed(_aead(), _nonces.take(), id_number)
 
 
 def encrypt_ids(id_numbers: list[str]) -> list[bytes]:
     """``encrypt_id`` of each, for bulk writes: the nonces read in one system call."""
-    nonces = os.urandom(12 * len(id_numbers))
-    encrypt, version, aad = _aead().encrypt, _VERSION, _AAD
-    return [version + nonces[i:i + 12] + encrypt(nonces[i:i + 12], number.encode("ascii"), aad)
+    nonces, aead = os.urandom(12 * len(id_numbers)), _aead()
+    return [_sealed(aead, nonces[i:i + 12], number)
             for i, number in zip(range(0, len(nonces), 12), id_numbers, strict=True)]
 
 

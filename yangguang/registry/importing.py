@@ -30,9 +30,8 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -43,8 +42,8 @@ from yangguang.audit.services import Actor, record
 from yangguang.core import bulk
 from yangguang.core.crypto import hash_ids
 from yangguang.core.errors import Problem, ValidationFailed
-from yangguang.registry import columnar, vocabulary
 from yangguang.registry import validation as v
+from yangguang.registry import vocabulary
 from yangguang.registry.models import Relation
 from yangguang.registry.services import DB_MESSAGES, CertificateData, PersonData
 from yangguang.registry.services.imports import (
@@ -55,6 +54,11 @@ from yangguang.registry.services.imports import (
     planned_persons,
     refresh_statistics,
 )
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from yangguang.registry import columnar
 
 Progress = Callable[[int, int | None], None]
 
@@ -165,6 +169,8 @@ class Table:
 
     def blocks(self, size: int | None = None) -> Iterator[columnar.Block]:
         """The rows, in blocks for checking (``columnar``)."""
+        from yangguang.registry import columnar
+
         size = size or BLOCK
         if self.frame is None:
             yield from _blocks(self.rows, row_cells(self), size)
@@ -248,6 +254,8 @@ def _text_frame(text: str, keys: list[str | None]) -> pl.DataFrame | None:
     missing cells are blank. None for any other file (``csv.reader`` reads it)."""
     if '"' in text or "\x00" in text or text.count("\r") != text.count("\r\n"):
         return None
+    import polars as pl
+
     frame = pl.read_csv(text.encode(), has_header=False, infer_schema=False,
                         truncate_ragged_lines=True, quote_char=None,
                         empty_string_is_null=False)
@@ -483,6 +491,8 @@ def import_rows(rows: Iterable[dict[str, Any] | tuple[int, dict[str, Any]]], *,
 def _blocks(rows: Iterator[tuple[int, Any]], to_cells: Callable[[Any], dict[str, Any]],
             size: int | None = None) -> Iterator[columnar.Block]:
     """Numbered rows in blocks (``to_cells`` makes a row a dict by column key)."""
+    from yangguang.registry import columnar
+
     size = size or BLOCK
     numbers: list[int] = []
     cells: list[dict[str, Any]] = []
@@ -591,6 +601,10 @@ def _import_blocks(blocks: Iterable[columnar.Block], writes: BulkImport, result:
     (``BulkImport.create``), otherwise compared with the registry and written a chunk
     of persons at a time (``BulkImport.apply``).
     """
+    import polars as pl
+
+    from yangguang.registry import columnar
+
     rules = columnar.Rules(today)
     first_row_of_id: dict[str, int] = {}
     head_row_of_household: dict[str, int] = {}

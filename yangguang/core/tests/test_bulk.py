@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone
 
-from yangguang.core import bulk
+from yangguang.core import bulk, columns
 from yangguang.registry.models import Certificate, CertificateStatus, Household, Person
 
 POSTGRES = "postgresql" in settings.DATABASES["default"]["ENGINE"]
@@ -45,7 +45,7 @@ def test_columns_are_inserted_with_their_types_and_one_value_for_all():
     region = Region.objects.filter(level=5).values_list("code", flat=True).first()
     now = timezone.now()
     ids = bulk.allocate_ids(Household, 3)
-    assert bulk.insert_columns(Household, {
+    assert columns.insert_columns(Household, {
         "id": ids, "number": pl.Series(["C-1", "C-2", "C-3"]), "region_id": region,
         "created_at": now, "updated_at": now}) == 3
     stored = list(Household.objects.filter(id__in=ids).order_by("id")
@@ -53,7 +53,7 @@ def test_columns_are_inserted_with_their_types_and_one_value_for_all():
     assert stored == [("C-1", region, now), ("C-2", region, now), ("C-3", region, now)]
 
     person_ids = bulk.allocate_ids(Person, 2)
-    bulk.insert_columns(Person, {
+    columns.insert_columns(Person, {
         "id": person_ids, "id_number_encrypted": [b"\x01a", b"\x01b"],
         "id_number_hash": ["h1", "h2"], "id_number_masked": ["6301**********0001"] * 2,
         "name": ["甲", "乙"], "sex": [1, 2], "birth_date": [dt.date(1950, 1, 2), dt.date(2000, 2, 29)],
@@ -66,7 +66,7 @@ def test_columns_are_inserted_with_their_types_and_one_value_for_all():
     assert people == [("甲", 1, dt.date(1950, 1, 2), None, ids[0]),
                       ("乙", 2, dt.date(2000, 2, 29), region, None)]
     cert_ids = bulk.allocate_ids(Certificate, 2)
-    bulk.insert_columns(Certificate, {
+    columns.insert_columns(Certificate, {
         "id": cert_ids, "person_id": person_ids, "reissue_count": [0, 1], "category": 7,
         "level": [1, 2], "components": ['[{"category":1,"level":1},{"category":4,"level":3}]', "[]"],
         "issue_date": dt.date(2020, 1, 1), "valid_until": dt.date(2030, 1, 1),
@@ -76,6 +76,6 @@ def test_columns_are_inserted_with_their_types_and_one_value_for_all():
         [{"category": 1, "level": 1}, {"category": 4, "level": 3}], []]
 
     with pytest.raises(ValueError, match="differ in length"):
-        bulk.insert_columns(Household, {"id": [1, 2], "number": ["x"], "region_id": region,
+        columns.insert_columns(Household, {"id": [1, 2], "number": ["x"], "region_id": region,
                                         "created_at": now, "updated_at": now})
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -36,6 +35,9 @@ from yangguang.registry.services import (
     add_years,
     db_problem,
 )
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _PERSON_FIELDS = ("id", "id_number_encrypted", "id_number_hash", "id_number_masked", "name",
                   "sex", "birth_date", "ethnicity", "hukou_region_id", "residence_region_id",
@@ -212,6 +214,8 @@ class BulkImport:
         ``columnar.check`` accepts them, with ``row``; ``id_hashes`` in its order):
         only when ``all_new``. The same rows, and audit events, as ``apply`` writes for
         them, built a column at a time. Returns how many persons it registers."""
+        import polars as pl
+
         if not self.all_new:
             raise ValueError("create() writes new persons only: the registry held some")
         count = new.height
@@ -233,13 +237,12 @@ class BulkImport:
                 "updated_at": now})
             known.update(zip((number for number, _region in fresh), ids, strict=True))
 
-        numbers = new["id_number"]
+        numbers = new["id_number"].to_list()
         person_ids = writer.ids.take(Person, count)
         writer.insert_columns(Person, {
-            "id": person_ids, "id_number_encrypted": encrypt_ids(numbers.to_list()),
-            # (``mask_id`` of an 18-character number, by column.)
-            "id_number_hash": id_hashes, "id_number_masked": (
-                numbers.str.slice(0, 4) + "*" * 10 + numbers.str.slice(14)),
+            "id": person_ids, "id_number_encrypted": encrypt_ids(numbers),
+            "id_number_hash": id_hashes,
+            "id_number_masked": [mask_id(number) for number in numbers],
             "name": new["name"], "sex": new["sex"], "birth_date": new["birth_date"],
             "ethnicity": new["ethnicity"], "hukou_region_id": new["hukou_region"],
             "residence_region_id": new["residence_region"], "phone": new["phone"],
@@ -507,6 +510,8 @@ class _Plan:
 def _suffixes(new: pl.DataFrame) -> pl.Series:
     """``CertificateData.suffix`` of each row: category and level, ``B`` and the reissue
     count for a reissued certificate."""
+    import polars as pl
+
     base = new["category"].cast(pl.String) + new["level"].cast(pl.String)
     return base.zip_with(new["reissue_count"] == 0,
                          base + "B" + new["reissue_count"].cast(pl.String))

@@ -13,8 +13,13 @@ import sys
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yangguang.registry import importing
+from yangguang.core import columns  # noqa: F401 - (see below)
+from yangguang.registry import columnar, importing  # noqa: F401
 from yangguang.registry.management.commands._cli import TranslatedCommand, cli_actor, progress_bar
+
+# The import checks and writes by columns (``columnar``, ``core.columns``: polars, pyarrow
+# and pgpq), which the web process loads only when it imports: the command loads them
+# with itself.
 
 SHOWN_ERRORS = 20
 
