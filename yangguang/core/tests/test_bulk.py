@@ -79,3 +79,68 @@ def test_columns_are_inserted_with_their_types_and_one_value_for_all():
         columns.insert_columns(Household, {"id": [1, 2], "number": ["x"], "region_id": region,
                                         "created_at": now, "updated_at": now})
 
+
+
+def _households(count: int, prefix: str) -> dict:
+    from yangguang.regions.models import Region
+
+    region = Region.objects.filter(level=5).values_list("code", flat=True).first()
+    now = timezone.now()
+    return {"id": bulk.allocate_ids(Household, count),
+            "number": [f"{prefix}-{i}" for i in range(count)], "region_id": region,
+            "created_at": now, "updated_at": now}
+
+
+@pytest.mark.parametrize("count", [1, columns.ROWS_PER_STATEMENT - 1, columns.ROWS_PER_STATEMENT,
+                                   2 * columns.ROWS_PER_STATEMENT + 7])
+def test_rows_in_full_and_partial_statements_all_land_in_order(count):
+    households = _households(count, f"S{count}")
+    assert columns.insert_columns(Household, households) == count
+    assert list(Household.objects.filter(id__in=households["id"]).order_by("id")
+                .values_list("id", "number")) == list(zip(households["id"],
+                                                          households["number"], strict=True))
+
+
+def test_statements_take_their_parameters_column_by_column_within_the_limit():
+    assert columns.values_statement(Household, ["id", "number"], 3) == (
+        'INSERT INTO "registry_household" ("id", "number") VALUES (?1, ?4), (?2, ?5), (?3, ?6)')
+    assert columns.rows_per_statement(19, 32_766) == columns.ROWS_PER_STATEMENT
+    assert columns.rows_per_statement(19, 999) == 52  # an SQLite built before 3.32
+    if connection.vendor == "sqlite":
+        households = _households(5, "L")
+        [(sql, [parameters])] = columns.sqlite_statements(Household, households)
+        assert sql.startswith('INSERT INTO "registry_household" ("id", "number", "region_id"')
+        assert parameters[:10] == households["id"] + households["number"]
+
+
+def test_writer_thread_keeps_order_and_the_callers_transaction():
+    from django.db import transaction
+
+    households = _households(900, "W")
+    with transaction.atomic():
+        with bulk.Writer() as writer:
+            assert writer.threaded
+            writer.insert_columns(Household, households)
+            # Rows inserted by rows after by columns: the queue first runs dry.
+            writer.insert(Household, ["id", "number", "region_id", "created_at", "updated_at"],
+                          [(bulk.allocate_ids(Household, 1)[0] + 1000, "W-last",
+                            households["region_id"], households["created_at"],
+                            households["created_at"])])
+            writer.flush()
+            assert Household.objects.filter(number__startswith="W-").count() == 901
+        assert not [t for t in threading.enumerate() if t.name == "bulk-writer"]
+    assert Household.objects.filter(number__startswith="W-").count() == 901
+
+
+def test_a_failed_insert_in_the_writer_thread_is_raised_to_the_caller_and_rolls_back():
+    from django.db import IntegrityError, transaction
+
+    before = Household.objects.count()
+    first = _households(10, "F")
+    again = {**first, "id": bulk.allocate_ids(Household, 10)}  # the same numbers: unique
+    with pytest.raises(IntegrityError) as raised, transaction.atomic(), bulk.Writer() as writer:
+        writer.insert_columns(Household, first)
+        writer.insert_columns(Household, again)
+    assert "unique" in str(raised.value).lower() or "duplicate" in str(raised.value).lower()
+    assert Household.objects.count() == before
+    assert not [t for t in threading.enumerate() if t.name == "bulk-writer"]
