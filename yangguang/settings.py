@@ -96,7 +96,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while an import writes; IMMEDIATE avoids lock upgrades.
     # A page cache of up to 64 MB per connection instead of SQLite's 2 MB (a county's
     # whole database fits; memory is taken only as pages are read): an import's index
-    # upkeep stays in memory (100,000 rows: 8.5 → 7.7 s).
+    # upkeep stays in memory (100,000 rows: 8.5 → 7.7 s). New databases get 16 KiB pages
+    # rather than 4: fewer, shallower b-tree pages to keep up (a first import of 100,000
+    # persons: 3.9 s instead of 4.3; the pragma does nothing to an existing database).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,

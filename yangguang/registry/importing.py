@@ -556,7 +556,13 @@ def _import_in(blocks: Iterator[columnar.Block], *, actor: Actor, today: dt.date
                result: ImportResult, outermost: bool, dry_run: bool,
                progress: Progress | None, total: int | None, source: str,
                scope: Scope) -> ImportResult:
-    with transaction.atomic():
+    # On SQLite, as Django's loaddata does: foreign keys are not looked up row by row
+    # (the pragma takes effect outside a transaction only, so when the import's is the
+    # outermost) but checked once, table by table, before the commit (below). 100,000
+    # persons: 0.2 s less.
+    with (connection.constraint_checks_disabled()
+          if connection.vendor == "sqlite" and outermost and not dry_run
+          else contextlib.nullcontext()), transaction.atomic():
         persons_before = planned_persons()
         loading = not dry_run and first_load(total)
         if connection.vendor == "postgresql" and not dry_run:
@@ -576,8 +582,9 @@ def _import_in(blocks: Iterator[columnar.Block], *, actor: Actor, today: dt.date
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         elif not dry_run:
-            # SQLite checks foreign keys at commit: check now, inside the import, so a
-            # violation fails the import rather than some outer transaction.
+            # SQLite checks foreign keys at commit, if at all (above): check now, inside
+            # the import, so a violation fails the import rather than some outer
+            # transaction.
             connection.check_constraints(table_names=WRITTEN_TABLES)
         if not dry_run:
             refresh_statistics(result.created + result.updated, persons_before)

@@ -50,7 +50,8 @@ def test_outermost_import_reads_through_a_second_connection_on_postgresql(
     monkeypatch.setattr(importing, "BLOCK", 3)
     data = rows(8)
     assert run(tmp_path, data).created == 8
-    # On PostgreSQL the second connection was used; SQLite has no writer thread.
+    # On PostgreSQL the second connection was used; SQLite has none (its writer thread
+    # shares the caller's connection).
     assert (connections[bulk.READS].connection is not None) == (connection.vendor == "postgresql")
     changed = [dict(r, 家庭编号=f"NEW-{i}", 与户主关系="户主") for i, r in enumerate(data[:5])]
     result = run(tmp_path, changed + data[5:] + rows(2))
@@ -160,3 +161,32 @@ def test_an_outermost_first_load_takes_ids_apart_and_rebuilds_the_indexes(
     assert run(tmp_path, data + rows(1)).to_json() | {"errors": []} == {
         "rows": 11, "created": 1, "updated": 0, "unchanged": 10, "rejected": 0, "errors": []}
     assert verify_chain() is None
+
+
+def test_an_outermost_import_checks_foreign_keys_once_and_a_dangling_one_undoes_it(
+        committed_db, tmp_path, monkeypatch):
+    """Outside any transaction an import on SQLite does not look up foreign keys row by
+    row (as Django's loaddata, it turns the pragma off around its transaction) but
+    checks the written tables once before the commit: a row whose village is in the
+    code list but not in the database still fails the import whole, and the connection
+    enforces foreign keys again afterwards."""
+    from django.db import IntegrityError
+
+    from yangguang.regions.models import Region
+    from yangguang.demo.generator import person_row
+
+    monkeypatch.setattr(importing, "BLOCK", 3)
+    village = Region.objects.filter(level=5, code__startswith="140922").order_by("code").last()
+    Region.objects.filter(pk=village.pk).delete()
+    try:
+        with pytest.raises(IntegrityError):
+            run(tmp_path, rows(5) + [person_row(户籍地区划代码=village.code)])
+        assert (Person.objects.count(), Household.objects.count(), Certificate.objects.count(),
+                AuditEvent.objects.count()) == (0, 0, 0, 0)
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA foreign_keys")
+                assert cursor.fetchone()[0] == 1
+    finally:
+        village.save(force_insert=True)
+    assert run(tmp_path, rows(5)).created == 5
