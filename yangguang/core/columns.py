@@ -1,7 +1,7 @@
 """Bulk inserts given by columns (polars), for imports into an empty registry.
 
-``insert_columns`` (and ``bulk.Writer.insert_columns``, which runs the COPY in the
-writer thread) takes a dict of attribute name → values (a list, a polars Series) or
+``insert_columns`` (and ``bulk.Writer.insert_columns``, which runs the COPY or the
+SQLite statements in the writer thread) takes a dict of attribute name → values (a list, a polars Series) or
 one value for every row. On PostgreSQL the columns become Arrow arrays that pgpq
 encodes in COPY's binary format; on SQLite polars converts dates and times as SQLite
 stores them and the rows go in as multi-row ``VALUES`` whose parameters are slices of
