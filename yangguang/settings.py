@@ -102,8 +102,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
-        "init_command": ("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                         "PRAGMA cache_size=-65536;"),
+        "init_command": ("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; "
+                         "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 # A second connection to the same database, for reads that run beside a bulk COPY

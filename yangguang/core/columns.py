@@ -23,7 +23,7 @@ from pgpq import ArrowToPostgresBinaryEncoder
 from pgpq.encoders import StringEncoderBuilder
 from pgpq.schema import Jsonb
 
-from yangguang.core.bulk import copy_statement, insert_statement, pg_type
+from yangguang.core.bulk import copy_statement, pg_type
 
 
 def _frame(model: type[models.Model], columns: dict[str, Any]) -> pl.DataFrame:

@@ -309,9 +309,10 @@ def test_changed_details_update_the_person_and_are_audited(tmp_path):
 
 
 def test_renewal_reissue_and_reassessment(tmp_path):
-    # Born well before the first issue date (a random person may be born after it).
+    # Born well before the first issue date (a random person may be born after it), and
+    # a first certificate (a random one may already be a reissue, B1 …).
     row = person_row(残疾类别="肢体", 残疾等级="三级", 出生日期=dt.date(1970, 5, 4),
-                     发证日期=dt.date(2012, 3, 1))
+                     发证日期=dt.date(2012, 3, 1), reissue_count=0)
     run(tmp_path, [row])
     first = Certificate.objects.get()
     assert first.status == CertificateStatus.EXPIRED

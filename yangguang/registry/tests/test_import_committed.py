@@ -172,8 +172,8 @@ def test_an_outermost_import_checks_foreign_keys_once_and_a_dangling_one_undoes_
     enforces foreign keys again afterwards."""
     from django.db import IntegrityError
 
-    from yangguang.regions.models import Region
     from yangguang.demo.generator import person_row
+    from yangguang.regions.models import Region
 
     monkeypatch.setattr(importing, "BLOCK", 3)
     village = Region.objects.filter(level=5, code__startswith="140922").order_by("code").last()
