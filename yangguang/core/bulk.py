@@ -170,8 +170,7 @@ class Writer:
     """
 
     def __init__(self, *, separate_reads: bool = False, separate_ids: bool = False) -> None:
-        self.threaded = connection.vendor in ("postgresql", "sqlite")
-        postgres = connection.vendor == "postgresql"
+        self.postgres = postgres = connection.vendor == "postgresql"
         self.reads = READS if postgres and separate_reads else "default"
         self.error: BaseException | None = None
         # Sequences stand outside transactions and table locks: ids taken through the
@@ -180,29 +179,28 @@ class Writer:
         # ``separate_reads``).
         self.ids = IdPool(using=READS if postgres and separate_ids else "default",
                           ahead=postgres and separate_ids)
-        if self.threaded:
-            connection.ensure_connection()
-            self._wrapper = connection  # the caller's: its transaction, its error mapping
-            self._raw = connection.connection
-            # Jobs: (a function of the raw connection, its other arguments).
-            self._queue: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = (
-                queue.Queue(maxsize=8))
-            self._thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
-            # On SQLite the thread needs the GIL back after every statement, and a thread
-            # running Python code hands it over only each switch interval (5 ms): shorter
-            # while the two share it (100,000 rows: 3.5 → 3.2 s; no difference measured
-            # on PostgreSQL). Only in a process with no other thread, for the others' sake.
-            self._switch_interval: float | None = None  # to restore, if changed
-            if not postgres and threading.active_count() == 1:
-                self._switch_interval = sys.getswitchinterval()
-                sys.setswitchinterval(SWITCH_INTERVAL)
-            self._thread.start()
+        connection.ensure_connection()
+        self._wrapper = connection  # the caller's: its transaction, its error mapping
+        self._raw = connection.connection
+        # Jobs: (a function of the raw connection, its other arguments).
+        self._queue: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = (
+            queue.Queue(maxsize=8))
+        self._thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
+        # On SQLite the thread needs the GIL back after every statement, and a thread
+        # running Python code hands it over only each switch interval (5 ms): shorter
+        # while the two share it (100,000 rows: 3.5 → 3.2 s; no difference measured on
+        # PostgreSQL). Only in a process with no other thread, for the others' sake.
+        self._switch_interval: float | None = None  # to restore, if changed
+        if not postgres and threading.active_count() == 1:
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        self._thread.start()
 
     def insert(self, model: type[models.Model], fields: Sequence[str],
                rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
-        if not self.threaded or connection.vendor != "postgresql":
+        if not self.postgres:
             self.flush()
             insert_rows(model, fields, rows)
             return
@@ -213,16 +211,11 @@ class Writer:
     def insert_columns(self, model: type[models.Model], columns: dict[str, Any]) -> None:
         """Insert rows given by columns: attribute name → a sequence of values (a list, a
         polars Series) or one value for every row. See ``columns.insert_columns``."""
-        if not self.threaded:
-            from yangguang.core.columns import insert_columns
-
-            insert_columns(model, columns)
-            return
         if self.error is not None:
             raise self.error
         from yangguang.core import columns as by_columns
 
-        if connection.vendor == "postgresql":
+        if self.postgres:
             # Encoded here: the writer thread only sends, so the server need not wait for
             # the next batch's encoding between one COPY and the next.
             self._queue.put((by_columns.send, by_columns.encoded(model, columns)))
@@ -238,7 +231,7 @@ class Writer:
                     return
                 if self.error is None:
                     send, args = job
-                    with self._wrapper.wrap_database_errors:  # psycopg → django.db errors
+                    with self._wrapper.wrap_database_errors:  # driver → django.db errors
                         send(self._raw, *args)
             except BaseException as exc:  # re-raised in the caller's thread
                 self.error = exc
@@ -248,24 +241,23 @@ class Writer:
     def flush(self) -> None:
         """Wait until every queued insert is done: call before writing through the ORM
         rows that refer to queued ones."""
-        if self.threaded:
-            self._queue.join()
+        self._queue.join()
         if self.error is not None:
             raise self.error
 
     def close(self) -> None:
-        if self.threaded:
-            self._queue.put(None)
-            self._thread.join()
-            self._restore_switch_interval()
-        self.ids.close()
+        self._stop()
         if self.error is not None:
             raise self.error
 
-    def _restore_switch_interval(self) -> None:
+    def _stop(self) -> None:
+        """Let the thread finish the queue and end; close the id pool."""
+        self._queue.put(None)
+        self._thread.join()
         if self._switch_interval is not None:
             sys.setswitchinterval(self._switch_interval)
             self._switch_interval = None
+        self.ids.close()
 
     def __enter__(self) -> Writer:
         return self
@@ -273,12 +265,8 @@ class Writer:
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is None:
             self.close()
-            return
-        if self.threaded:
-            self._queue.put(None)
-            self._thread.join()
-            self._restore_switch_interval()
-        self.ids.close()
+        else:
+            self._stop()
 
 
 def lock_exclusively(tables: Sequence[type[models.Model]]) -> None:
@@ -377,18 +365,32 @@ def _copy(raw: Any, model: type[models.Model], fields: Sequence[str],
     return count
 
 
+def _table_and_columns(model: type[models.Model], fields: Sequence[str]) -> str:
+    """``"table" ("column", …)`` for ``fields`` (attribute names)."""
+    quoted = ", ".join(f'"{model._meta.get_field(name).column}"' for name in fields)
+    return f'"{model._meta.db_table}" ({quoted})'
+
+
 def copy_statement(model: type[models.Model], fields: Sequence[str]) -> str:
     """``COPY table (columns) FROM STDIN (FORMAT BINARY)`` for ``fields``."""
-    quoted = ", ".join(f'"{model._meta.get_field(name).column}"' for name in fields)
-    return f'COPY "{model._meta.db_table}" ({quoted}) FROM STDIN (FORMAT BINARY)'
+    return f"COPY {_table_and_columns(model, fields)} FROM STDIN (FORMAT BINARY)"
 
 
 def insert_statement(model: type[models.Model], fields: Sequence[str]) -> str:
     """``INSERT INTO table (columns) VALUES (%s, …)`` for ``fields`` (attribute names)."""
-    columns = [model._meta.get_field(name).column for name in fields]
-    quoted = ", ".join(f'"{column}"' for column in columns)
-    placeholders = ", ".join(["%s"] * len(columns))
-    return f'INSERT INTO "{model._meta.db_table}" ({quoted}) VALUES ({placeholders})'
+    placeholders = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {_table_and_columns(model, fields)} VALUES ({placeholders})"
+
+
+def values_statement(model: type[models.Model], fields: Sequence[str], rows: int) -> str:
+    """``INSERT INTO table (columns) VALUES (?1, ?{rows+1}, …), (?2, …), …`` (SQLite):
+    ``rows`` rows whose parameters are given column by column (all of the first column's
+    values, then the second's …), so that a statement's parameters are slices of the
+    columns."""
+    tuples = ", ".join(
+        "(" + ", ".join(f"?{j * rows + i + 1}" for j in range(len(fields))) + ")"
+        for i in range(rows))
+    return f"INSERT INTO {_table_and_columns(model, fields)} VALUES {tuples}"
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str],

@@ -1,19 +1,19 @@
 """Bulk inserts given by columns (polars), for imports into an empty registry.
 
 ``insert_columns`` (and ``bulk.Writer.insert_columns``, which runs the COPY or the
-SQLite statements in the writer thread) takes a dict of attribute name → values (a list, a polars Series) or
-one value for every row. On PostgreSQL the columns become Arrow arrays that pgpq
-encodes in COPY's binary format; on SQLite polars converts dates and times as SQLite
-stores them and the rows go in as multi-row ``VALUES`` whose parameters are slices of
-the columns (no row tuples are built). A module of its own, so that only
-the processes that import in bulk load polars, pyarrow and pgpq.
+SQLite statements in the writer thread) takes a dict of attribute name → values (a
+list, a polars Series) or one value for every row. On PostgreSQL the columns become
+Arrow arrays that pgpq encodes in COPY's binary format; on SQLite polars converts dates
+and times as SQLite stores them and the rows go in as multi-row ``VALUES`` whose
+parameters are slices of the columns (no row tuples are built). A module of its own,
+so that only the processes that import in bulk load polars, pyarrow and pgpq.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
@@ -23,7 +23,7 @@ from pgpq import ArrowToPostgresBinaryEncoder
 from pgpq.encoders import StringEncoderBuilder
 from pgpq.schema import Jsonb
 
-from yangguang.core.bulk import copy_statement, pg_type
+from yangguang.core.bulk import copy_statement, pg_type, values_statement
 
 
 def _frame(model: type[models.Model], columns: dict[str, Any]) -> pl.DataFrame:
@@ -156,19 +156,7 @@ ROWS_PER_STATEMENT = 400
 
 
 def rows_per_statement(width: int, max_parameters: int) -> int:
-    return max(1, min(ROWS_PER_STATEMENT, max_parameters // max(width, 1)))
-
-
-def values_statement(model: type[models.Model], fields: Sequence[str], rows: int) -> str:
-    """``INSERT INTO table (columns) VALUES (?1, ?{rows+1}, …), (?2, …), …``: ``rows`` rows
-    whose parameters are given column by column (all of the first column's values,
-    then the second's …), so that a statement's parameters are slices of the columns."""
-    columns = [model._meta.get_field(name).column for name in fields]
-    quoted = ", ".join(f'"{column}"' for column in columns)
-    tuples = ", ".join(
-        "(" + ", ".join(f"?{j * rows + i + 1}" for j in range(len(columns))) + ")"
-        for i in range(rows))
-    return f'INSERT INTO "{model._meta.db_table}" ({quoted}) VALUES {tuples}'
+    return max(1, min(ROWS_PER_STATEMENT, max_parameters // width))
 
 
 def _by_columns(values: list[list[Any]], start: int, stop: int,

@@ -22,7 +22,6 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
-import itertools
 import operator
 import threading
 import unicodedata
@@ -687,8 +686,7 @@ def _import_blocks(blocks: Iterable[columnar.Block], writes: BulkImport, result:
             for start in range(0, len(data), CHUNK):
                 outcome = writes.apply(list(zip(numbers[start:start + CHUNK],
                                                 data[start:start + CHUNK],
-                                                hashes[start:start + CHUNK],
-                                                itertools.repeat(None), strict=False)))
+                                                hashes[start:start + CHUNK], strict=True)))
                 result.created += outcome.created
                 result.updated += outcome.updated
                 result.unchanged += outcome.unchanged

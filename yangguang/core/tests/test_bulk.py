@@ -102,7 +102,7 @@ def test_rows_in_full_and_partial_statements_all_land_in_order(count):
 
 
 def test_statements_take_their_parameters_column_by_column_within_the_limit():
-    assert columns.values_statement(Household, ["id", "number"], 3) == (
+    assert bulk.values_statement(Household, ["id", "number"], 3) == (
         'INSERT INTO "registry_household" ("id", "number") VALUES (?1, ?4), (?2, ?5), (?3, ?6)')
     assert columns.rows_per_statement(19, 32_766) == columns.ROWS_PER_STATEMENT
     assert columns.rows_per_statement(19, 999) == 52  # an SQLite built before 3.32
@@ -119,7 +119,7 @@ def test_writer_thread_keeps_order_and_the_callers_transaction():
     households = _households(900, "W")
     with transaction.atomic():
         with bulk.Writer() as writer:
-            assert writer.threaded
+            assert [t.name for t in threading.enumerate()].count("bulk-writer") == 1
             writer.insert_columns(Household, households)
             # Rows inserted by rows after by columns: the queue first runs dry.
             writer.insert(Household, ["id", "number", "region_id", "created_at", "updated_at"],

@@ -19,7 +19,7 @@ from yangguang.audit.models import AuditAction, AuditEvent
 from yangguang.audit.services import COLUMNS as AUDIT_COLUMNS
 from yangguang.audit.services import Actor, Event, Segment
 from yangguang.core import bulk
-from yangguang.core.crypto import encrypt_id, encrypt_ids, mask_id
+from yangguang.core.crypto import encrypt_ids, mask_id
 from yangguang.core.errors import Problem
 from yangguang.registry.models import (
     Certificate,
@@ -170,20 +170,19 @@ class BulkImport:
         self.households_stored = (not registry_empty
                                   and Household.objects.using(writer.reads).exists())
 
-    def apply(self, parsed: list[tuple[int, PersonData, str, bytes | None]]) -> ChunkOutcome:
-        """Compare and write one chunk of (row number, person, keyed ID hash, encrypted
-        ID or None to encrypt it here)."""
+    def apply(self, parsed: list[tuple[int, PersonData, str]]) -> ChunkOutcome:
+        """Compare and write one chunk of (row number, person, keyed ID hash)."""
         outcome = ChunkOutcome()
         if not parsed:
             return outcome
-        existing = self._load_existing([h for _row, _data, h, _e in parsed])
-        self._load_households({d.household_number for _r, d, _h, _e in parsed
+        existing = self._load_existing([h for _row, _data, h in parsed])
+        self._load_households({d.household_number for _r, d, _h in parsed
                                if d.household_number})
         plans: list[_Plan] = []
-        for row, data, id_hash, encrypted in parsed:
+        for row, data, id_hash in parsed:
             old = existing.get(id_hash)
             if old is None:
-                plans.append(_Plan(row, data, id_hash, None, {}, ("new", None), encrypted))
+                plans.append(_Plan(row, data, id_hash, None, {}, ("new", None)))
                 continue
             compared = self._compare(data, old)
             if isinstance(compared, list):
@@ -395,12 +394,14 @@ class BulkImport:
         new_plans = [p for p in plans if p.old is None]
         person_rows = []
         household_ids = self.household_ids
-        for pid, plan in zip(self.writer.ids.take(Person, len(new_plans)), new_plans, strict=True):
+        encrypted = encrypt_ids([p.data.id_number.normalized for p in new_plans])
+        for pid, plan, sealed in zip(self.writer.ids.take(Person, len(new_plans)), new_plans,
+                                     encrypted, strict=True):
             data, number = plan.data, plan.data.id_number.normalized
             plan.person_id = pid
             # The values of data.person_values(), without making the dict.
             person_rows.append((
-                pid, plan.encrypted or encrypt_id(number), plan.id_hash, mask_id(number),
+                pid, sealed, plan.id_hash, mask_id(number),
                 data.name, data.sex, data.birth_date, data.ethnicity, data.hukou_region,
                 data.residence_region, data.phone, data.guardian_name, data.guardian_phone,
                 data.guardian_relation, household_ids.get(data.household_number),
@@ -479,7 +480,6 @@ class _Plan:
     old: _Existing | None  # None: a new person
     changes: dict[str, list[Any]]  # person fields: [old, new]
     cert_action: tuple[str, dict[str, Any] | None] | None  # ("new"|"renew", open certificate)
-    encrypted: bytes | None = None  # the ID, if already encrypted (new persons)
     person_id: int | None = None
 
     def __post_init__(self) -> None:
