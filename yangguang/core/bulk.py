@@ -24,7 +24,7 @@ from django.db import connection, connections, models
 READS = "bulk_reads"
 # The GIL switch interval while a ``Writer`` thread writes to SQLite beside the caller
 # (seconds).
-SWITCH_INTERVAL = 0.0002
+SWITCH_INTERVAL = 0.00005
 
 
 class JsonText(str):
@@ -382,13 +382,19 @@ def insert_statement(model: type[models.Model], fields: Sequence[str]) -> str:
     return f"INSERT INTO {_table_and_columns(model, fields)} VALUES ({placeholders})"
 
 
-def values_statement(model: type[models.Model], fields: Sequence[str], rows: int) -> str:
+def values_statement(model: type[models.Model], fields: Sequence[str], rows: int,
+                     constant: Sequence[str] = ()) -> str:
     """``INSERT INTO table (columns) VALUES (?1, ?{rows+1}, …), (?2, …), …`` (SQLite):
     ``rows`` rows whose parameters are given column by column (all of the first column's
     values, then the second's …), so that a statement's parameters are slices of the
-    columns."""
+    columns. A field in ``constant`` has one value for every row: one parameter, numbered
+    after the other columns' (in the order of ``constant``) and used in every row."""
+    varying = [name for name in fields if name not in constant]
+    # Each field's first parameter number and its step from one row to the next.
+    place = {name: (j * rows + 1, 1) for j, name in enumerate(varying)}
+    place.update({name: (len(varying) * rows + k + 1, 0) for k, name in enumerate(constant)})
     tuples = ", ".join(
-        "(" + ", ".join(f"?{j * rows + i + 1}" for j in range(len(fields))) + ")"
+        "(" + ", ".join(f"?{place[name][0] + i * place[name][1]}" for name in fields) + ")"
         for i in range(rows))
     return f"INSERT INTO {_table_and_columns(model, fields)} VALUES {tuples}"
 

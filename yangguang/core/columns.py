@@ -115,7 +115,9 @@ def sqlite_statements(model: type[models.Model],
     columns, so that no row tuples are built."""
     # As SQLite stores the fields (see ``bulk._sqlite_converter``), made by column: dates as
     # ISO text, times as Django writes them; JSON is already text.
-    frame = _frame(model, columns)
+    constant = [name for name, value in columns.items() if _is_scalar(value)]
+    frame = _frame(model, {name: value for name, value in columns.items()
+                           if name not in constant})
     adapt = connection.ops.adapt_datetimefield_value
     converted = []
     for name, dtype in frame.schema.items():
@@ -128,18 +130,36 @@ def sqlite_statements(model: type[models.Model],
     if converted:
         frame = frame.with_columns(converted)
     values = [frame.get_column(name).to_list() for name in frame.columns]
+    # One value for every row: bound once a statement (values_statement's ``constant``).
+    constants = [_sqlite_value(model._meta.get_field(name), columns[name])
+                 for name in constant]
     connection.ensure_connection()
     limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    height, per = frame.height, rows_per_statement(len(values), limit)
+    height = frame.height
+    per = rows_per_statement(len(values), limit - len(constants))
     full = height - height % per
+    fields = list(columns)
     statements = []
     if full:
-        statements.append((values_statement(model, frame.columns, per),
-                           list(_by_columns(values, 0, full, per))))
+        statements.append((values_statement(model, fields, per, constant),
+                           [p + constants for p in _by_columns(values, 0, full, per)]))
     if full < height:
-        statements.append((values_statement(model, frame.columns, height - full),
-                           list(_by_columns(values, full, height, height - full))))
+        statements.append((values_statement(model, fields, height - full, constant),
+                           [p + constants for p in _by_columns(values, full, height,
+                                                               height - full)]))
     return statements
+
+
+def _sqlite_value(field: models.Field, value: Any) -> Any:
+    """One value as ``sqlite_statements`` binds it (as polars converts a column)."""
+    target = field.target_field if field.is_relation else field
+    if value is None:
+        return None
+    if isinstance(target, models.DateTimeField):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(target, models.DateField):
+        return connection.ops.adapt_datefield_value(value)
+    return value
 
 
 def send_sqlite(raw: Any, statements: list[tuple[str, list[list[Any]]]]) -> None:
