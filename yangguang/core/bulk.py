@@ -384,19 +384,20 @@ def insert_statement(model: type[models.Model], fields: Sequence[str]) -> str:
 
 def values_statement(model: type[models.Model], fields: Sequence[str], rows: int,
                      constant: Sequence[str] = ()) -> str:
-    """``INSERT INTO table (columns) VALUES (?1, ?{rows+1}, …), (?2, …), …`` (SQLite):
-    ``rows`` rows whose parameters are given column by column (all of the first column's
-    values, then the second's …), so that a statement's parameters are slices of the
-    columns. A field in ``constant`` has one value for every row: one parameter, numbered
-    after the other columns' (in the order of ``constant``) and used in every row."""
+    """``INSERT INTO table (columns) VALUES (?1, ?, …), (?1, ?, …), …`` (SQLite): ``rows``
+    rows of ``fields``. A field in ``constant`` has one value for every row: it comes
+    first, as one numbered parameter (``?1``, ``?2`` …) used in every row; the other
+    fields take a ``?`` each, row after row. So the parameters are the constants' values,
+    then the rows' values row by row.
+
+    (Only the constants are numbered: SQLite takes time quadratic in the count of
+    numbered parameters to prepare a statement, 44–78 ms for 400 rows of 13 columns
+    against 5 ms with ``?``.)"""
     varying = [name for name in fields if name not in constant]
-    # Each field's first parameter number and its step from one row to the next.
-    place = {name: (j * rows + 1, 1) for j, name in enumerate(varying)}
-    place.update({name: (len(varying) * rows + k + 1, 0) for k, name in enumerate(constant)})
-    tuples = ", ".join(
-        "(" + ", ".join(f"?{place[name][0] + i * place[name][1]}" for name in fields) + ")"
-        for i in range(rows))
-    return f"INSERT INTO {_table_and_columns(model, fields)} VALUES {tuples}"
+    row = "(" + ", ".join([f"?{k + 1}" for k in range(len(constant))]
+                          + ["?"] * len(varying)) + ")"
+    return (f"INSERT INTO {_table_and_columns(model, [*constant, *varying])} "
+            f"VALUES {', '.join([row] * rows)}")
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str],

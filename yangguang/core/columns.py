@@ -5,7 +5,8 @@ SQLite statements in the writer thread) takes a dict of attribute name → value
 list, a polars Series) or one value for every row. On PostgreSQL the columns become
 Arrow arrays that pgpq encodes in COPY's binary format; on SQLite polars converts dates
 and times as SQLite stores them and the rows go in as multi-row ``VALUES`` whose
-parameters are slices of the columns (no row tuples are built). A module of its own,
+parameters are the columns' slices laid in row by row (no row tuples are built), a
+column with one value for every row bound once a statement. A module of its own,
 so that only the processes that import in bulk load polars, pyarrow and pgpq.
 """
 
@@ -111,8 +112,9 @@ def insert_columns(model: type[models.Model], columns: dict[str, Any]) -> int:
 def sqlite_statements(model: type[models.Model],
                       columns: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
     """The statements that insert ``columns`` on SQLite, each with its parameter lists
-    (for ``executemany``): multi-row ``VALUES`` whose parameters are slices of the
-    columns, so that no row tuples are built."""
+    (for ``executemany``): multi-row ``VALUES`` (``bulk.values_statement``) whose
+    parameters are the columns' slices laid in row by row, so that no row tuples are
+    built; a column with one value for every row is bound once a statement."""
     # As SQLite stores the fields (see ``bulk._sqlite_converter``), made by column: dates as
     # ISO text, times as Django writes them; JSON is already text.
     constant = [name for name, value in columns.items() if _is_scalar(value)]
@@ -138,15 +140,13 @@ def sqlite_statements(model: type[models.Model],
     height = frame.height
     per = rows_per_statement(len(values), limit - len(constants))
     full = height - height % per
-    fields = list(columns)
     statements = []
     if full:
-        statements.append((values_statement(model, fields, per, constant),
-                           [p + constants for p in _by_columns(values, 0, full, per)]))
+        statements.append((values_statement(model, frame.columns, per, constant),
+                           list(_by_rows(constants, values, 0, full, per))))
     if full < height:
-        statements.append((values_statement(model, fields, height - full, constant),
-                           [p + constants for p in _by_columns(values, full, height,
-                                                               height - full)]))
+        statements.append((values_statement(model, frame.columns, height - full, constant),
+                           list(_by_rows(constants, values, full, height, height - full))))
     return statements
 
 
@@ -170,21 +170,25 @@ def send_sqlite(raw: Any, statements: list[tuple[str, list[list[Any]]]]) -> None
 
 # SQLite: rows go in as multi-row ``VALUES`` of this many rows, fewer for wide tables
 # (a statement takes at most SQLite's SQLITE_LIMIT_VARIABLE_NUMBER parameters, 32,766
-# by default since 3.32). Longer statements cost less per row up to a few hundred rows,
-# then more (100,000 persons: 200 rows 3.4 s, 400 rows 3.2 s, 800 rows 3.7 s).
-ROWS_PER_STATEMENT = 400
+# by default since 3.32). Longer statements cost less per row up to several hundred rows,
+# then more: 100,000 persons (2026-12-03, three runs each on a machine whose speed varied
+# by a third meanwhile) took 4.8–5.4 s at 800 rows, 4.5–6.0 at 1,200, 5.5–5.7 at 2,400;
+# 400 and 1,200 could not be told from 800.
+ROWS_PER_STATEMENT = 800
 
 
 def rows_per_statement(width: int, max_parameters: int) -> int:
     return max(1, min(ROWS_PER_STATEMENT, max_parameters // width))
 
 
-def _by_columns(values: list[list[Any]], start: int, stop: int,
-                per: int) -> Iterator[list[Any]]:
+def _by_rows(constants: list[Any], values: list[list[Any]], start: int, stop: int,
+             per: int) -> Iterator[list[Any]]:
     """Each statement's parameters, for rows ``start``–``stop`` in steps of ``per``: the
-    columns' slices one after another."""
+    constants, then the rows' values row by row (each column's slice laid in with a
+    stride: no row tuples are built)."""
+    width, first = len(values), len(constants)
     for i in range(start, stop, per):
-        parameters: list[Any] = []
-        for column in values:
-            parameters += column[i:i + per]
+        parameters: list[Any] = constants + [None] * (width * per)
+        for j, column in enumerate(values):
+            parameters[first + j::width] = column[i:i + per]
         yield parameters

@@ -101,26 +101,27 @@ def test_rows_in_full_and_partial_statements_all_land_in_order(count):
                                                           households["number"], strict=True))
 
 
-def test_statements_take_their_parameters_column_by_column_within_the_limit():
+def test_statements_take_the_constants_once_then_the_rows_within_the_limit():
     assert bulk.values_statement(Household, ["id", "number"], 3) == (
-        'INSERT INTO "registry_household" ("id", "number") VALUES (?1, ?4), (?2, ?5), (?3, ?6)')
+        'INSERT INTO "registry_household" ("id", "number") VALUES (?, ?), (?, ?), (?, ?)')
+    # One value for every row: first, one numbered parameter used in every row.
+    assert bulk.values_statement(Household, ["id", "region_id", "number", "created_at"], 2,
+                                 constant=["region_id", "created_at"]) == (
+        'INSERT INTO "registry_household" ("region_id", "created_at", "id", "number") '
+        'VALUES (?1, ?2, ?, ?), (?1, ?2, ?, ?)')
     assert columns.rows_per_statement(19, 32_766) == columns.ROWS_PER_STATEMENT
     assert columns.rows_per_statement(19, 999) == 52  # an SQLite built before 3.32
-    # One value for every row: one parameter, after the columns', in every row.
-    assert bulk.values_statement(Household, ["id", "region_id", "number"], 2,
-                                 constant=["region_id"]) == (
-        'INSERT INTO "registry_household" ("id", "region_id", "number") '
-        'VALUES (?1, ?5, ?3), (?2, ?5, ?4)')
     if connection.vendor == "sqlite":
         households = _households(5, "L")
         [(sql, [parameters])] = columns.sqlite_statements(Household, households)
-        assert sql.startswith('INSERT INTO "registry_household" ("id", "number", "region_id"')
-        # region_id, created_at and updated_at are one value each, bound once.
-        assert parameters == households["id"] + households["number"] + [
-            households["region_id"],
-            connection.ops.adapt_datetimefield_value(households["created_at"]),
-            connection.ops.adapt_datetimefield_value(households["updated_at"])]
-        assert "?13)" in sql and "?14" not in sql
+        assert sql.startswith('INSERT INTO "registry_household" '
+                              '("region_id", "created_at", "updated_at", "id", "number")')
+        # region_id, created_at and updated_at bound once, then the rows.
+        created = connection.ops.adapt_datetimefield_value(households["created_at"])
+        assert parameters[:3] == [households["region_id"], created, created]
+        assert parameters[3:] == [value for pair in zip(households["id"], households["number"],
+                                                       strict=True) for value in pair]
+        assert sql.count("(?1, ?2, ?3, ?, ?)") == 5 and "?4" not in sql
 
 
 def test_writer_thread_keeps_order_and_the_callers_transaction():
