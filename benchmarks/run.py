@@ -11,6 +11,13 @@ the baseline (``baseline_import_export.py``) on the same file, or on its first
 timed on that same prefix (fresh database), and the ratio compares the two on the
 same rows. Each step runs in its own process (``step.py``) with DATABASE_URL and
 YANGGUANG_VAR_DIR set, so settings are clean. See README.md.
+
+``--repeat R`` (3 in the quick setting, 1 in the full one) times yangguang on the
+baseline's rows R times, each on a fresh database, the first before the baseline and
+the others after it, and the ratio takes their median: one import takes a few seconds,
+the baseline a minute or more, and the speed of a shared machine drifts in between
+(by a third within minutes on these machines), so one short run says more about the
+moment than about the import. Every run is printed.
 """
 
 from __future__ import annotations
@@ -141,14 +148,22 @@ class DbResult:
     yangguang: Timed | None = None
     reimport: Timed | None = None
     yangguang_prefix: Timed | None = None  # yangguang on the baseline's rows, if fewer
+    again: list[Timed] = field(default_factory=list)  # more runs on the baseline's rows
     baseline: Timed | None = None
     baseline_note: str = ""
     warnings: list[str] = field(default_factory=list)
 
     @property
+    def runs(self) -> list[Timed]:
+        """yangguang's runs on exactly the rows the baseline imported."""
+        first = self.yangguang_prefix or self.yangguang
+        return ([first] if first else []) + self.again
+
+    @property
     def same_rows(self) -> Timed | None:
-        """yangguang's timing on exactly the rows the baseline imported."""
-        return self.yangguang_prefix or self.yangguang
+        """The median of ``runs`` (by time; the upper one of an even count)."""
+        runs = sorted(self.runs, key=lambda t: t.seconds)
+        return runs[len(runs) // 2] if runs else None
 
     @property
     def ratio(self) -> float | None:
@@ -203,6 +218,7 @@ class Benchmark:
         self.baseline_file: Path = self.file
         self.file_info: dict[str, Any] = {}
         self.checking: dict[str, Any] = {}
+        self.checking_after: dict[str, Any] = {}
 
     def generate(self) -> None:
         prefix = 0 < self.baseline_rows < self.rows
@@ -223,11 +239,15 @@ class Benchmark:
         say(f"  {data['rows']:,} rows, {data['bytes'] / 1e6:.1f} MB in {data['seconds']:.1f} s"
             + (f"; baseline file: its first {data['prefix_rows']:,} rows" if prefix else ""))
 
-    def measure_checking(self) -> None:
-        """Checking alone, in one process, without a database (``step.py check-rows``)."""
+    def measure_checking(self, after: bool = False) -> None:
+        """Checking alone, in one process, without a database (``step.py check-rows``):
+        at the start, and with ``after`` at the end, as a yardstick of the machine's speed."""
         data, _wall = run_step("check-rows", str(self.file),
                                db_url="sqlite:///" + str(self.workdir / "unused.sqlite3"),
                                var_dir=self.workdir / "var-generate")
+        if after:
+            self.checking_after = data
+            return
         self.checking = data
         say(f"  checking alone (one process, no database): {data['rows']:,} rows in "
             f"{data['seconds']:.1f} s, {1e6 * data['seconds'] / data['rows']:.1f} µs a row")
@@ -278,6 +298,12 @@ class Benchmark:
                 res.baseline = self.timed(db, url, var_dir, "import-export (bulk) import",
                                           "baseline", self.baseline_file)
                 self.check_baseline(res)
+                for run in range(2, self.args.repeat + 1):
+                    url = self.fresh_migrated(db, var_dir)
+                    res.again.append(self.timed(
+                        db, url, var_dir, f"yangguang import, run {run}", "yangguang",
+                        self.baseline_file))
+                    self.check_same(res.runs[0], res.again[-1])
         except StepFailed as exc:
             res.error = str(exc)
             say(f"[{db.label}] {exc}")
@@ -296,6 +322,15 @@ class Benchmark:
         before, after = res.yangguang.data["counts"], res.reimport.data["counts"]
         if before != after:
             res.warnings.append(f"re-import changed the tables: {before} → {after}")
+
+    @staticmethod
+    def check_same(first: Timed, again: Timed) -> None:
+        """A repeated run must write what the first did."""
+        if (again.data["result"] != first.data["result"]
+                or again.data["counts"] != first.data["counts"]
+                or again.data["digest"] != first.data["digest"]):
+            raise StepFailed(f"a repeated yangguang import wrote something else: "
+                             f"{again.data['result']} {again.data['counts']}")
 
     def check_baseline(self, res: DbResult) -> None:
         b = res.baseline.data
@@ -403,7 +438,9 @@ def print_report(bench: Benchmark, results: list[DbResult], load_before: tuple, 
             baseline += "*"
         ratio = f"{r.ratio:.1f}x" if r.ratio else "—"
         reimport = fmt_int(r.reimport.rate) if r.reimport else "—"
-        say(f"{r.label:<9}{rows:>11,}{fmt_int(r.yangguang.rate):>18}{baseline:>17}{ratio:>9}"
+        # On the whole file: the median of the runs when they are all on it.
+        ours = r.same_rows if r.yangguang_prefix is None and r.same_rows else r.yangguang
+        say(f"{r.label:<9}{rows:>11,}{fmt_int(ours.rate):>18}{baseline:>17}{ratio:>9}"
             f"{reimport:>18}")
     say()
     notes = []
@@ -416,6 +453,16 @@ def print_report(bench: Benchmark, results: list[DbResult], load_before: tuple, 
                 f"{fmt_int(r.yangguang_prefix.rate)} rows/s.")
         if r.baseline is None and r.yangguang is not None:
             notes.append(f"{r.label}: baseline skipped: {r.baseline_note or r.error}")
+        if len(r.runs) > 1:
+            notes.append(
+                f"{r.label}: yangguang on the baseline's {r.runs[0].rows:,} rows, "
+                f"{len(r.runs)} runs, each on a fresh database (the first before the "
+                f"baseline, the others after it): "
+                + ", ".join(f"{t.seconds:.2f} s ({fmt_int(t.rate)} rows/s)" for t in r.runs)
+                + f"; the ratio takes the median, {r.same_rows.seconds:.2f} s"
+                + (f" (the fastest run {max(t.rate for t in r.runs) / r.baseline.rate:.1f}x, "
+                   f"the slowest {min(t.rate for t in r.runs) / r.baseline.rate:.1f}x)"
+                   if r.baseline and r.baseline.rate else "") + ".")
     for note in notes:
         say(note)
     if notes:
@@ -466,7 +513,10 @@ def print_report(bench: Benchmark, results: list[DbResult], load_before: tuple, 
         say(f"Checking alone (the columns' check, parse_row for the rows it leaves, the ID's "
             f"hash and encryption; one process, no database, first {bench.checking['rows']:,} "
             f"rows): {1e6 * per_row:.1f} µs a row, so checking caps an import at "
-            f"{1 / per_row:,.0f} rows/s.")
+            f"{1 / per_row:,.0f} rows/s."
+            + (f" The same at the end of the run: "
+               f"{1e6 * bench.checking_after['seconds'] / bench.checking_after['rows']:.1f} µs "
+               f"a row (the machine's speed meanwhile)." if bench.checking_after else ""))
         say()
 
     say("Targets:")
@@ -528,6 +578,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL,
                         help=f"PostgreSQL server (default {DEFAULT_PG_URL}); the benchmark "
                              "creates and drops the database yg_bench_<pid> there")
+    parser.add_argument("--repeat", type=int, metavar="R",
+                        help="time yangguang on the baseline's rows R times and compare the "
+                             "median (default 3 quick, 1 full)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
     args.rows_given = args.rows is not None
@@ -538,6 +591,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.baseline_rows = min(args.baseline_rows, args.rows)
     if args.rows <= 0 or args.baseline_rows <= 0:
         parser.error("--rows and --baseline-rows must be positive")
+    if args.repeat is None:
+        args.repeat = 1 if args.full else 3
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     args.skip_baseline = ""
     if args.skip_baseline_above is not None and args.baseline_rows > args.skip_baseline_above:
         args.skip_baseline = (f"{args.baseline_rows:,} rows is above --skip-baseline-above "
@@ -562,6 +619,7 @@ def main(argv: list[str] | None = None) -> int:
             dbs.append(PostgresDatabase(args.pg_url))
         for db in dbs:
             results.append(bench.run_db(db))
+        bench.measure_checking(after=True)
         print_report(bench, results, load_before, args)
     finally:
         if args.keep:
