@@ -116,43 +116,53 @@ def sqlite_statements(model: type[models.Model],
     parameters are the columns' slices laid in row by row, so that no row tuples are
     built; a column with one value for every row is bound once a statement."""
     # As SQLite stores the fields (see ``bulk._sqlite_converter``), made by column: dates as
-    # ISO text, times as Django writes them; JSON is already text.
+    # ISO text, times as Django writes them; JSON is already text. Other values are bound
+    # as they are: a list as it is, a polars column as its list.
+    height = _height(columns)
     constant = [name for name, value in columns.items() if _is_scalar(value)]
-    frame = _frame(model, {name: value for name, value in columns.items()
-                           if name not in constant})
+    varying = [name for name in columns if name not in constant]
+    temporal = [name for name in varying if isinstance(
+        _target(model._meta.get_field(name)), models.DateField)]  # DateTimeField too
+    frame = _frame(model, {name: columns[name] for name in temporal}) if temporal else None
     adapt = connection.ops.adapt_datetimefield_value
-    converted = []
-    for name, dtype in frame.schema.items():
-        if dtype == pl.Date:
-            converted.append(pl.col(name).dt.to_string("%Y-%m-%d"))
-        elif isinstance(dtype, pl.Datetime):
-            times = frame[name].drop_nulls().unique().to_list()
-            converted.append(pl.col(name).replace_strict(
-                times, [adapt(t) for t in times], default=None, return_dtype=pl.String))
-    if converted:
-        frame = frame.with_columns(converted)
-    values = [frame.get_column(name).to_list() for name in frame.columns]
+    converted = {}
+    for name in temporal:
+        column = frame.get_column(name)
+        if column.dtype == pl.Date:
+            column = column.dt.to_string("%Y-%m-%d")
+        else:
+            times = column.drop_nulls().unique().to_list()
+            column = column.replace_strict(times, [adapt(t) for t in times], default=None,
+                                           return_dtype=pl.String)
+        converted[name] = column.to_list()
+    values = [converted[name] if name in converted
+              else columns[name].to_list() if isinstance(columns[name], pl.Series)
+              else columns[name] if isinstance(columns[name], list)
+              else list(columns[name]) for name in varying]
     # One value for every row: bound once a statement (values_statement's ``constant``).
     constants = [_sqlite_value(model._meta.get_field(name), columns[name])
                  for name in constant]
     connection.ensure_connection()
     limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    height = frame.height
     per = rows_per_statement(len(values), limit - len(constants))
     full = height - height % per
     statements = []
     if full:
-        statements.append((values_statement(model, frame.columns, per, constant),
+        statements.append((values_statement(model, varying, per, constant),
                            list(_by_rows(constants, values, 0, full, per))))
     if full < height:
-        statements.append((values_statement(model, frame.columns, height - full, constant),
+        statements.append((values_statement(model, varying, height - full, constant),
                            list(_by_rows(constants, values, full, height, height - full))))
     return statements
 
 
+def _target(field: models.Field) -> models.Field:
+    return field.target_field if field.is_relation else field
+
+
 def _sqlite_value(field: models.Field, value: Any) -> Any:
     """One value as ``sqlite_statements`` binds it (as polars converts a column)."""
-    target = field.target_field if field.is_relation else field
+    target = _target(field)
     if value is None:
         return None
     if isinstance(target, models.DateTimeField):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from yangguang.core import crypto
 
 
@@ -34,6 +36,19 @@ def test_encryption_round_trips_and_differs_each_time():
     first, second = crypto.encrypt_id(number), crypto.encrypt_id(number)
     assert first != second
     assert crypto.decrypt_id(first) == crypto.decrypt_id(second) == number
+
+
+@pytest.mark.parametrize("key_length", [0, 1, 32, 63, 64, 65, 200])
+def test_bulk_hmac_equals_the_standard_library(key_length):
+    import hmac
+    import random
+
+    rng = random.Random(key_length)
+    key = bytes(rng.randrange(256) for _ in range(key_length))
+    messages = ["", "X", *("".join(rng.choice("0123456789X") for _ in range(rng.randrange(1, 90)))
+                           for _ in range(50))]
+    assert crypto.hmac_sha256_hex(key, messages) == [
+        hmac.digest(key, m.encode("ascii"), "sha256").hex() for m in messages]
 
 
 def test_bulk_hashing_and_encryption_agree_with_one_by_one():
