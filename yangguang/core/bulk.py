@@ -316,7 +316,8 @@ def _deferrable_schema(tables: Sequence[str]) -> tuple[list[str], list[str]]:
 
 
 @contextlib.contextmanager
-def indexes_deferred(tables: Sequence[type[models.Model]]) -> Iterator[None]:
+def indexes_deferred(tables: Sequence[type[models.Model]],
+                     sqlite_indexes: Sequence[str] = ()) -> Iterator[None]:
     """PostgreSQL's way of loading many rows into empty tables ("Populating a Database"
     in its manual): the tables' secondary indexes, unique and foreign-key constraints
     are dropped, and re-created when the block ends, in the caller's transaction.
@@ -328,8 +329,26 @@ def indexes_deferred(tables: Sequence[type[models.Model]]) -> Iterator[None]:
     and the caller's transaction (which must hold ``lock_exclusively`` on the tables,
     so that no one sees them without their indexes) is undone with everything in it.
     If the block raises, nothing is re-created: the rollback restores the tables as
-    they were. Elsewhere than on PostgreSQL this does nothing.
+    they were.
+
+    On SQLite (whose DDL is transactional too, and whose write lock, taken at BEGIN
+    IMMEDIATE, is the whole database's) only the indexes named in ``sqlite_indexes``:
+    there, building an index at the end costs about what keeping it up costs, unless its
+    keys come in no order (see ``imports.SQLITE_DEFERRED_INDEXES``).
     """
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            definitions = []
+            for name in sqlite_indexes:
+                cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'index' "
+                               "AND name = %s", [name])
+                definitions.extend(row[0] for row in cursor.fetchall())
+                cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(name)}")
+        yield
+        with connection.cursor() as cursor:
+            for definition in definitions:
+                cursor.execute(definition)
+        return
     if connection.vendor != "postgresql":
         yield
         return

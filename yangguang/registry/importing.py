@@ -47,6 +47,7 @@ from yangguang.registry.models import Relation
 from yangguang.registry.services import DB_MESSAGES, CertificateData, PersonData
 from yangguang.registry.services.imports import (
     REGISTRY_MODELS,
+    SQLITE_DEFERRED_INDEXES,
     WRITTEN_TABLES,
     BulkImport,
     first_load,
@@ -571,7 +572,8 @@ def _import_in(blocks: Iterator[columnar.Block], *, actor: Actor, today: dt.date
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         # A first load's locks would keep a second connection from reading the tables
         # (but not from taking ids: sequences are not locked with their tables).
-        with (bulk.indexes_deferred(REGISTRY_MODELS) if loading else contextlib.nullcontext(),
+        with (bulk.indexes_deferred(REGISTRY_MODELS, SQLITE_DEFERRED_INDEXES) if loading
+              else contextlib.nullcontext(),
               bulk.Writer(separate_reads=outermost and not loading,
                           separate_ids=outermost) as writer):
             writes = BulkImport(actor, writer=writer, dry_run=dry_run, today=today,
