@@ -437,7 +437,7 @@ def insert_rows(model: type[models.Model], fields: Sequence[str],
     sql = insert_statement(model, fields)
     # Only the columns whose values need converting are touched.
     converted = [(i, convert) for i, f in enumerate(model_fields)
-                 if (convert := _sqlite_converter(f)) is not None]
+                 if (convert := sqlite_converter(f)) is not None]
     width = len(model_fields)
     batch: list[Sequence[Any]] = []
     with connection.cursor() as cursor:
@@ -460,7 +460,7 @@ def insert_rows(model: type[models.Model], fields: Sequence[str],
     return count
 
 
-def _sqlite_converter(field: models.Field) -> Callable[[Any], Any] | None:
+def sqlite_converter(field: models.Field) -> Callable[[Any], Any] | None:
     """How a Python value of ``field`` is stored in SQLite, without Django's per-value
     field machinery (too slow for millions of values); mirrors its storage formats."""
     if isinstance(field, models.JSONField):

@@ -24,7 +24,7 @@ from pgpq import ArrowToPostgresBinaryEncoder
 from pgpq.encoders import StringEncoderBuilder
 from pgpq.schema import Jsonb
 
-from yangguang.core.bulk import copy_statement, pg_type, values_statement
+from yangguang.core.bulk import copy_statement, pg_type, sqlite_converter, values_statement
 
 
 def _frame(model: type[models.Model], columns: dict[str, Any]) -> pl.DataFrame:
@@ -50,7 +50,7 @@ def _is_scalar(value: Any) -> bool:
 
 def _polars_type(field: models.Field) -> Any:
     kind = pg_type(field) if connection.vendor == "postgresql" else None
-    target = field.target_field if field.is_relation else field
+    target = _target(field)
     if isinstance(target, models.DateTimeField):
         return pl.Datetime("us", "UTC")
     if isinstance(target, models.DateField):
@@ -115,7 +115,7 @@ def sqlite_statements(model: type[models.Model],
     (for ``executemany``): multi-row ``VALUES`` (``bulk.values_statement``) whose
     parameters are the columns' slices laid in row by row, so that no row tuples are
     built; a column with one value for every row is bound once a statement."""
-    # As SQLite stores the fields (see ``bulk._sqlite_converter``), made by column: dates as
+    # As SQLite stores the fields (see ``bulk.sqlite_converter``), made by column: dates as
     # ISO text, times as Django writes them; JSON is already text. Other values are bound
     # as they are: a list as it is, a polars column as its list.
     height = _height(columns)
@@ -161,15 +161,12 @@ def _target(field: models.Field) -> models.Field:
 
 
 def _sqlite_value(field: models.Field, value: Any) -> Any:
-    """One value as ``sqlite_statements`` binds it (as polars converts a column)."""
-    target = _target(field)
-    if value is None:
-        return None
-    if isinstance(target, models.DateTimeField):
-        return connection.ops.adapt_datetimefield_value(value)
-    if isinstance(target, models.DateField):
-        return connection.ops.adapt_datefield_value(value)
-    return value
+    """A value for every row, as SQLite stores it (``bulk.sqlite_converter``; JSON is
+    already text here, as in the columns)."""
+    if value is None or isinstance(field, models.JSONField):
+        return value
+    convert = sqlite_converter(field)
+    return value if convert is None else convert(value)
 
 
 def send_sqlite(raw: Any, statements: list[tuple[str, list[list[Any]]]]) -> None:

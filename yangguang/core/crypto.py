@@ -103,9 +103,10 @@ def hash_ids(id_numbers: list[str]) -> list[str]:
 
 def hmac_sha256_hex(key: bytes, messages: list[str]) -> list[str]:
     """HMAC-SHA256 of each (ASCII) message under ``key``, in hex (see ``hash_ids``)."""
-    if len(key) > _SHA256_BLOCK:
+    block = hashlib.sha256().block_size
+    if len(key) > block:
         key = hashlib.sha256(key).digest()
-    key = key.ljust(_SHA256_BLOCK, b"\0")
+    key = key.ljust(block, b"\0")
     inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
     outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
     hashes = []
@@ -116,9 +117,6 @@ def hmac_sha256_hex(key: bytes, messages: list[str]) -> list[str]:
         two.update(one.digest())
         hashes.append(two.hexdigest())
     return hashes
-
-
-_SHA256_BLOCK = 64  # bytes
 
 
 def mask_id(id_number: str) -> str:

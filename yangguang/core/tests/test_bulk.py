@@ -72,8 +72,27 @@ def test_columns_are_inserted_with_their_types_and_one_value_for_all():
         "issue_date": dt.date(2020, 1, 1), "valid_until": dt.date(2030, 1, 1),
         "status": CertificateStatus.VALID.value, "created_at": now, "updated_at": now})
     assert list(Certificate.objects.filter(id__in=cert_ids).order_by("id")
-                .values_list("components", flat=True)) == [
-        [{"category": 1, "level": 1}, {"category": 4, "level": 3}], []]
+                .values_list("components", "issue_date", "valid_until", "category")) == [
+        ([{"category": 1, "level": 1}, {"category": 4, "level": 3}], dt.date(2020, 1, 1),
+         dt.date(2030, 1, 1), 7),
+        ([], dt.date(2020, 1, 1), dt.date(2030, 1, 1), 7)]
+    # A JSON field's one value for every row is JSON text, stored as it is.
+    more = bulk.allocate_ids(Certificate, 1)
+    person = bulk.allocate_ids(Person, 1)
+    columns.insert_columns(Person, {
+        "id": person, "id_number_encrypted": [b"\x01c"], "id_number_hash": ["h3"],
+        "id_number_masked": "6301**********0003", "name": "丙", "sex": 1,
+        "birth_date": dt.date(1960, 3, 4), "ethnicity": "", "hukou_region_id": region,
+        "residence_region_id": None, "phone": "", "guardian_name": "", "guardian_phone": "",
+        "guardian_relation": "", "household_id": None, "relation_to_head": "",
+        "deceased_date": None, "created_at": now, "updated_at": now})
+    columns.insert_columns(Certificate, {
+        "id": more, "person_id": person, "reissue_count": 0, "category": 1, "level": 1,
+        "components": '[{"category":1,"level":1}]', "issue_date": dt.date(2021, 5, 6),
+        "valid_until": dt.date(2031, 5, 6), "status": CertificateStatus.VALID.value,
+        "created_at": now, "updated_at": now})
+    assert Certificate.objects.get(id=more[0]).components == [{"category": 1, "level": 1}]
+    assert Person.objects.get(id=person[0]).birth_date == dt.date(1960, 3, 4)
 
     with pytest.raises(ValueError, match="differ in length"):
         columns.insert_columns(Household, {"id": [1, 2], "number": ["x"], "region_id": region,
