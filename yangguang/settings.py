@@ -86,6 +86,13 @@ TEMPLATES = [
     },
 ]
 
+YANGGUANG_SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+    # (and WAL: yangguang.core.apps.use_write_ahead_log, as each connection opens)
+    "init_command": ("PRAGMA page_size=16384; PRAGMA synchronous=NORMAL; "
+                     "PRAGMA cache_size=-65536;"),
+}
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'yangguang.sqlite3'}",
@@ -99,12 +106,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # upkeep stays in memory (100,000 rows: 8.5 → 7.7 s). New databases get 16 KiB pages
     # rather than 4: fewer, shallower b-tree pages to keep up (a first import of 100,000
     # persons: 3.9 s instead of 4.3; the pragma does nothing to an existing database).
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-        "init_command": ("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; "
-                         "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"),
-    }
+    DATABASES["default"]["OPTIONS"] = YANGGUANG_SQLITE_OPTIONS
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 # A second connection to the same database, for reads that run beside a bulk COPY
 # (yangguang.core.bulk.Writer); in tests it is the default connection itself.

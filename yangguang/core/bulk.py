@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from django.db import connection, connections, models
+from django.db import OperationalError, connection, connections, models
 
 #: A second connection for reads during a threaded bulk write (see ``Writer``).
 READS = "bulk_reads"
@@ -361,6 +361,58 @@ def indexes_deferred(tables: Sequence[type[models.Model]],
         cursor.execute("SET LOCAL maintenance_work_mem = %s", [INDEX_BUILD_MEMORY])
         for statement in create:
             cursor.execute(statement)
+
+
+@contextlib.contextmanager
+def sqlite_direct_writes(wrapper: Any = None) -> Iterator[bool]:
+    """On SQLite, outside a transaction: for the block, the database file is written
+    directly, under a rollback journal (TRUNCATE, ``synchronous=FULL``), instead of
+    through the write-ahead log (the settings' WAL, ``synchronous=NORMAL``), which is
+    restored when the block ends, however it ends. Yields whether the switch was made.
+
+    A first load's pages are all new: a rollback journal keeps nothing for them, so each
+    is written and synced once, where under WAL each is written to the log, synced,
+    copied into the file by the checkpoint at the commit and synced again (a first load
+    of 100,000 persons writes 130 MB; measured 0.3 to 1.1 s less of 3.2 to 4.6 s).
+    The price: while the block writes, other connections cannot read the database
+    (they wait, up to the settings' timeout) as a WAL reader could. SQLite changes the
+    journal only when no other connection has the database open: if one has, nothing
+    changes and the block runs under WAL as any other. If the switch back finds one
+    open, the database stays as it is until the next connection opens it
+    (``yangguang.core.apps.use_write_ahead_log`` puts it back in WAL).
+    """
+    wrapper = wrapper or connection
+    if wrapper.vendor != "sqlite" or wrapper.in_atomic_block:
+        yield False
+        return
+    with wrapper.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        before = cursor.fetchone()[0].lower()
+        switched = before == "wal" and _journal_mode(cursor, "truncate")
+        if switched:
+            cursor.execute("PRAGMA synchronous = FULL")
+    try:
+        yield switched
+    finally:
+        if switched:
+            with wrapper.cursor() as cursor:
+                cursor.execute("PRAGMA synchronous = NORMAL")
+                _journal_mode(cursor, "wal")
+
+
+def _journal_mode(cursor: Any, mode: str) -> bool:
+    """Set SQLite's journal mode if no one else has the database open, without waiting
+    for them; returns whether it is now ``mode``."""
+    cursor.execute("PRAGMA busy_timeout")
+    timeout = cursor.fetchone()[0]
+    cursor.execute("PRAGMA busy_timeout = 0")
+    try:
+        cursor.execute(f"PRAGMA journal_mode = {mode}")
+        return cursor.fetchone()[0].lower() == mode
+    except OperationalError:  # "database is locked": another connection has it open
+        return False
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
 
 def pg_type(field: models.Field) -> str:

@@ -81,6 +81,14 @@ def _registry_empty() -> bool:
                 or Certificate.objects.exists())
 
 
+def looks_like_first_load(rows: int | None) -> bool:
+    """Whether an import of ``rows`` rows would be a first load (``first_load``) if the
+    registry stays empty: the look without the lock, also before the import's
+    transaction (``bulk.sqlite_direct_writes``)."""
+    return (connection.vendor in ("postgresql", "sqlite") and rows is not None
+            and rows >= settings.YANGGUANG_IMPORT_BULK_LOAD_ROWS and _registry_empty())
+
+
 def first_load(rows: int | None) -> bool:
     """Whether this import, of ``rows`` rows, loads an empty registry in bulk
     (``bulk.indexes_deferred``): if so, the registry's tables are locked for the rest
@@ -92,8 +100,7 @@ def first_load(rows: int | None) -> bool:
     anything while they are empty, and their indexes are rebuilt whole, which costs
     as much as the rows already there.
     """
-    if (connection.vendor not in ("postgresql", "sqlite") or rows is None
-            or rows < settings.YANGGUANG_IMPORT_BULK_LOAD_ROWS or not _registry_empty()):
+    if not looks_like_first_load(rows):
         return False
     bulk.lock_exclusively(REGISTRY_MODELS)
     # Someone may have registered a person between the look and the lock: if so, this
