@@ -86,13 +86,13 @@ TEMPLATES = [
     },
 ]
 
-YANGGUANG_SQLITE_OPTIONS = {
-    "transaction_mode": "IMMEDIATE",
-    "timeout": 30,
-    # (and WAL: yangguang.core.apps.use_write_ahead_log, as each connection opens)
-    "init_command": ("PRAGMA page_size=16384; PRAGMA synchronous=NORMAL; "
-                     "PRAGMA cache_size=-65536;"),
-}
+YANGGUANG_SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": 30}
+# Set on each SQLite connection as it opens, in this order (core.apps.configure_sqlite;
+# the reasons below). Not an init_command: those wait for a lock like any statement,
+# and while a first load writes the file directly (core.bulk.sqlite_direct_writes) a
+# connection would wait 30 s before it could even open.
+YANGGUANG_SQLITE_PRAGMAS = ("page_size = 16384", "synchronous = NORMAL",
+                            "cache_size = -65536", "journal_mode = WAL")
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'yangguang.sqlite3'}",
@@ -144,8 +144,9 @@ YANGGUANG_IMPORT_INLINE_BYTES = int(os.environ.get("YANGGUANG_IMPORT_INLINE_BYTE
 # keeping them up row by row: see ``core.bulk.indexes_deferred``.
 YANGGUANG_IMPORT_BULK_LOAD_ROWS = int(os.environ.get("YANGGUANG_IMPORT_BULK_LOAD_ROWS",
                                                      50000))
-# On PostgreSQL a request waits at most this long for a lock (a first load holds the
-# registry's for minutes), then gets a "try again later" page or API error (503).
+# A request waits at most this long for a lock (a first load holds the registry's for
+# minutes; on SQLite the whole file), then gets a "try again later" page or API error
+# (503): PostgreSQL's lock_timeout, SQLite's busy_timeout (core.locks).
 YANGGUANG_REQUEST_LOCK_TIMEOUT_MS = int(os.environ.get("YANGGUANG_REQUEST_LOCK_TIMEOUT_MS",
                                                        5000))
 CACHES = {

@@ -1,20 +1,34 @@
 import contextlib
 import sqlite3
+from typing import Any
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.db.backends.signals import connection_created
 
 
-def use_write_ahead_log(sender: object, connection: object, **kwargs: object) -> None:
-    """Put an SQLite database in WAL mode as each connection opens (readers work while
-    an import writes), unless another connection is writing it directly just then
-    (``bulk.sqlite_direct_writes``, a first load): SQLite refuses the change at once
-    rather than wait, and the connection reads as a rollback journal's readers do,
-    waiting for the writer. The writer puts WAL back when it is done."""
-    if connection.vendor != "sqlite":  # type: ignore[attr-defined]
+def configure_sqlite(sender: object, connection: Any, **kwargs: object) -> None:
+    """Set the settings' ``YANGGUANG_SQLITE_PRAGMAS`` on an SQLite connection as it
+    opens (WAL: readers work while an import writes), without waiting for a lock.
+
+    While another connection writes the file directly (``bulk.sqlite_direct_writes``, a
+    first load) they cannot all be set: SQLite refuses the switch to WAL, and once the
+    writer holds the file it refuses even ``synchronous`` and ``cache_size``, which read
+    the schema. The connection then opens all the same, as a rollback journal's reader
+    with SQLite's defaults, and its first query waits for the writer as long as its
+    ``busy_timeout`` allows (a request's: ``core.locks``). The writer puts WAL back when
+    it is done."""
+    if connection.vendor != "sqlite":
         return
-    with contextlib.suppress(sqlite3.OperationalError):  # "database is locked"
-        connection.connection.execute("PRAGMA journal_mode = WAL")  # type: ignore[attr-defined]
+    raw = connection.connection
+    timeout = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        for pragma in settings.YANGGUANG_SQLITE_PRAGMAS:
+            with contextlib.suppress(sqlite3.OperationalError):  # "database is locked"
+                raw.execute(f"PRAGMA {pragma}")
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
 
 class CoreConfig(AppConfig):
@@ -22,5 +36,5 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        connection_created.connect(use_write_ahead_log,
-                                   dispatch_uid="yangguang.core.use_write_ahead_log")
+        connection_created.connect(configure_sqlite,
+                                   dispatch_uid="yangguang.core.configure_sqlite")

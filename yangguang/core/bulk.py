@@ -379,7 +379,7 @@ def sqlite_direct_writes(wrapper: Any = None) -> Iterator[bool]:
     journal only when no other connection has the database open: if one has, nothing
     changes and the block runs under WAL as any other. If the switch back finds one
     open, the database stays as it is until the next connection opens it
-    (``yangguang.core.apps.use_write_ahead_log`` puts it back in WAL).
+    (``yangguang.core.apps.configure_sqlite`` puts it back in WAL).
     """
     wrapper = wrapper or connection
     if wrapper.vendor != "sqlite" or wrapper.in_atomic_block:

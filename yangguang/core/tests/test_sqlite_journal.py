@@ -4,11 +4,13 @@ in memory, or PostgreSQL), opened with the project's SQLite options."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 
-from yangguang.core import bulk
+from yangguang.core import bulk, locks
 
 
 @pytest.fixture
@@ -106,3 +108,42 @@ def test_a_connection_opened_during_direct_writes_reads_and_the_log_comes_back(s
         assert _count(b) == 1
     assert _pragma(a, "journal_mode") == "wal"
     assert _count(b) == 1
+
+
+def test_a_request_waits_briefly_for_a_first_load_holding_the_file(sqlite_file, settings):
+    """While a first load holds the file (its changes spill from the page cache, or it
+    commits), another connection cannot read; a request's connection waits only
+    YANGGUANG_REQUEST_LOCK_TIMEOUT_MS (core.locks), not the settings' 30 s, and the
+    error is the lock wait that the busy page and the API's 503 answer."""
+    a, b = sqlite_file
+    settings.YANGGUANG_REQUEST_LOCK_TIMEOUT_MS = 200
+    with bulk.sqlite_direct_writes(a) as switched:
+        assert switched
+        a.ensure_connection()
+        a.connection.execute("BEGIN EXCLUSIVE")  # as the load holds it once it spills
+        try:
+            a.connection.execute("INSERT INTO t VALUES (1)")
+            started = time.monotonic()
+            with b.cursor() as cursor:  # b opens at once, without its pragmas
+                opened = time.monotonic() - started
+                cursor.execute(locks.request_lock_limit("sqlite"))
+                started = time.monotonic()
+                with pytest.raises(OperationalError) as raised:
+                    cursor.execute("SELECT count(*) FROM t")
+                waited = time.monotonic() - started
+        finally:
+            a.connection.execute("ROLLBACK")
+    assert opened < 1
+    assert locks.lock_not_available(raised.value)
+    assert 0.2 <= waited < 5
+    assert _count(b) == 0
+    b.close()
+    assert (_pragma(b, "journal_mode"), _pragma(b, "synchronous")) == ("wal", 1)
+
+
+def test_other_database_errors_are_not_lock_waits(sqlite_file):
+    a, _b = sqlite_file
+    with pytest.raises(OperationalError) as raised, a.cursor() as cursor:
+        cursor.execute("SELECT * FROM no_such_table")
+    assert not locks.lock_not_available(raised.value)
+

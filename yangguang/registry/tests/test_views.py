@@ -674,6 +674,24 @@ def test_error_reports_are_deleted_after_a_week(staff, tmp_var, tmp_path):
     assert "errors.xlsx" not in html(registrar.get(f"/registry/imports/{job.pk}/"))
 
 
+def test_a_page_request_limits_its_connections_lock_wait(staff, settings):
+    """Each request's connection waits for a lock at most YANGGUANG_REQUEST_LOCK_TIMEOUT_MS
+    (PostgreSQL's lock_timeout, SQLite's busy_timeout; what the wait runs into on SQLite:
+    core/tests/test_sqlite_journal.py)."""
+    from django.db import connection
+
+    settings.YANGGUANG_REQUEST_LOCK_TIMEOUT_MS = 1234
+    registrar = staff(Role.REGISTRAR, COUNTY_A)
+    assert registrar.get("/registry/persons/").status_code == 200
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA busy_timeout")
+            assert cursor.fetchone()[0] == 1234
+        else:
+            cursor.execute("SHOW lock_timeout")
+            assert cursor.fetchone()[0] == "1234ms"
+
+
 def test_a_page_waits_briefly_for_a_locked_registry_then_says_to_try_again(
         staff, settings, locked_elsewhere):
     """While a first load holds the registry's tables (PostgreSQL), a page waits at most
