@@ -86,11 +86,17 @@ TEMPLATES = [
     },
 ]
 
+# SQLite: IMMEDIATE transactions avoid lock upgrades.
 YANGGUANG_SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": 30}
-# Set on each SQLite connection as it opens, in this order (core.apps.configure_sqlite;
-# the reasons below). Not an init_command: those wait for a lock like any statement,
-# and while a first load writes the file directly (core.bulk.sqlite_direct_writes) a
-# connection would wait 30 s before it could even open.
+# Set on each SQLite connection as it opens, in this order (core.apps.configure_sqlite).
+# New databases get 16 KiB pages rather than 4: fewer, shallower b-tree pages to keep up
+# (a first import of 100,000 persons: 3.9 s instead of 4.3; the pragma does nothing to
+# an existing database). A page cache of up to 64 MB per connection instead of SQLite's
+# 2 MB (a county's whole database fits; memory is taken only as pages are read): an
+# import's index upkeep stays in memory (100,000 rows: 8.5 → 7.7 s). WAL lets readers
+# work while an import writes. Not an init_command: those wait for a lock like any
+# statement, and while a first load writes the file directly
+# (core.bulk.sqlite_direct_writes) a connection would wait 30 s before it could open.
 YANGGUANG_SQLITE_PRAGMAS = ("page_size = 16384", "synchronous = NORMAL",
                             "cache_size = -65536", "journal_mode = WAL")
 DATABASES = {
@@ -100,12 +106,6 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers work while an import writes; IMMEDIATE avoids lock upgrades.
-    # A page cache of up to 64 MB per connection instead of SQLite's 2 MB (a county's
-    # whole database fits; memory is taken only as pages are read): an import's index
-    # upkeep stays in memory (100,000 rows: 8.5 → 7.7 s). New databases get 16 KiB pages
-    # rather than 4: fewer, shallower b-tree pages to keep up (a first import of 100,000
-    # persons: 3.9 s instead of 4.3; the pragma does nothing to an existing database).
     DATABASES["default"]["OPTIONS"] = YANGGUANG_SQLITE_OPTIONS
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 # A second connection to the same database, for reads that run beside a bulk COPY

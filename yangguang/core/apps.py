@@ -6,6 +6,8 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.db.backends.signals import connection_created
 
+from yangguang.core.bulk import sqlite_no_busy_wait
+
 
 def configure_sqlite(sender: object, connection: Any, **kwargs: object) -> None:
     """Set the settings' ``YANGGUANG_SQLITE_PRAGMAS`` on an SQLite connection as it
@@ -21,14 +23,10 @@ def configure_sqlite(sender: object, connection: Any, **kwargs: object) -> None:
     if connection.vendor != "sqlite":
         return
     raw = connection.connection
-    timeout = raw.execute("PRAGMA busy_timeout").fetchone()[0]
-    raw.execute("PRAGMA busy_timeout = 0")
-    try:
+    with sqlite_no_busy_wait(raw):
         for pragma in settings.YANGGUANG_SQLITE_PRAGMAS:
             with contextlib.suppress(sqlite3.OperationalError):  # "database is locked"
                 raw.execute(f"PRAGMA {pragma}")
-    finally:
-        raw.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
 
 class CoreConfig(AppConfig):

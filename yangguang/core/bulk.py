@@ -12,13 +12,14 @@ import contextlib
 import functools
 import json
 import queue
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from django.db import OperationalError, connection, connections, models
+from django.db import connection, connections, models
 
 #: A second connection for reads during a threaded bulk write (see ``Writer``).
 READS = "bulk_reads"
@@ -374,45 +375,53 @@ def sqlite_direct_writes(wrapper: Any = None) -> Iterator[bool]:
     is written and synced once, where under WAL each is written to the log, synced,
     copied into the file by the checkpoint at the commit and synced again (a first load
     of 100,000 persons writes 130 MB; measured 0.3 to 1.1 s less of 3.2 to 4.6 s).
-    The price: while the block writes, other connections cannot read the database
-    (they wait, up to the settings' timeout) as a WAL reader could. SQLite changes the
-    journal only when no other connection has the database open: if one has, nothing
-    changes and the block runs under WAL as any other. If the switch back finds one
-    open, the database stays as it is until the next connection opens it
-    (``yangguang.core.apps.configure_sqlite`` puts it back in WAL).
+    The price: while the block writes, other connections cannot read the database as a
+    WAL reader could; they wait (a request at most ``YANGGUANG_REQUEST_LOCK_TIMEOUT_MS``,
+    then the busy page: ``core.locks``). SQLite changes the journal only when no other
+    connection has the database open: if one has, nothing changes and the block runs
+    under WAL as any other. If the switch back finds one open, the database stays as it
+    is until the next connection opens it (``core.apps.configure_sqlite`` puts it back
+    in WAL).
     """
     wrapper = wrapper or connection
     if wrapper.vendor != "sqlite" or wrapper.in_atomic_block:
         yield False
         return
-    with wrapper.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode")
-        before = cursor.fetchone()[0].lower()
-        switched = before == "wal" and _journal_mode(cursor, "truncate")
-        if switched:
-            cursor.execute("PRAGMA synchronous = FULL")
+    wrapper.ensure_connection()
+    raw = wrapper.connection
+    switched = (raw.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
+                and _journal_mode(raw, "truncate"))
+    if switched:
+        raw.execute("PRAGMA synchronous = FULL")
     try:
         yield switched
     finally:
         if switched:
-            with wrapper.cursor() as cursor:
-                cursor.execute("PRAGMA synchronous = NORMAL")
-                _journal_mode(cursor, "wal")
+            raw.execute("PRAGMA synchronous = NORMAL")
+            _journal_mode(raw, "wal")
 
 
-def _journal_mode(cursor: Any, mode: str) -> bool:
+def _journal_mode(raw: sqlite3.Connection, mode: str) -> bool:
     """Set SQLite's journal mode if no one else has the database open, without waiting
     for them; returns whether it is now ``mode``."""
-    cursor.execute("PRAGMA busy_timeout")
-    timeout = cursor.fetchone()[0]
-    cursor.execute("PRAGMA busy_timeout = 0")
+    with sqlite_no_busy_wait(raw):
+        try:
+            return raw.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0].lower() == mode
+        except sqlite3.OperationalError:  # "database is locked": another has it open
+            return False
+
+
+@contextlib.contextmanager
+def sqlite_no_busy_wait(raw: sqlite3.Connection) -> Iterator[None]:
+    """For the block, a statement on ``raw`` (the driver's SQLite connection) that finds
+    the database locked fails at once ("database is locked") instead of waiting the
+    connection's ``busy_timeout``."""
+    timeout = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+    raw.execute("PRAGMA busy_timeout = 0")
     try:
-        cursor.execute(f"PRAGMA journal_mode = {mode}")
-        return cursor.fetchone()[0].lower() == mode
-    except OperationalError:  # "database is locked": another connection has it open
-        return False
+        yield
     finally:
-        cursor.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+        raw.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
 
 def pg_type(field: models.Field) -> str:

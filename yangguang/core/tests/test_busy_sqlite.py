@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -50,14 +51,25 @@ print(json.dumps({"held": held, "after": get()}))
 '''
 
 
-@pytest.mark.parametrize("debug", ["0", "1"])
-def test_a_page_answers_busy_soon_while_a_first_load_holds_the_sqlite_file(tmp_path, debug):
-    database = tmp_path / "db.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "YANGGUANG_VAR_DIR": str(tmp_path),
-           "DJANGO_SETTINGS_MODULE": "yangguang.settings", "YANGGUANG_DEBUG": debug,
-           "YANGGUANG_REQUEST_LOCK_TIMEOUT_MS": "300", "BUSY_DB": str(database)}
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    """A migrated SQLite file (made once: ``migrate`` loads the region tree) and the
+    environment of a process using it."""
+    var = tmp_path_factory.mktemp("busy")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{var / 'db.sqlite3'}",
+           "YANGGUANG_VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "yangguang.settings"}
     subprocess.run([sys.executable, "-m", "yangguang", "migrate", "-v0"], env=env, check=True,
                    timeout=120)
+    return var / "db.sqlite3", env
+
+
+@pytest.mark.parametrize("debug", ["0", "1"])
+def test_a_page_answers_busy_soon_while_a_first_load_holds_the_sqlite_file(
+        migrated, tmp_path, debug):
+    database = tmp_path / "db.sqlite3"
+    shutil.copyfile(migrated[0], database)  # (its last connection has closed the log)
+    env = {**migrated[1], "DATABASE_URL": f"sqlite:///{database}", "YANGGUANG_DEBUG": debug,
+           "YANGGUANG_REQUEST_LOCK_TIMEOUT_MS": "300", "BUSY_DB": str(database)}
 
     run = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
                          timeout=120, check=False)

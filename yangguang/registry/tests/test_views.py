@@ -676,8 +676,8 @@ def test_error_reports_are_deleted_after_a_week(staff, tmp_var, tmp_path):
 
 def test_a_page_request_limits_its_connections_lock_wait(staff, settings):
     """Each request's connection waits for a lock at most YANGGUANG_REQUEST_LOCK_TIMEOUT_MS
-    (PostgreSQL's lock_timeout, SQLite's busy_timeout; what the wait runs into on SQLite:
-    core/tests/test_sqlite_journal.py)."""
+    (PostgreSQL's lock_timeout, SQLite's busy_timeout; the page a wait that runs out
+    gets on SQLite: core/tests/test_busy_sqlite.py)."""
     from django.db import connection
 
     settings.YANGGUANG_REQUEST_LOCK_TIMEOUT_MS = 1234
