@@ -215,7 +215,9 @@ def check_rows(args: argparse.Namespace) -> dict[str, Any]:
     from django.utils import timezone
 
     from yangguang.core.crypto import encrypt_ids, hash_ids
+    from yangguang.core.errors import ValidationFailed
     from yangguang.registry import columnar, importing
+    from yangguang.registry.rules import parse_row
 
     table = importing.read_table(Path(args.file))
     blocks = list(table.blocks(importing.BLOCK))
@@ -235,8 +237,8 @@ def check_rows(args: argparse.Namespace) -> dict[str, Any]:
     for block in limited:
         checked = columnar.check(block, rules)
         for i in checked.others:
-            with contextlib.suppress(importing.ValidationFailed):
-                importing.parse_row(block.cells(i), today=today)
+            with contextlib.suppress(ValidationFailed):
+                parse_row(block.cells(i), today=today)
         numbers = checked.accepted["id_number"].to_list()
         hash_ids(numbers)
         encrypt_ids(numbers)

@@ -23,8 +23,8 @@ from yangguang.api.persons import person_for, stored_row
 from yangguang.api.schemas import CertificateDetail, CertificateIssue, CertificateItem, StatusChange
 from yangguang.core.errors import ValidationFailed
 from yangguang.registry import services
-from yangguang.registry.importing import parse_row
 from yangguang.registry.models import Certificate, StatusReason
+from yangguang.registry.rules import parse_row
 from yangguang.registry.selectors import get_certificate_for, persons_visible_to
 from yangguang.registry.validation import parse_category, parse_date, parse_level
 from yangguang.registry.validation import problem as field_problem

@@ -1,6 +1,6 @@
 """/persons: list, detail, create, replace (PUT) and update (PATCH).
 
-Input goes through ``importing.parse_row``, the check every import row passes, so the
+Input goes through ``rules.parse_row``, the check every import row passes, so the
 API accepts the same values and reports the same error codes as the import template.
 Reads go through ``registry.selectors`` (the scope filter) and are recorded as
 ``view`` events; writes go through ``registry.services``, which audit them.
@@ -34,9 +34,9 @@ from yangguang.api.schemas import (
 from yangguang.core.crypto import decrypt_id
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.registry import services
-from yangguang.registry.importing import MESSAGES as IMPORT_MESSAGES
-from yangguang.registry.importing import parse_row
 from yangguang.registry.models import Person
+from yangguang.registry.rules import MESSAGES as RULE_MESSAGES
+from yangguang.registry.rules import parse_row
 from yangguang.registry.selectors import get_person_for, search_persons
 from yangguang.registry.services import PersonData
 
@@ -68,7 +68,7 @@ def check_region_scope(request: HttpRequest, data: PersonData) -> None:
     """A registrar may only put a person's hukou in a region where they edit persons."""
     if not can(request.user, Capability.EDIT_PERSON, data.hukou_region):
         raise ValidationFailed([Problem("region_out_of_scope", "hukou_region",
-                                        IMPORT_MESSAGES["region_out_of_scope"],
+                                        RULE_MESSAGES["region_out_of_scope"],
                                         {"label": LABELS["hukou_region"],
                                          "value": data.hukou_region})])
 

@@ -1,7 +1,7 @@
 """Request and response bodies of API v1.
 
 Input fields are mostly text, as in the import template: the registry's field rules
-(``registry.validation`` through ``importing.parse_row``) check them, so the API
+(``registry.validation`` through ``rules.parse_row``) check them, so the API
 accepts what the template accepts (``肢体`` or ``4``, ``2021/3/5`` …) and reports
 the same error codes. The schema itself only checks shapes (types, unknown fields,
 lengths of free text).

@@ -1096,12 +1096,12 @@ def _min_component_level(text: Any) -> int | None:
 
 def create_person(*, actor: Any = None, **overrides: Any) -> Person:
     """Register one person (with a certificate) through ``services.register_person``,
-    from a ``person_row`` checked by the importer's ``parse_row``."""
+    from a ``person_row`` checked by ``rules.parse_row``."""
     from yangguang.audit.services import Actor
-    from yangguang.registry import importing, services
+    from yangguang.registry import rules, services, vocabulary
 
     row = person_row(**overrides)
-    data = importing.parse_row({importing.HEADER_TO_KEY.get(h, h): v for h, v in row.items()})
+    data = rules.parse_row({vocabulary.HEADER_TO_KEY.get(h, h): v for h, v in row.items()})
     return services.register_person(data, actor=actor or Actor(name="test"))
 
 

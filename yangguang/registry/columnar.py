@@ -10,7 +10,7 @@ the columns themselves.
 
 The columns only ever *accept* a row. Whenever a row is not plainly good (any
 problem, a cell of a type other than text, an ID that needs upgrading or cleaning)
-it is handed back, and ``importing.parse_row`` checks it: so every problem and its
+it is handed back, and ``rules.parse_row`` checks it: so every problem and its
 message come from ``parse_row`` alone, and for every row both accept they give the
 same person (``test_columnar.py`` compares the two on generated and mutated rows).
 """

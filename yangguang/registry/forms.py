@@ -1,7 +1,7 @@
 """Forms of the registry pages.
 
 Django forms only collect what was typed; the rules are those of every other input
-path: ``importing.parse_row`` and the ``validation`` parsers check the values and
+path: ``rules.parse_row`` and the ``validation`` parsers check the values and
 their ``Problem`` messages become the form's errors, so a form and an import file
 reject the same things with the same words.
 """
@@ -23,7 +23,7 @@ from yangguang.accounts.selectors import can
 from yangguang.core.crypto import decrypt_id
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.regions.selectors import UnknownRegion, resolve_region
-from yangguang.registry import importing, validation
+from yangguang.registry import rules, validation
 from yangguang.registry.models import (
     Category,
     Certificate,
@@ -179,30 +179,30 @@ class PersonForm(Form):
     """
 
     name = _text(_("姓名"), help_text=_("与身份证一致"), max_length=50, autocomplete="off")
-    id_number = _text(_("公民身份号码"), help_text=importing.COLUMN_BY_KEY["id_number"].help,
+    id_number = _text(_("公民身份号码"), help_text=rules.HELP["id_number"],
                       max_length=40, autocomplete="off")
     certificate_number = _text(_("残疾人证号"),
-                               help_text=importing.COLUMN_BY_KEY["certificate_number"].help,
+                               help_text=rules.HELP["certificate_number"],
                                max_length=40, autocomplete="off")
     category = _choice(_("残疾类别"), Category.choices)
     level = _choice(_("残疾等级"), Level.choices, help_text=_("一级最重"))
-    components = _text(_("多重残疾明细"), help_text=importing.COLUMN_BY_KEY["components"].help)
+    components = _text(_("多重残疾明细"), help_text=rules.HELP["components"])
     reissue_count = forms.TypedChoiceField(
         label=_("补发次数"), required=False, coerce=int, empty_value=0,
         help_text=_("挂失补办后证号末尾的B1、B2……"),
         choices=[(0, _("未补发"))] + [(n, f"B{n}") for n in range(1, 10)],
     )
-    issue_date = _text(_("发证日期"), help_text=importing.COLUMN_BY_KEY["issue_date"].help,
+    issue_date = _text(_("发证日期"), help_text=rules.HELP["issue_date"],
                        max_length=20)
-    hukou_region = _text(_("户籍地区划代码"), help_text=importing.COLUMN_BY_KEY["hukou_region"].help,
+    hukou_region = _text(_("户籍地区划代码"), help_text=rules.HELP["hukou_region"],
                          max_length=12, inputmode="numeric")
     residence_region = _text(_("居住地区划代码"),
-                             help_text=importing.COLUMN_BY_KEY["residence_region"].help,
+                             help_text=rules.HELP["residence_region"],
                              max_length=12, inputmode="numeric")
     ethnicity = forms.ChoiceField(label=_("民族"), required=False, choices=())
-    phone = _text(_("联系电话"), help_text=importing.COLUMN_BY_KEY["phone"].help, max_length=20,
+    phone = _text(_("联系电话"), help_text=rules.HELP["phone"], max_length=20,
                   inputmode="tel", autocomplete="off")
-    household_number = _text(_("家庭编号"), help_text=importing.COLUMN_BY_KEY["household_number"].help,
+    household_number = _text(_("家庭编号"), help_text=rules.HELP["household_number"],
                              max_length=32)
     relation_to_head = _choice(_("与户主关系"), Relation.choices, blank=_("（无）"))
     guardian_name = _text(_("监护人姓名"), max_length=50, autocomplete="off")
@@ -259,7 +259,7 @@ class PersonForm(Form):
         data = super().clean()
         if self.errors:
             return data
-        cells = {key: data.get(key, "") for key in importing.COLUMN_BY_KEY if key in self.fields}
+        cells = {key: data.get(key, "") for key in rules.HELP if key in self.fields}
         if self.person is not None:
             # The ID is the person's; decrypted here only to check the row, never shown.
             cells["id_number"] = decrypt_id(self.person.id_number_encrypted)
@@ -269,7 +269,7 @@ class PersonForm(Form):
                                                f"{data.get('level')}" + (f"B{reissue}" if reissue else ""))
         problems: list[Problem] = []
         try:
-            person_data = importing.parse_row(cells, certificate=self.with_certificate)
+            person_data = rules.parse_row(cells, certificate=self.with_certificate)
         except ValidationFailed as exc:
             problems += exc.problems
             person_data = None
@@ -287,7 +287,7 @@ class PersonForm(Form):
         if person_data is not None and not can(self.user, Capability.EDIT_PERSON,
                                                person_data.hukou_region):
             problems.append(Problem("region_out_of_scope", "hukou_region",
-                                    importing.MESSAGES["region_out_of_scope"],
+                                    rules.MESSAGES["region_out_of_scope"],
                                     {"label": _("户籍地区划代码"), "value": person_data.hukou_region}))
         if problems:
             add_problems(self, problems)
@@ -311,7 +311,7 @@ class DayForm(Form):
     """A form with the date something took effect (today unless changed)."""
 
     day_label = _("生效日期")
-    day = _text(_("生效日期"), help_text=importing.COLUMN_BY_KEY["issue_date"].help, max_length=20)
+    day = _text(_("生效日期"), help_text=rules.HELP["issue_date"], max_length=20)
     mandatory = frozenset({"day"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -19,7 +19,7 @@ from yangguang.audit.models import AuditEvent
 from yangguang.demo import generator as g
 from yangguang.demo import services as demo
 from yangguang.regions import catalog
-from yangguang.registry import importing, validation
+from yangguang.registry import importing, rules, validation, vocabulary
 from yangguang.registry.models import (
     Certificate,
     CertificateStatus,
@@ -42,7 +42,7 @@ def _village(prefix: str) -> str:
 
 
 def _keyed(row: dict) -> dict:
-    return {importing.HEADER_TO_KEY[h]: v for h, v in row.items()}
+    return {vocabulary.HEADER_TO_KEY[h]: v for h, v in row.items()}
 
 
 # ---------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def test_every_row_is_valid_and_consistent(sample):
     retired_birthplaces = legacy = reissued = multiple = 0
     for row in sample.rows:
         assert list(row) == list(g.HEADERS)
-        data = importing.parse_row(_keyed(row))  # raises on any problem
+        data = rules.parse_row(_keyed(row))  # raises on any problem
         id_number = validation.parse_id_number(row[g.ID_NUMBER])
         assert id_number.normalized == data.id_number.normalized
         assert id_number.birth_date == row[g.BIRTH_DATE] == data.birth_date
@@ -238,37 +238,37 @@ def test_events(sample):
 
 def test_person_row_is_valid_and_takes_overrides():
     row = g.person_row()
-    importing.parse_row(_keyed(row))
+    rules.parse_row(_keyed(row))
     assert g.person_row()[g.ID_NUMBER] != row[g.ID_NUMBER]
 
     multiple = g.person_row(category=7)
-    data = importing.parse_row(_keyed(multiple))
+    data = rules.parse_row(_keyed(multiple))
     assert data.certificate.category == 7 and len(data.certificate.components) >= 2
 
     listed = g.person_row(components="视力二级；肢体三级")
-    data = importing.parse_row(_keyed(listed))
+    data = rules.parse_row(_keyed(listed))
     assert (data.certificate.category, data.certificate.level) == (7, 2)
 
     woman = g.person_row(**{"性别": "女", "birth_date": dt.date(1950, 2, 3), "残疾等级": "1",
                              "category": "肢体"})
-    data = importing.parse_row(_keyed(woman))
+    data = rules.parse_row(_keyed(woman))
     assert (data.sex, data.birth_date) == (2, dt.date(1950, 2, 3))
     # Category 4, level 1, then any reissue suffix the generator drew (B1, B2 …).
     assert woman[g.CERTIFICATE_NUMBER][18:20] == "41"
 
     village = _village("140922")
     given = g.person_row(id_number="11010519491231002X", hukou_region=village)
-    data = importing.parse_row(_keyed(given))
+    data = rules.parse_row(_keyed(given))
     assert given[g.CERTIFICATE_NUMBER].startswith("11010519491231002X")
     assert data.birth_date == dt.date(1949, 12, 31) and data.hukou_region == village
 
     legacy = g.person_row(legacy_id=True, birth_date=dt.date(1960, 5, 6), reissue_count=1)
     assert len(legacy[g.ID_NUMBER]) == 15 and legacy[g.CERTIFICATE_NUMBER].endswith("B1")
-    importing.parse_row(_keyed(legacy))
+    rules.parse_row(_keyed(legacy))
 
     planted = g.person_row(name="", certificate_number="123")
     with pytest.raises(validation.ValidationFailed) as failed:
-        importing.parse_row(_keyed(planted))
+        rules.parse_row(_keyed(planted))
     assert {p.code for p in failed.value.problems} == {"required", "cert_format"}
 
     with pytest.raises(TypeError):

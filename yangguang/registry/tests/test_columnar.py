@@ -15,15 +15,16 @@ import random
 import pytest
 from stdnum.cn import ric
 
+from yangguang.core.errors import ValidationFailed
 from yangguang.demo.generator import person_row, write_rows
-from yangguang.registry import columnar, importing
+from yangguang.registry import columnar, importing, rules, vocabulary
 from yangguang.registry.vocabulary import KEY_TO_HEADER
 
 TODAY = dt.date(2026, 6, 30)
 
 
 def _cells(row: dict) -> dict:
-    return {importing.HEADER_TO_KEY[k]: v for k, v in row.items()}
+    return {vocabulary.HEADER_TO_KEY[k]: v for k, v in row.items()}
 
 
 def _with_check_digit(body17: str) -> str:
@@ -91,7 +92,7 @@ def _mutations(rng: random.Random, cells: dict) -> None:
         ("issue_date", lambda: 43900.0),
         ("issue_date", lambda: "1900-01-01"),
         ("issue_date", lambda: ""),
-        ("issue_date", lambda: importing.UNCOMPUTED_FORMULA),
+        ("issue_date", lambda: rules.UNCOMPUTED_FORMULA),
         ("sex", lambda: "男"), ("sex", lambda: "女"), ("sex", lambda: "1"), ("sex", lambda: 2),
         ("sex", lambda: "男性"), ("sex", lambda: "未知"), ("sex", lambda: None),
         ("birth_date", lambda: number[6:10] + "-" + number[10:12] + "-" + number[12:14]),
@@ -155,8 +156,8 @@ def _compare(block: columnar.Block, rows: list[dict]) -> tuple[int, int]:
     agreed = 0
     for i, cells in enumerate(rows):
         try:
-            expected = importing.parse_row(cells, today=TODAY)
-        except importing.ValidationFailed:
+            expected = rules.parse_row(cells, today=TODAY)
+        except ValidationFailed:
             expected = None
         if i in accepted:
             assert expected is not None, (i, cells)
@@ -193,7 +194,7 @@ def test_a_csv_file_read_by_polars_gives_the_cells_csv_reader_gives(tmp_path):
     rows = [{KEY_TO_HEADER[k]: v for k, v in cells.items()} for cells in _rows(9, 400)]
     for row in rows:  # (a CSV holds text: the types a spreadsheet has become text)
         for header, value in row.items():
-            if value is importing.UNCOMPUTED_FORMULA or value is None or isinstance(value, bool):
+            if value is rules.UNCOMPUTED_FORMULA or value is None or isinstance(value, bool):
                 row[header] = ""
             elif "," in str(value):  # (no cell csv would quote)
                 row[header] = str(value).replace(",", "；")
@@ -239,16 +240,16 @@ def test_a_cell_is_read_as_the_rules_read_it():
     assert columnar.cell_text("issue_date", dt.date(2021, 3, 5)) == "2021-03-05"
     # What a rule reads otherwise is left to parse_row.
     for key, cell in [("issue_date", 44000), ("id_number", 1.2e17), ("level", True),
-                      ("name", importing.UNCOMPUTED_FORMULA), ("name", dt.date(2021, 1, 1))]:
+                      ("name", rules.UNCOMPUTED_FORMULA), ("name", dt.date(2021, 1, 1))]:
         assert columnar.cell_text(key, cell) is columnar._UNCONVERTED
 
 
 def test_the_frame_of_persons_parse_row_made_round_trips():
     rng = random.Random(12)
-    made = [importing.parse_row(_cells(person_row(
+    made = [rules.parse_row(_cells(person_row(
         rng, 残疾类别="多重", 残疾等级="一级", 多重残疾明细="视力一级；肢体三级", 家庭编号="H-1",
         与户主关系="户主", reissue_count=2))) for _ in range(3)]
-    made += [importing.parse_row(_cells(person_row(rng))) for _ in range(5)]
+    made += [rules.parse_row(_cells(person_row(rng))) for _ in range(5)]
     frame = columnar.frame_of(list(range(8)), list(range(2, 10)), made)
     assert frame.schema == columnar.SCHEMA
     for person, back in zip(made, columnar.persons(frame), strict=True):

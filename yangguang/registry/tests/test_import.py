@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from yangguang.audit.models import AuditEvent
 from yangguang.audit.services import verify_chain
 from yangguang.demo.generator import HEADERS, person_row, write_rows
-from yangguang.registry import importing, services, validation
+from yangguang.registry import importing, rules, services, validation, vocabulary
 from yangguang.registry.models import (
     Certificate,
     CertificateStatus,
@@ -535,15 +535,15 @@ def test_someone_registering_a_person_of_the_file_meanwhile_undoes_the_import(
 
     def register_meanwhile(done: int, total: int | None) -> None:
         if done == 2:  # after the first block: row 4 is yet to be written
-            services.register_person(importing.parse_row(
-                {importing.HEADER_TO_KEY[k]: v for k, v in late.items()}), actor="other")
+            services.register_person(rules.parse_row(
+                {vocabulary.HEADER_TO_KEY[k]: v for k, v in late.items()}), actor="other")
 
     with pytest.raises(importing.ImportConflict, match="本次导入已全部撤销"):
         importing.import_file(path, actor="test", progress=register_meanwhile)
     assert Person.objects.count() == 0 and Certificate.objects.count() == 0
     # Into a registry that holds persons, rows are compared with them as before.
-    services.register_person(importing.parse_row(
-        {importing.HEADER_TO_KEY[k]: v for k, v in late.items()}), actor="other")
+    services.register_person(rules.parse_row(
+        {vocabulary.HEADER_TO_KEY[k]: v for k, v in late.items()}), actor="other")
     result = importing.import_file(path, actor="test")
     assert (result.created, result.unchanged) == (4, 1)
 
@@ -642,8 +642,8 @@ def test_a_first_load_is_only_for_large_imports_into_an_empty_registry(settings)
     assert first_load(None) is False  # size unknown
     assert first_load(99) is False
     assert first_load(100) is True
-    services.register_person(importing.parse_row(
-        {importing.HEADER_TO_KEY[k]: v for k, v in rows(1)[0].items()}), actor="test")
+    services.register_person(rules.parse_row(
+        {vocabulary.HEADER_TO_KEY[k]: v for k, v in rows(1)[0].items()}), actor="test")
     assert first_load(10**6) is False
 
 
@@ -703,7 +703,7 @@ def test_an_import_into_an_empty_registry_writes_what_one_into_a_registry_with_p
     Certificate.objects.all().delete()
     Person.objects.all().delete()
     Household.objects.all().delete()
-    other = importing.parse_row({importing.HEADER_TO_KEY[k]: v for k, v in rows(1)[0].items()})
+    other = rules.parse_row({vocabulary.HEADER_TO_KEY[k]: v for k, v in rows(1)[0].items()})
     services.register_person(other, actor="test")
     result = run(tmp_path, data)
     assert (result.created, result.rejected) == (len(data), 0)

@@ -4,7 +4,7 @@ import pytest
 
 from yangguang.core.crypto import decrypt_id
 from yangguang.demo.generator import create_person, person_row
-from yangguang.registry import importing
+from yangguang.registry import importing, rules, vocabulary
 from yangguang.registry.models import Person
 from yangguang.registry.tests.conftest import COUNTY_A, VILLAGE_A, VILLAGE_B
 
@@ -41,9 +41,9 @@ def test_without_a_scope_the_import_writes_anywhere(actor):
 
 def test_a_form_row_without_certificate_columns_reads_only_the_person(actor):
     row = person_row(户籍地区划代码=VILLAGE_A)
-    cells = {importing.HEADER_TO_KEY[h]: v for h, v in row.items()}
+    cells = {vocabulary.HEADER_TO_KEY[h]: v for h, v in row.items()}
     cells.update(category="", level="", issue_date="", certificate_number="")
 
-    data = importing.parse_row(cells, certificate=False)
+    data = rules.parse_row(cells, certificate=False)
 
     assert data.certificate is None and data.name == row["姓名"]

@@ -9,7 +9,7 @@ from yangguang.audit.services import verify_chain
 from yangguang.core.crypto import decrypt_id, hash_id
 from yangguang.core.errors import ValidationFailed
 from yangguang.demo.generator import create_person, person_row
-from yangguang.registry import importing, services
+from yangguang.registry import rules, services, vocabulary
 from yangguang.registry.models import (
     Certificate,
     CertificateStatus,
@@ -23,7 +23,7 @@ TODAY = dt.date.today()
 
 
 def data_of(row: dict) -> services.PersonData:
-    return importing.parse_row({importing.HEADER_TO_KEY.get(h, h): v for h, v in row.items()})
+    return rules.parse_row({vocabulary.HEADER_TO_KEY.get(h, h): v for h, v in row.items()})
 
 
 def events(person: Person) -> list[tuple[str, str]]:
