@@ -15,6 +15,7 @@ from yangguang.accounts.selectors import home_region_code
 from yangguang.audit.models import AuditAction, AuditEvent
 from yangguang.audit.selectors import EventFilters, filter_events, visible_events
 from yangguang.audit.services import record
+from yangguang.core import xlsx
 
 
 class TooManyRows(Exception):
@@ -55,15 +56,13 @@ def export_events(user: Any, filters: EventFilters, out: BinaryIO) -> int:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
+    # One time cell reused row after row: each row is serialised as it is appended.
+    occurred = WriteOnlyCell(sheet)
+    occurred.number_format = "yyyy-mm-dd hh:mm:ss"
     for event in events.iterator(chunk_size=2000):
-        row = []
-        for value in _values(event):
-            cell = WriteOnlyCell(sheet, value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text stays text: a username "=…" must not become a formula
-            elif hasattr(value, "year"):
-                cell.number_format = "yyyy-mm-dd hh:mm:ss"
-            row.append(cell)
+        row = xlsx.row(sheet, _values(event))  # user text (names, data) stays text
+        occurred.value = row[1]
+        row[1] = occurred
         sheet.append(row)
     book.save(out)
     record(user, AuditAction.EXPORT, "audit_event", region_code=home_region_code(user),

@@ -24,6 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from yangguang.audit.models import AuditAction
 from yangguang.audit.services import Actor, record
+from yangguang.core import xlsx
 from yangguang.core.crypto import decrypt_id
 from yangguang.regions.models import Region
 from yangguang.regions.selectors import resolve_region, subtree
@@ -150,7 +151,7 @@ def _write_instructions(workbook: Workbook) -> None:
     def row(*values: Any, font: Font | None = None) -> list[WriteOnlyCell]:
         cells = []
         for value in values:
-            cell = WriteOnlyCell(sheet, value)
+            cell = xlsx.cell(sheet, value)
             cell.alignment = wrap
             if font is not None:
                 cell.font = font
@@ -254,11 +255,9 @@ def export_persons(region_code: str, path: str | Path, *, actor: Actor | Any,
                 if value in ("", None):
                     row.append(None)
                 elif column.key in styled:
-                    cell = styled[column.key]
-                    cell.value = value
-                    row.append(cell)
+                    row.append(xlsx.set_value(styled[column.key], value))
                 else:
-                    row.append(value)
+                    row.append(xlsx.safe(sheet, value))
             sheet.append(row)
             count += 1
         _write_instructions(workbook)

@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yangguang.audit.models import AuditAction
 from yangguang.audit.services import Actor, record
-from yangguang.core import bulk
+from yangguang.core import bulk, xlsx
 from yangguang.core.crypto import hash_ids
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.registry import rules, vocabulary
@@ -611,8 +611,9 @@ def write_report(result: ImportResult, path: str | Path) -> None:
         messages.setdefault(error.row, []).append(f"{error.column}：{error.message}")
     for row in sorted(result.rejected_rows):
         cells = result.rejected_rows[row]
-        sheet.append([row, *[_cell(cells.get(c.key)) for c in COLUMNS],
-                      "；".join(messages.get(row, []))])
+        # The cells come back as given: a formula in them stays text, not a live formula.
+        sheet.append(xlsx.row(sheet, [row, *[_cell(cells.get(c.key)) for c in COLUMNS],
+                                      "；".join(messages.get(row, []))]))
     workbook.save(path)
 
 

@@ -168,3 +168,17 @@ def test_export_refuses_too_many_rows(client, log, settings):
 
 def test_export_needs_post(client, log):
     assert _as(client, "qh_auditor").get("/audit/export/").status_code == 405
+
+
+def test_export_survives_a_sign_in_attempt_with_a_control_character(client, log):
+    # Anyone, without an account, could break every export over the attempt's period.
+    sign_in(client, "ctl\x0bchar", "whatever")
+    record_many(Actor("tab\x1fuser"), [Event("login_failed", "user")])  # any stored text
+    _as(client, "qh_auditor")
+
+    response = client.post("/audit/export/", {})
+
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    text = "\n".join(str(value) for row in book.active.iter_rows(values_only=True) for value in row)
+    assert "ctl\\x0bchar" in text and "tab\\x1fuser" in text  # visible, not dropped

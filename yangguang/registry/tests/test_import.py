@@ -142,6 +142,23 @@ def test_report_lists_rejected_rows_with_an_error_column(tmp_path):
     assert len(values) == 2
 
 
+def test_report_keeps_formulas_and_control_characters_of_rejected_rows_as_text(tmp_path):
+    data = rows(3)
+    data[0].update(姓名='=HYPERLINK("http://evil.example","点我")', 残疾等级="五级")
+    data[1]["联系电话"] = "=cmd|' /C calc'!A0"
+    data[2]["家庭编号"] = "户\x0b1"
+    report = tmp_path / "report.xlsx"
+    assert run(tmp_path, data, report=report).rejected == 3
+
+    with zipfile.ZipFile(report) as archive:
+        sheets = [archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/")]
+    assert not any(b"<f>" in xml or b"<f " in xml for xml in sheets)  # no live formula
+    cells = [c for row in load_workbook(report).active.iter_rows(min_row=2) for c in row]
+    shown = {c.value for c in cells}
+    assert {'=HYPERLINK("http://evil.example","点我")', "=cmd|' /C calc'!A0", "户\\x0b1"} <= shown
+    assert all(c.data_type != "f" for c in cells)
+
+
 # -- rows rejected inside the file
 
 
