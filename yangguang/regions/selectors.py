@@ -6,7 +6,9 @@ filter in ``accounts`` uses :func:`subtree` to turn a user's regions into querys
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Case, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.regions.catalog import normalize_code
@@ -57,3 +59,51 @@ def ancestors(region: Region, *, include_self: bool = False) -> QuerySet[Region]
         prefixes = prefixes[:-1]
     codes = [p.ljust(12, "0") for p in prefixes]
     return Region.objects.filter(code__in=codes).order_by("level")
+
+
+#: At most this many regions answer a lookup by name: a picker lists them all.
+LOOKUP_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class RegionMatch:
+    """A region found by ``find_regions``, with the names from its province down."""
+
+    code: str
+    name: str
+    level: int
+    path_names: tuple[str, ...]
+
+    @property
+    def input_code(self) -> str:
+        """The code a person types: the 6-digit one down to the county, else all 12."""
+        return self.code[:6] if self.code.endswith("000000") else self.code
+
+    @property
+    def path_label(self) -> str:
+        """``山西省 · 忻州市 · 五台县 · 东冶镇``."""
+        return " · ".join(self.path_names)
+
+
+def find_regions(text: str, *, limit: int = LOOKUP_LIMIT) -> list[RegionMatch]:
+    """Current regions whose name contains ``text`` (exact names first, then names
+    starting with it, higher levels before lower), or whose code starts with it when
+    ``text`` is digits; each with the names of its path, so that two 东冶镇 in two
+    counties can be told apart."""
+    text = text.strip()
+    if not text:
+        return []
+    regions = Region.objects.filter(valid_until__isnull=True)
+    if text.isdigit():
+        found = list(regions.filter(code__startswith=text[:12]).order_by("level", "code")[:limit])
+    else:
+        found = list(regions.filter(name__contains=text).annotate(rank=Case(
+            When(name=text, then=Value(0)), When(name__startswith=text, then=Value(1)),
+            default=Value(2))).order_by("rank", "level", "code")[:limit])
+    codes = {prefix.ljust(12, "0") for region in found
+             for prefix in region.path.rstrip("/").split("/")}
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    return [RegionMatch(code=region.code, name=region.name, level=region.level,
+                        path_names=tuple(names.get(p.ljust(12, "0"), p)
+                                         for p in region.path.rstrip("/").split("/")))
+            for region in found]

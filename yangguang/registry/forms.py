@@ -22,6 +22,7 @@ from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import can
 from yangguang.core.crypto import decrypt_id
 from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.core.widgets import RegionPicker
 from yangguang.regions.selectors import UnknownRegion, resolve_region
 from yangguang.registry import rules, validation
 from yangguang.registry.models import (
@@ -71,9 +72,10 @@ class Form(ErrorSummaryMixin, forms.Form):
         return [str(e) for e in self.errors.get(NON_FIELD_ERRORS, [])]
 
 
-def _text(label: Any, *, help_text: Any = "", max_length: int = 100, **attrs: Any) -> forms.CharField:
+def _text(label: Any, *, help_text: Any = "", max_length: int = 100,
+          widget: type[forms.TextInput] = forms.TextInput, **attrs: Any) -> forms.CharField:
     return forms.CharField(label=label, help_text=help_text, required=False, max_length=max_length,
-                           widget=forms.TextInput(attrs={"spellcheck": "false", **attrs}))
+                           widget=widget(attrs={"spellcheck": "false", **attrs}))
 
 
 def _choice(label: Any, choices: Any, *, help_text: Any = "", blank: Any = None) -> forms.ChoiceField:
@@ -108,7 +110,7 @@ class SearchForm(Form):
     certificate_number = _text(_("残疾人证号"), help_text=_("完整的20位证号，补发证含B1、B2等"),
                                max_length=40, autocomplete="off")
     region = _text(_("户籍地区划代码"), help_text=_("6位或12位代码，查该地区及下级地区"),
-                   max_length=12, inputmode="numeric")
+                   max_length=12, widget=RegionPicker)
     category = _choice(_("残疾类别"), Category.choices, blank=_("（不限）"))
     level = _choice(_("残疾等级"), Level.choices, blank=_("（不限）"))
     status = _choice(_("证件状态"), SearchStatus.CHOICES, blank=_("（不限）"))
@@ -195,10 +197,10 @@ class PersonForm(Form):
     issue_date = _text(_("发证日期"), help_text=rules.HELP["issue_date"],
                        max_length=20)
     hukou_region = _text(_("户籍地区划代码"), help_text=rules.HELP["hukou_region"],
-                         max_length=12, inputmode="numeric")
+                         max_length=12, widget=RegionPicker)
     residence_region = _text(_("居住地区划代码"),
                              help_text=rules.HELP["residence_region"],
-                             max_length=12, inputmode="numeric")
+                             max_length=12, widget=RegionPicker)
     ethnicity = forms.ChoiceField(label=_("民族"), required=False, choices=())
     phone = _text(_("联系电话"), help_text=rules.HELP["phone"], max_length=20,
                   inputmode="tel", autocomplete="off")
