@@ -50,7 +50,10 @@ INSTALLED_APPS = [
     "yangguang.accounts",
     "yangguang.audit",
     "yangguang.registry",
+    "yangguang.jobs",
     "yangguang.demo",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -136,8 +139,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
-# Files up to this size are imported within the upload request; larger ones in a
-# background thread whose progress the import page polls.
+# Files up to this size are imported within the upload request; larger ones by a
+# background job (``yangguang worker``) whose progress the import page polls.
 YANGGUANG_IMPORT_INLINE_BYTES = int(os.environ.get("YANGGUANG_IMPORT_INLINE_BYTES", 256 * 1024))
 # An import of at least this many rows into an empty registry on PostgreSQL (a first
 # load) rebuilds the registry's indexes and foreign keys once at the end, rather than
@@ -149,10 +152,17 @@ YANGGUANG_IMPORT_BULK_LOAD_ROWS = int(os.environ.get("YANGGUANG_IMPORT_BULK_LOAD
 # (503): PostgreSQL's lock_timeout, SQLite's busy_timeout (core.locks).
 YANGGUANG_REQUEST_LOCK_TIMEOUT_MS = int(os.environ.get("YANGGUANG_REQUEST_LOCK_TIMEOUT_MS",
                                                        5000))
+# Background jobs (yangguang.jobs): django-tasks' queue in the database itself, so a
+# worker needs no other server; `yangguang worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A job's worker counts as gone when its heartbeat (every 5 s) is older than this;
+# on the same machine a worker that no longer exists is known at once.
+YANGGUANG_JOBS_WORKER_TIMEOUT = int(os.environ.get("YANGGUANG_JOBS_WORKER_TIMEOUT", 60))
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Import progress: written by the thread running an import, read by whichever
-    # server process answers the page's poll, so it lives on disk, not in a process.
+    # Jobs' progress, cancel requests and workers' heartbeats: written by the worker
+    # running a job, read by whichever server process answers the page's poll, so it
+    # lives on disk, not in a process (a cluster of machines sets a shared cache here).
     "progress": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": VAR_DIR / "cache" / "progress",

@@ -317,8 +317,8 @@ class ImportJob(models.Model):
     """A file uploaded on the import page, and what importing it did.
 
     The uploaded file is kept under ``MEDIA_ROOT/imports`` with a random name only
-    until the import has run; live progress goes to the ``progress`` cache, the
-    outcome (counts and the first row errors) to ``result``.
+    until the import has run to its end; its background ``job`` has the live progress,
+    this row the outcome (counts and the first row errors, in ``result``).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -333,6 +333,9 @@ class ImportJob(models.Model):
     error = models.TextField(_("错误"), blank=True)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    #: The background job that runs the import (``registry.services.import_jobs``).
+    job = models.OneToOneField("jobs.Job", models.SET_NULL, null=True, blank=True,
+                               related_name="+", verbose_name=_("后台任务"))
 
     class Meta:
         verbose_name = _("导入任务")

@@ -250,7 +250,8 @@ def timeline_events(person: Person, limit: int = 200) -> list[AuditEvent]:
 
 
 def recent_imports(user: Any, limit: int = 5) -> list[ImportJob]:
-    return list(ImportJob.objects.filter(user=user).order_by("-created_at")[:limit])
+    return list(ImportJob.objects.filter(user=user).select_related("job")
+                .order_by("-created_at")[:limit])
 
 
 # ---------------------------------------------------------------------------

@@ -293,14 +293,14 @@ def import_page(request: HttpRequest) -> HttpResponse:
             return redirect("registry:import_job", pk=job.pk)
     jobs = selectors.recent_imports(request.user, limit=10)
     for job in jobs:
-        import_jobs.settle_if_stalled(job)
+        import_jobs.sync_status(job)
     return render(request, "registry/import.html", {"form": form, "jobs": jobs})
 
 
 def _job_for(request: HttpRequest, pk: Any) -> ImportJob:
     """The user's own import job; anyone else's is a 404."""
-    job = get_object_or_404(ImportJob, pk=pk, user=request.user)
-    import_jobs.settle_if_stalled(job)
+    job = get_object_or_404(ImportJob.objects.select_related("job"), pk=pk, user=request.user)
+    import_jobs.sync_status(job)
     return job
 
 

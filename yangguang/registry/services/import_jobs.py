@@ -1,47 +1,41 @@
 """Imports started from the import page.
 
 The upload is kept under ``MEDIA_ROOT/imports`` with a random name until it has been
-imported, then deleted. A small file is imported within the upload request; a large
-one in a background thread started once the job row is committed, whose progress
-goes to the ``progress`` cache (on disk, so any server process can answer the page's
-poll). The import itself is ``importing.import_file``, the same as the command line's,
-limited to the regions where the user may edit persons.
+imported, then deleted. Each import is a background job of kind ``import``
+(``yangguang.jobs``, registered in ``registry.jobs``): a small file's job runs within
+the upload request, a large one's in a worker process (``yangguang worker``), whose
+progress the page polls. The import itself is ``importing.import_file``, the same as
+the command line's, limited to the regions where the user may edit persons; it is one
+transaction, so an import cut off (a killed worker) leaves nothing, and its job can be
+retried: the upload is kept until the import has run to its end.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.accounts.permissions import Capability
-from yangguang.accounts.selectors import scope_prefixes
+from yangguang.accounts.selectors import home_region_code, scope_prefixes
 from yangguang.audit.services import Actor
 from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.jobs import services as jobs
+from yangguang.jobs.models import Job, JobState
 from yangguang.registry import importing
 from yangguang.registry.models import ImportJob, ImportJobStatus
-
-log = logging.getLogger(__name__)
 
 UPLOAD_DIR = "imports"
 ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv")
 #: How many row errors the job keeps for its page; the error report has them all.
 ERRORS_KEPT = 500
-PROGRESS_TIMEOUT = 24 * 60 * 60
-#: A queued or running job whose progress has not moved for this long was cut off:
-#: its server process stopped. The import is one transaction, so nothing was written.
-STALLED_AFTER = 30 * 60
 #: Error reports hold the rejected rows as typed, ID numbers included: kept this long.
 REPORT_DAYS = 7
 
@@ -71,41 +65,38 @@ def report_path(job: ImportJob) -> Path:
     return _directory() / f"{job.pk.hex}-errors.xlsx"
 
 
-def _progress_key(job_id: uuid.UUID | str) -> str:
-    return f"import:{job_id}"
-
-
 def progress(job: ImportJob) -> dict[str, int | None]:
     """``{"done": rows read, "total": rows in the file or None}`` of a running job."""
-    latest = caches["progress"].get(_progress_key(job.pk)) or {}
-    return {"done": latest.get("done", 0), "total": latest.get("total")}
+    return jobs.progress(job.job) if job.job else {"done": 0, "total": None}
 
 
-def _note_progress(job_id: uuid.UUID, done: int, total: int | None) -> None:
-    caches["progress"].set(_progress_key(job_id), {"done": done, "total": total, "at": time.time()},
-                           PROGRESS_TIMEOUT)
+#: What the import page says of an import whose job ended other than done.
+_ENDED = {
+    JobState.CANCELLED: _("导入已取消，没有写入任何数据。"),
+}
 
 
-def settle_if_stalled(job: ImportJob) -> bool:
-    """Mark ``job`` failed when it stopped moving ``STALLED_AFTER`` ago (its process was
-    stopped: a restart, a crash); True when it did. Pages call it on the jobs they show,
-    so no job stays "running" for ever."""
-    if job.finished:
+def sync_status(job: ImportJob) -> bool:
+    """Bring ``job``'s status in line with its background job's when the import itself
+    could not say: its worker was killed (the job is settled as failed: nothing was
+    written, the upload is kept for a retry), or the job was queued again (retry).
+    Pages call it on the imports they show. True when the status changed."""
+    if job.job is None or job.status == ImportJobStatus.DONE:
         return False
-    latest = caches["progress"].get(_progress_key(job.pk)) or {}
-    moved = latest.get("at") or job.created_at.timestamp()
-    if time.time() - moved < STALLED_AFTER:
+    jobs.settle_interrupted([job.job])
+    state = job.job.state
+    if state in (JobState.QUEUED, JobState.RUNNING):
+        status, error = ImportJobStatus(state), ""
+    elif state == JobState.DONE:
+        return False  # the import wrote its own outcome
+    else:
+        status, error = ImportJobStatus.FAILED, str(_ENDED.get(state, job.job.error))
+    if (job.status, job.error) == (status, error):
         return False
-    settled = ImportJob.objects.filter(
-        pk=job.pk, status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING],
-    ).update(status=ImportJobStatus.FAILED, error=gettext(
-        "导入被中断（服务程序停止运行），没有写入任何数据。请重新上传文件导入。"),
-        finished_at=timezone.now())
-    if settled:
-        upload_path(job).unlink(missing_ok=True)
-        caches["progress"].delete(_progress_key(job.pk))
-        job.refresh_from_db()
-    return bool(settled)
+    job.status, job.error = status, error
+    job.finished_at = job.job.finished_at
+    job.save(update_fields=["status", "error", "finished_at"])
+    return True
 
 
 def import_scope(user: Any) -> tuple[str, ...]:
@@ -114,7 +105,8 @@ def import_scope(user: Any) -> tuple[str, ...]:
 
 
 def start_import(user: Any, upload: UploadedFile | None, *, dry_run: bool) -> ImportJob:
-    """Keep the upload and import it: now when it is small, else in a background thread.
+    """Keep the upload and import it as a background job: within this request when the
+    file is small, else in a worker.
 
     Raises ``ValidationFailed`` (field ``file``) when no file, an empty file or a file
     that is not XLSX, XLS or CSV was uploaded; nothing is kept then.
@@ -127,19 +119,22 @@ def start_import(user: Any, upload: UploadedFile | None, *, dry_run: bool) -> Im
     if not upload.size:
         raise ValidationFailed([_problem("file_empty", value=name)])
     purge_old_files()
-    job = ImportJob.objects.create(user=user, file_name=name, dry_run=dry_run)
-    path = upload_path(job)
-    with open(path, "xb") as target:
-        path.chmod(0o600)
-        for chunk in upload.chunks():
-            target.write(chunk)
-    language = translation.get_language()
-    if upload.size <= settings.YANGGUANG_IMPORT_INLINE_BYTES:
-        run_import_job(job.pk, language=language)
+    inline = upload.size <= settings.YANGGUANG_IMPORT_INLINE_BYTES
+    with transaction.atomic():
+        job = ImportJob.objects.create(user=user, file_name=name, dry_run=dry_run)
+        path = upload_path(job)
+        with open(path, "xb") as target:
+            path.chmod(0o600)
+            for chunk in upload.chunks():
+                target.write(chunk)
+        job.job = jobs.submit("import", owner=user, region_id=home_region_code(user) or None,
+                              params={"import": str(job.pk),
+                                      "language": translation.get_language()},
+                              queue=not inline)
+        job.save(update_fields=["job"])
+    if inline:
+        jobs.run(job.job.pk)
         job.refresh_from_db()
-    else:
-        _note_progress(job.pk, 0, None)
-        transaction.on_commit(lambda: _start_thread(job.pk, language))
     return job
 
 
@@ -160,51 +155,50 @@ def purge_old_files(days: int = REPORT_DAYS) -> int:
     return deleted
 
 
-def _start_thread(job_id: uuid.UUID, language: str | None) -> None:
-    def run() -> None:
-        try:
-            run_import_job(job_id, language=language)
-        finally:
-            connections.close_all()
-
-    threading.Thread(target=run, name=f"import-{job_id}", daemon=True).start()
-
-
-def run_import_job(job_id: uuid.UUID | str, *, language: str | None = None) -> None:
-    """Import a queued job's file and record the outcome on the job; delete the upload.
-
-    A job runs once: a job that is no longer queued is left alone.
-    """
-    if not ImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).update(
-            status=ImportJobStatus.RUNNING):
-        return
-    job = ImportJob.objects.select_related("user").get(pk=job_id)
-    cache = caches["progress"]
-
-    def report_progress(done: int, total: int | None) -> None:
-        _note_progress(job.pk, done, total)
-
-    path = upload_path(job)
-    with translation.override(language or settings.LANGUAGE_CODE):
+def run_import_job(job: Job, context: jobs.Context) -> dict[str, Any]:
+    """The ``import`` job's work: import the job's upload and record the outcome on its
+    import; delete the upload once the import has run to its end. Returns the counts
+    (the job's result: no rows, no personal data)."""
+    record = ImportJob.objects.select_related("user").get(pk=job.params["import"])
+    ImportJob.objects.filter(pk=record.pk).update(status=ImportJobStatus.RUNNING, error="",
+                                                  finished_at=None)
+    path = upload_path(record)
+    if not path.exists():
+        _end(record, ImportJobStatus.FAILED, gettext("上传的文件已不在（超过保存期限），请重新上传。"))
+        raise jobs.JobFailed(record.error)
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
         try:
             result = importing.import_file(
-                path, actor=Actor.of(job.user), dry_run=job.dry_run,
-                progress=report_progress, scope=import_scope(job.user), source=job.file_name,
+                path, actor=Actor.of(record.user), dry_run=record.dry_run,
+                progress=context.progress, scope=import_scope(record.user),
+                source=record.file_name,
             )
-            if result.rejected:
-                importing.write_report(result, report_path(job))
-            summary = result.to_json()
-            summary["errors_total"] = len(summary["errors"])
-            summary["errors"] = summary["errors"][:ERRORS_KEPT]
-            job.status, job.result = ImportJobStatus.DONE, summary
         except importing.UnreadableFile as exc:
-            job.status, job.error = ImportJobStatus.FAILED, str(exc)
-        except Exception:
-            log.exception("import job %s failed", job.pk)
-            job.status = ImportJobStatus.FAILED
-            job.error = gettext("导入时发生了系统错误，没有写入任何数据。请稍后重试，或联系系统管理员。")
-        finally:
             path.unlink(missing_ok=True)
-            cache.delete(_progress_key(job.pk))
-            job.finished_at = timezone.now()
-            job.save(update_fields=["status", "result", "error", "finished_at"])
+            _end(record, ImportJobStatus.FAILED, str(exc))
+            raise jobs.JobFailed(str(exc)) from exc
+        except jobs.Cancelled:
+            _end(record, ImportJobStatus.FAILED, str(_ENDED[JobState.CANCELLED]))
+            raise
+        except Exception:
+            _end(record, ImportJobStatus.FAILED, gettext(
+                "导入时发生了系统错误，没有写入任何数据。请稍后重试，或联系系统管理员。"))
+            raise
+        if result.rejected:
+            importing.write_report(result, report_path(record))
+    path.unlink(missing_ok=True)
+    summary = result.to_json()
+    summary["errors_total"] = len(summary["errors"])
+    summary["errors"] = summary["errors"][:ERRORS_KEPT]
+    record.result = summary
+    _end(record, ImportJobStatus.DONE, "")
+    context.log(gettext("{file}：{rows}行，新登记{created}，更新{updated}，没有变化{unchanged}，"
+                        "有问题{rejected}").format(file=record.file_name, **{
+                            k: summary[k] for k in ("rows", "created", "updated",
+                                                    "unchanged", "rejected")}))
+    return {k: summary[k] for k in ("rows", "created", "updated", "unchanged", "rejected")}
+
+
+def _end(record: ImportJob, status: str, error: str) -> None:
+    record.status, record.error, record.finished_at = status, error, timezone.now()
+    record.save(update_fields=["status", "result", "error", "finished_at"])

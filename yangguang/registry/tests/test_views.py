@@ -11,13 +11,15 @@ import datetime as dt
 import io
 import os
 import re
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
 from yangguang.accounts.models import Role
@@ -25,6 +27,9 @@ from yangguang.audit.models import AuditEvent
 from yangguang.audit.services import verify_chain
 from yangguang.core.crypto import decrypt_id
 from yangguang.demo.generator import create_person, person_row, write_rows
+from yangguang.jobs import services as jobs
+from yangguang.jobs import workers
+from yangguang.jobs.models import Job, JobState
 from yangguang.registry.models import (
     CertificateStatus,
     ImportJob,
@@ -474,63 +479,84 @@ def test_a_large_import_runs_after_the_upload_with_a_progress_page(staff, tmp_va
 
     job = ImportJob.objects.get()
     assert job.status == ImportJobStatus.QUEUED
+    assert (job.job.kind, job.job.state, job.job.owner) == ("import", JobState.QUEUED, job.user)
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [str(job.job.pk)]  # queued
     page = html(registrar.get(response["Location"]))
     assert '<noscript><meta http-equiv="refresh"' in page
     assert 'hx-trigger="every 2s"' in page and "<progress" in page
     poll = registrar.get(response["Location"], headers={"HX-Request": "true"})
     assert "<html" not in html(poll) and "import-progress" in html(poll)
 
-    # Every row read: the page says the import is finishing (indexes, the commit).
-    caches["progress"].set(f"import:{job.pk}", {"done": 2, "total": 2, "at": time.time()})
+    # Progress as the worker reports it while the import runs.
+    Job.objects.filter(pk=job.job.pk).update(state=JobState.RUNNING,
+                                             worker=workers.this_process())
+    context = jobs.Context(Job.objects.get(pk=job.job.pk))
+    context.progress(2, 2)  # every row read: the import is finishing (indexes, the commit)
     poll = html(registrar.get(response["Location"], headers={"HX-Request": "true"}))
     assert "已检查全部2行，正在写入数据库并完成导入" in poll and 'value="2"' in poll
-    caches["progress"].set(f"import:{job.pk}", {"done": 1, "total": 2, "at": time.time()})
+    context.progress(1, 2)
     poll = html(registrar.get(response["Location"], headers={"HX-Request": "true"}))
     assert "已检查1行，共2行" in poll and "正在写入数据库" not in poll
+    Job.objects.filter(pk=job.job.pk).update(state=JobState.QUEUED)
 
-    # What the background thread runs once the upload's transaction has committed.
-    import_jobs.run_import_job(job.pk)
+    # What the worker runs.
+    jobs.run(job.job.pk)
 
     assert Person.objects.count() == 2
+    job.refresh_from_db()
+    assert job.job.state == JobState.DONE and job.job.result["created"] == 2
     poll = registrar.get(response["Location"], headers={"HX-Request": "true"})
     assert poll["HX-Refresh"] == "true"
     page = html(registrar.get(response["Location"]))
     assert "导入结果" in page and "<progress" not in page and "http-equiv" not in page
 
 
-def test_an_import_cut_off_by_a_stopped_server_ends_as_failed(staff, tmp_var, tmp_path,
-                                                               settings):
-    """The thread of a large import dies with its server process: the job must not stay
-    "running" for ever. Once its progress has stood still for STALLED_AFTER, the pages
-    that show it mark it failed; a job still moving is left alone."""
+def test_an_import_whose_worker_died_ends_as_failed_and_can_be_retried(
+        staff, tmp_var, tmp_path, settings):
+    """A worker killed mid-import (kill -9, a crash) leaves its job "running": once the
+    worker is known to be gone, the pages that show the import mark it failed, keep
+    its upload, and a retry imports it. (A real kill: jobs/tests/test_worker_kill.py.)"""
     settings.YANGGUANG_IMPORT_INLINE_BYTES = 0
     registrar = staff(Role.REGISTRAR, COUNTY_A)
     path = tmp_path / "big.csv"
     write_rows([person_row(户籍地区划代码=VILLAGE_A) for _ in range(2)], path)
     registrar.post("/registry/imports/", {"file": upload(path)})
     registrar.post("/registry/imports/", {"file": upload(path)})
-    stalled, moving = ImportJob.objects.order_by("created_at")
-    long_ago = timezone.now() - dt.timedelta(seconds=import_jobs.STALLED_AFTER + 60)
-    ImportJob.objects.filter(pk__in=[stalled.pk, moving.pk]).update(
-        status=ImportJobStatus.RUNNING, created_at=long_ago)
-    # The stalled job's last progress note is old; the other one's is fresh.
-    caches["progress"].set(f"import:{stalled.pk}", {"done": 1, "total": 2,
-                                                    "at": long_ago.timestamp()})
-    caches["progress"].set(f"import:{moving.pk}", {"done": 1, "total": 2, "at": time.time()})
+    dead, alive = ImportJob.objects.order_by("created_at")
+    # A process id that no longer exists on this machine, and this process.
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)
+    gone = f"{socket.gethostname()[:60]}:{finished.stdout.strip()}:x"
+    Job.objects.filter(pk=dead.job_id).update(state=JobState.RUNNING, worker=gone)
+    Job.objects.filter(pk=alive.job_id).update(state=JobState.RUNNING,
+                                               worker=workers.this_process())
 
-    page = html(registrar.get(f"/registry/imports/{stalled.pk}/"))
+    page = html(registrar.get(f"/registry/imports/{dead.pk}/"))
     listing = html(registrar.get("/registry/imports/"))
 
-    stalled.refresh_from_db()
-    moving.refresh_from_db()
-    assert stalled.status == ImportJobStatus.FAILED and stalled.finished_at is not None
-    assert "导入被中断" in page and "<progress" not in page
-    assert not import_jobs.upload_path(stalled).exists()
-    assert moving.status == ImportJobStatus.RUNNING
-    assert import_jobs.upload_path(moving).exists()
-    assert html(registrar.get(f"/registry/imports/{moving.pk}/")).count("<progress") == 1
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == ImportJobStatus.FAILED and dead.finished_at is not None
+    assert dead.job.state == JobState.FAILED and "进程停止了" in dead.job.error
+    assert "进程停止了" in page and "<progress" not in page
+    assert import_jobs.upload_path(dead).exists()  # kept for the retry
+    assert alive.status == ImportJobStatus.RUNNING and alive.job.state == JobState.RUNNING
+    assert html(registrar.get(f"/registry/imports/{alive.pk}/")).count("<progress") == 1
     assert listing.count("无法导入") == 1 and listing.count("正在导入") == 1
     assert Person.objects.count() == 0
+
+    jobs.retry(dead.job, actor=registrar.user)
+    dead.refresh_from_db()
+    assert dead.job.state == JobState.QUEUED
+    html(registrar.get(f"/registry/imports/{dead.pk}/"))
+    dead.refresh_from_db()
+    assert dead.status == ImportJobStatus.QUEUED
+    jobs.run(dead.job_id)
+
+    dead.refresh_from_db()
+    assert dead.status == ImportJobStatus.DONE and dead.job.attempts == 1
+    assert Person.objects.count() == 2
+    assert not import_jobs.upload_path(dead).exists()
 
 
 def test_import_template_download(staff):

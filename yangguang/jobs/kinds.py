@@ -1,0 +1,56 @@
+"""The kinds of background job, each registered once by the app that owns its work.
+
+An app declares its kinds in a ``jobs`` module (``yangguang/<app>/jobs.py``), which
+``JobsConfig.ready`` imports, as Django's admin finds ``admin`` modules: the jobs app
+knows no domain. A periodic kind (``daily_at``) is submitted by the worker once a day,
+so its function must be idempotent: running it twice, or after an interrupted run,
+leaves the same state as running it once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from yangguang.jobs.models import Job
+    from yangguang.jobs.services import Context
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """``run(job, context)`` does the work and returns the job's result (a JSON object
+    without personal data: administrators see it); ``label`` names the kind on pages."""
+
+    name: str
+    label: Any
+    run: Callable[[Job, Context], dict[str, Any] | None]
+    #: Periodic: the worker submits the kind once a day, from this local time on.
+    daily_at: dt.time | None = None
+
+
+_kinds: dict[str, JobKind] = {}
+
+
+def register(kind: JobKind) -> JobKind:
+    """Make ``kind`` known to the workers and pages; a name may be registered once."""
+    if kind.name in _kinds and _kinds[kind.name] != kind:
+        raise ValueError(f"job kind {kind.name!r} is registered twice")
+    _kinds[kind.name] = kind
+    return kind
+
+
+def get(name: str) -> JobKind:
+    return _kinds[name]
+
+
+def label(name: str) -> Any:
+    """The kind's label, or its name when no app registers it any more."""
+    kind = _kinds.get(name)
+    return kind.label if kind else name
+
+
+def periodic() -> list[JobKind]:
+    return [kind for kind in _kinds.values() if kind.daily_at is not None]

@@ -1,0 +1,28 @@
+"""The registry's background jobs (``yangguang.jobs.kinds``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from yangguang.audit.services import Actor
+from yangguang.jobs.kinds import JobKind, register
+from yangguang.registry import services
+from yangguang.registry.services import import_jobs
+
+
+def expire_certificates(job: Any, context: Any) -> dict[str, Any]:
+    """Certificates past their validity become expired (idempotent: a second run the
+    same day finds none)."""
+    expired = services.expire_certificates(timezone.localdate(), actor=Actor("job:" + job.kind))
+    context.log(gettext("到期的残疾人证：{count}本").format(count=expired))
+    return {"expired": expired}
+
+
+register(JobKind("import", _("批量导入"), import_jobs.run_import_job))
+register(JobKind("expire_certificates", _("残疾人证到期处理"), expire_certificates,
+                 daily_at=dt.time(1, 0)))
