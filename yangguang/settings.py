@@ -117,6 +117,9 @@ DATABASES["bulk_reads"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# How core (the menu, the home page) asks whether a user holds a capability, without
+# importing the accounts app above it (see core.contributions).
+YANGGUANG_CAPABILITY_CHECK = "yangguang.accounts.selectors.can"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -1,12 +1,16 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from yangguang.core import views
+from yangguang.registry import statistics
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("display/", views.display, name="display"),
     path("registry/", include("yangguang.registry.urls")),
+    path("statistics/", include("yangguang.registry.statistics_urls")),
+    # The statistics pages' addresses before they moved from the regions app.
+    re_path(r"^regions/(?:(?P<code>[0-9]{6}|[0-9]{12})/)?$", statistics.moved, name="statistics_moved"),
     path("regions/", include("yangguang.regions.urls")),
     path("api/", include("yangguang.api.urls")),
     path("accounts/", include("yangguang.accounts.urls")),

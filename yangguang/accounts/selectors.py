@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from yangguang.accounts.models import RoleAssignment
-from yangguang.accounts.permissions import roles_with
+from yangguang.accounts.models import RoleAssignment, User
+from yangguang.accounts.permissions import Capability, roles_with
 from yangguang.regions.models import Region, code_prefix
 
 
@@ -93,3 +94,22 @@ def totp_required(user: Any) -> bool:
     (``settings.YANGGUANG_REQUIRE_TOTP_FOR``)."""
     roles = settings.YANGGUANG_REQUIRE_TOTP_FOR
     return bool(roles) and RoleAssignment.objects.filter(user=user, role__in=roles).exists()
+
+
+def managed_users(user: Any) -> QuerySet[User]:
+    """The accounts ``user`` administers: those holding a role in one of the user's
+    administrator regions, and those holding no role yet (waiting for one)."""
+    paths = scope_paths(user, Capability.MANAGE_USERS)
+    if not paths:
+        return User.objects.none()
+    in_scope = Q()
+    for path in paths:
+        in_scope |= Q(region__path__startswith=path)
+    return User.objects.filter(
+        Q(pk__in=RoleAssignment.objects.filter(in_scope).values("user_id")) | Q(roles__isnull=True)
+    ).distinct()
+
+
+def locked_users_count(user: Any) -> int:
+    """Accounts ``user`` administers that are locked now (too many failed sign-ins)."""
+    return managed_users(user).filter(locked_until__gt=timezone.now()).count()

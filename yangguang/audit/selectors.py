@@ -103,3 +103,9 @@ def event_page(user: Any, filters: EventFilters, *, before: int | None = None,
         newer=rows[0].id if rows and has_newer else None,
         older=rows[-1].id if rows and has_older else None,
     )
+
+
+def recent_events_count(user: Any, *, days: int, action: str = "") -> int:
+    """The events of the last ``days`` days ``user`` may read (of ``action`` only, if given)."""
+    events = visible_events(user).filter(occurred_at__gte=timezone.now() - dt.timedelta(days=days))
+    return (events.filter(action=action) if action else events).count()

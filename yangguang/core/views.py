@@ -8,42 +8,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from yangguang.accounts.permissions import Capability
-from yangguang.accounts.selectors import can, scope_regions
 from yangguang.core import display as display_preferences
-from yangguang.core.templatetags.yg_ui import optional_url
-from yangguang.registry.forms import SearchForm
-from yangguang.registry.selectors import certified_count, recent_imports
+from yangguang.core.contributions import home_for, optional_url
 
 
 @never_cache
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    """What the platform is, and for a signed-in user the start of their work by role:
-    search and their regions' counts (registrars, reviewers), recent imports
-    (registrars), the region drill-down (analysts), the audit log (auditors), user
-    management (administrators)."""
-    user = request.user
-    if not user.is_authenticated:
+    """What the platform is; for a signed-in user, the start of their work: the to-do
+    counts and panels that the apps contribute for the user's roles
+    (``core.contributions``)."""
+    if not request.user.is_authenticated:
         return render(request, "home.html", {"login_url": optional_url("accounts:login")})
-    may = {name: can(user, capability) for name, capability in (
-        ("view", Capability.VIEW_PERSON), ("edit", Capability.EDIT_PERSON),
-        ("statistics", Capability.VIEW_STATISTICS), ("audit", Capability.VIEW_AUDIT),
-        ("users", Capability.MANAGE_USERS),
-    )}
-    context = {"may": may, "has_role": any(may.values())}
-    if may["view"]:
-        context["search_form"] = SearchForm(auto_id="home-%s")
-        context["regions"] = [(region, certified_count(user, region, Capability.VIEW_PERSON))
-                              for region in scope_regions(user, Capability.VIEW_PERSON)]
-    elif may["statistics"]:
-        context["regions"] = [(region, certified_count(user, region))
-                              for region in scope_regions(user, Capability.VIEW_STATISTICS)]
-    if may["edit"]:
-        context["imports"] = recent_imports(user)
-    context["audit_url"] = optional_url("audit:events") if may["audit"] else None
-    context["users_url"] = optional_url("accounts:users") if may["users"] else None
-    return render(request, "home.html", context)
+    return render(request, "home.html", home_for(request))
 
 
 @require_POST

@@ -1,6 +1,48 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from yangguang.core.contributions import Contributions, HomeCount, HomePanel, MenuEntry
 
 
 class RegistryConfig(AppConfig):
     name = "yangguang.registry"
     label = "registry"
+
+    def contributions(self) -> Contributions:
+        """The registry's menu entries and home-page counts and panels (see
+        ``core.contributions``; imported here, once the models are loaded)."""
+        from yangguang.accounts.permissions import Capability
+        from yangguang.registry import selectors
+        from yangguang.registry.home import imports_panel, regions_panel, search_panel
+        from yangguang.registry.models import CertificateStatus
+
+        return Contributions(
+            menu=[
+                MenuEntry("registry:search", _("查询人员"), "persons", Capability.VIEW_PERSON),
+                MenuEntry("registry:create", _("登记人员"), "persons", Capability.EDIT_PERSON),
+                MenuEntry("registry:import", _("批量导入"), "persons", Capability.EDIT_PERSON),
+                MenuEntry("statistics:index", _("地区统计"), "persons", Capability.VIEW_STATISTICS),
+            ],
+            counts=[
+                HomeCount(_("辖区内在世的残疾人"), Capability.VIEW_PERSON,
+                          selectors.living_persons_count, "registry:search"),
+                HomeCount(_("90天内到期的残疾人证"), Capability.VIEW_PERSON,
+                          lambda user: selectors.certificates_count(
+                              user, CertificateStatus.VALID, expiring_within=90)),
+                HomeCount(_("已过期待换领的残疾人证"), Capability.EDIT_PERSON,
+                          lambda user: selectors.certificates_count(user, CertificateStatus.EXPIRED),
+                          "registry:search", f"status={CertificateStatus.EXPIRED}"),
+                HomeCount(_("冻结中的残疾人证"), Capability.CHANGE_CERTIFICATE,
+                          lambda user: selectors.certificates_count(user, CertificateStatus.FROZEN),
+                          "registry:search", f"status={CertificateStatus.FROZEN}"),
+                HomeCount(_("近7天的导入"), Capability.EDIT_PERSON,
+                          lambda user: selectors.imports_count(user, within=7), "registry:import"),
+                HomeCount(_("持证残疾人"), Capability.VIEW_STATISTICS,
+                          selectors.certified_total, "statistics:index"),
+            ],
+            panels=[
+                HomePanel("registry/home/search.html", Capability.VIEW_PERSON, search_panel, order=10),
+                HomePanel("registry/home/regions.html", Capability.VIEW_STATISTICS, regions_panel, order=20),
+                HomePanel("registry/home/imports.html", Capability.EDIT_PERSON, imports_panel, order=30),
+            ],
+        )

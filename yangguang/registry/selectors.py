@@ -15,6 +15,7 @@ count), their ids found through the index before the rows are read.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,9 +32,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Substr
 from django.http import Http404
+from django.utils import timezone
 
 from yangguang.accounts.permissions import Capability
-from yangguang.accounts.selectors import scope_paths, scope_q
+from yangguang.accounts.selectors import scope_paths, scope_q, scope_regions
 from yangguang.audit.models import AuditAction, AuditEvent
 from yangguang.core.crypto import hash_id
 from yangguang.core.errors import ValidationFailed
@@ -350,3 +352,37 @@ def region_counts(user: Any, region: Region,
         by_category_level=by_category_level,
         drill_down=region.level < RegionLevel.TOWNSHIP,
     )
+
+
+# ---------------------------------------------------------------------------
+# The home page's counts (contributed in ``registry.apps``)
+
+
+def living_persons_count(user: Any) -> int:
+    """Living persons in the user's scope."""
+    return persons_visible_to(user).filter(deceased_date__isnull=True).count()
+
+
+def certificates_count(user: Any, status: str, *, expiring_within: int | None = None) -> int:
+    """Certificates of living persons in the user's scope with ``status``; with
+    ``expiring_within`` (days), only those whose validity ends between today and then."""
+    certificates = (Certificate.objects
+                    .filter(status=status, person__deceased_date__isnull=True)
+                    .filter(scope_q(user, Capability.VIEW_PERSON, region_field="person__hukou_region")))
+    if expiring_within is not None:
+        today = timezone.localdate()
+        certificates = certificates.filter(
+            valid_until__range=(today, today + dt.timedelta(days=expiring_within)))
+    return certificates.count()
+
+
+def imports_count(user: Any, *, within: int) -> int:
+    """The user's imports of the last ``within`` days."""
+    return ImportJob.objects.filter(
+        user=user, created_at__gte=timezone.now() - dt.timedelta(days=within)).count()
+
+
+def certified_total(user: Any) -> int:
+    """Living persons with a valid certificate in the user's statistics scope."""
+    return sum(certified_count(user, region)
+               for region in scope_regions(user, Capability.VIEW_STATISTICS))

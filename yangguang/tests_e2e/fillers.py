@@ -95,7 +95,8 @@ FILLERS: dict[str, Filler] = {
     "certificates/pk": Filler(_certificate),
     "households/pk": Filler(_household),
     "imports/pk": Filler(_import_job),
-    "regions/code": Filler(_region12),
+    "statistics/code": Filler(_region12),
+    "regions/code": Filler(_region12),  # the statistics pages' old addresses
     # Not objects: the verbs of a route.
     "registry:certificate_action.action": Filler(lambda county: "freeze", scoped=False),
     # The region tree is public reference data (the API's regions carry no persons).

@@ -609,7 +609,7 @@ def test_home_page_shows_each_role_its_work(staff, person_a, client):
     assert 'action="/registry/persons/"' in registrar
     assert "最近的导入" in registrar and "五台县" in registrar
     analyst = html(staff(Role.ANALYST, COUNTY_A).get("/"))
-    assert 'href="/regions/' in analyst and 'action="/registry/persons/"' not in analyst
+    assert 'href="/statistics/' in analyst and 'action="/registry/persons/"' not in analyst
     auditor = html(staff(Role.AUDITOR, COUNTY_A).get("/"))
     assert 'href="/audit/"' in auditor and "五台县" not in auditor
     anonymous = html(client.get("/"))

@@ -1,4 +1,4 @@
-"""Region drill-down pages: counts of living persons with a valid certificate, by child
+"""Region statistics pages (the registry's): counts of living persons with a valid certificate, by child
 region, category and level, within the user's statistics scope."""
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ def wutai() -> dict[str, str]:
 def test_a_county_analyst_goes_straight_to_the_county_counts_by_township(wutai):
     analyst = signed_in(Role.ANALYST, "140922")
 
-    response = analyst.get("/regions/")
-    assert response["Location"] == f"/regions/{COUNTY}/"
+    response = analyst.get("/statistics/")
+    assert response["Location"] == f"/statistics/{COUNTY}/"
     page = analyst.get(response["Location"]).content.decode()
 
     # 合计, then 视力 听力 言语 肢体 智力 精神 多重
@@ -74,44 +74,44 @@ def test_a_county_analyst_goes_straight_to_the_county_counts_by_township(wutai):
     assert row(page, "合计")[:1] == [4]
     # Category × level: 肢体 has one 二级 and one 四级.
     assert row(page, "肢体残疾") == [0, 1, 0, 1, 2]
-    assert f'href="/regions/{TOWNSHIP}/"' in page
+    assert f'href="/statistics/{TOWNSHIP}/"' in page
     assert "在世且持有效残疾人证的共4人" in page
 
 
 def test_the_township_page_lists_villages_without_drilling_further(wutai):
     analyst = signed_in(Role.ANALYST, "140922")
 
-    page = analyst.get(f"/regions/{TOWNSHIP}/").content.decode()
+    page = analyst.get(f"/statistics/{TOWNSHIP}/").content.decode()
 
     assert row(page, "西米市社区居民委员会") == [2, 1, 0, 0, 1, 0, 0, 0]
-    assert 'href="/regions/140922100001/"' not in page
+    assert 'href="/statistics/140922100001/"' not in page
     # Breadcrumbs lead back up, within the analyst's scope only.
-    assert f'<a href="/regions/{COUNTY}/">五台县</a>' in page
-    assert 'href="/regions/140900000000/"' not in page
+    assert f'<a href="/statistics/{COUNTY}/">五台县</a>' in page
+    assert 'href="/statistics/140900000000/"' not in page
 
 
 def test_regions_outside_the_scope_do_not_exist_for_the_user(wutai):
     analyst = signed_in(Role.ANALYST, "140922")
 
     for code in ("610103000000", "140900000000", "140000000000", "999999000000", "abc"):
-        assert analyst.get(f"/regions/{code}/").status_code == 404, code
+        assert analyst.get(f"/statistics/{code}/").status_code == 404, code
 
 
 def test_a_prefecture_analyst_drills_down_from_the_prefecture(wutai):
     analyst = signed_in(Role.ANALYST, "140900")
 
-    page = analyst.get("/regions/140900000000/").content.decode()
+    page = analyst.get("/statistics/140900000000/").content.decode()
 
     assert row(page, "五台县")[:1] == [4]
-    assert f'href="/regions/{COUNTY}/"' in page
+    assert f'href="/statistics/{COUNTY}/"' in page
 
 
 def test_statistics_pages_need_the_capability_and_have_accessible_tables(wutai):
     auditor = signed_in(Role.AUDITOR, "140922")
     registrar = signed_in(Role.REGISTRAR, "140922")
 
-    assert auditor.get(f"/regions/{COUNTY}/").status_code == 404
-    page = registrar.get(f"/regions/{COUNTY}/").content.decode()
+    assert auditor.get(f"/statistics/{COUNTY}/").status_code == 404
+    page = registrar.get(f"/statistics/{COUNTY}/").content.decode()
     assert page.count("<h1") == 1
     tables = re.findall(r"<table.*?</table>", page, flags=re.S)
     assert len(tables) == 2
@@ -127,7 +127,20 @@ def test_a_user_with_several_regions_chooses_one(wutai):
     client = Client()
     client.force_login(user)
 
-    page = client.get("/regions/").content.decode()
+    page = client.get("/statistics/").content.decode()
 
     assert row(page, "五台县") == [4]
     assert row(page, "碑林区") == [1]
+
+
+def test_the_old_addresses_under_regions_lead_to_the_same_pages(wutai):
+    analyst = signed_in(Role.ANALYST, "140922")
+    auditor = signed_in(Role.AUDITOR, "140922")
+
+    assert analyst.get("/regions/")["Location"] == "/statistics/"
+    moved = analyst.get("/regions/140922/")
+    assert moved.status_code == 301 and moved["Location"] == f"/statistics/{COUNTY}/"
+    # Like the pages themselves: nothing outside the scope, nothing without the role.
+    assert analyst.get("/regions/610103/").status_code == 404
+    assert auditor.get("/regions/").status_code == 404
+    assert Client().get("/regions/140922/")["Location"].startswith("/accounts/login/")

@@ -1,0 +1,155 @@
+"""What each app adds to the pages every user shares: the menu and the home page.
+
+``core`` knows no domain app. An app contributes by giving its ``AppConfig`` a
+``contributions()`` method that returns a ``Contributions``: menu entries, to-do counts
+and panels for the home page, each shown to the users who hold its capability. Core
+collects them from the installed apps, in ``INSTALLED_APPS`` order, the first time a
+page asks (the method runs after every app is loaded, so it may import models).
+
+Whether a user holds a capability is the accounts app's question; core asks it through
+the function named by the ``YANGGUANG_CAPABILITY_CHECK`` setting (``can(user,
+capability)``), so it imports no app above it. See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+#: The menu's groups, in order: one per module of the platform. A group shows only
+#: when the user may use at least one of its entries.
+GROUPS: tuple[tuple[str, Promise], ...] = (
+    ("persons", _("人员与证件")),
+    ("services", _("服务")),
+    ("benefits", _("补贴")),
+    ("matching", _("数据比对")),
+    ("plans", _("规划监测")),
+    ("system", _("系统管理")),
+)
+_GROUP_KEYS = frozenset(key for key, _label in GROUPS)
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """A page in the menu: its URL name, label, group (a key of ``GROUPS``) and the
+    capability a user needs to see it."""
+
+    url_name: str
+    label: str | Promise
+    group: str
+    capability: str
+
+    def __post_init__(self) -> None:
+        if self.group not in _GROUP_KEYS:
+            raise ValueError(f"menu entry {self.url_name}: unknown group {self.group!r}")
+
+
+@dataclass(frozen=True)
+class HomeCount:
+    """A number on the user's home page ("certificates expiring within 90 days"):
+    ``count(user)`` reads it within the user's scope; ``url_name`` is where to act on it."""
+
+    label: str | Promise
+    capability: str
+    count: Callable[[Any], int]
+    url_name: str = ""
+    query: str = ""  # appended to the URL, e.g. "status=frozen"
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A section of the home page: ``template`` is rendered with ``panel`` set to
+    ``context(request)``; panels of all apps are shown by ``order``."""
+
+    template: str
+    capability: str
+    context: Callable[[HttpRequest], dict[str, Any]] = field(default=lambda request: {})
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Contributions:
+    menu: Sequence[MenuEntry] = ()
+    counts: Sequence[HomeCount] = ()
+    panels: Sequence[HomePanel] = ()
+
+
+@cache
+def collected() -> Contributions:
+    """Every installed app's contributions, in ``INSTALLED_APPS`` order."""
+    menu: list[MenuEntry] = []
+    counts: list[HomeCount] = []
+    panels: list[HomePanel] = []
+    for config in apps.get_app_configs():
+        contribute = getattr(config, "contributions", None)
+        if contribute is None:
+            continue
+        given: Contributions = contribute()
+        menu += given.menu
+        counts += given.counts
+        panels += given.panels
+    panels.sort(key=lambda panel: panel.order)
+    return Contributions(tuple(menu), tuple(counts), tuple(panels))
+
+
+def holds(user: Any, capability: str) -> bool:
+    """Whether ``user`` holds ``capability`` in any region."""
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(import_string(settings.YANGGUANG_CAPABILITY_CHECK)(user, capability))
+
+
+def optional_url(name: str) -> str | None:
+    """The URL of ``name``, or None while no app provides it."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def menu_for(user: Any, path: str = "") -> list[dict[str, Any]]:
+    """The menu's groups the user may use, each with its entries; the entry whose URL is
+    the longest start of ``path`` (the page shown) is marked current."""
+    entries = []
+    for entry in collected().menu:
+        url = optional_url(entry.url_name)
+        if url is not None and holds(user, entry.capability):
+            entries.append({"url": url, "label": entry.label, "group": entry.group, "current": False})
+    # The search covers the person pages; the registration form has its own entry.
+    matching = [entry for entry in entries if path.startswith(entry["url"])]
+    if matching:
+        max(matching, key=lambda entry: len(entry["url"]))["current"] = True
+    groups = []
+    for key, label in GROUPS:
+        members = [entry for entry in entries if entry["group"] == key]
+        if members:
+            groups.append({"key": key, "label": label, "entries": members,
+                           "current": any(entry["current"] for entry in members)})
+    return groups
+
+
+def home_for(request: HttpRequest) -> dict[str, Any]:
+    """The signed-in user's home page: their to-do counts and panels."""
+    user = request.user
+    given = collected()
+    counts = []
+    for item in given.counts:
+        if not holds(user, item.capability):
+            continue
+        url = optional_url(item.url_name) if item.url_name else None
+        if url and item.query:
+            url = f"{url}?{item.query}"
+        counts.append({"label": item.label, "value": item.count(user), "url": url})
+    panels = [{"template": panel.template, "context": panel.context(request)}
+              for panel in given.panels if holds(user, panel.capability)]
+    return {"counts": counts, "panels": panels}
