@@ -1,8 +1,11 @@
 # Yangguang (阳光) — the two commands a newcomer needs are `make run` and `make test`.
 #
-# Both create .venv with the machine's Python (3.11+), install requirements.lock and
-# the package into it when the lock (or pyproject.toml) changed, and prepare the
-# database. Everything they download comes from PyPI.
+# Both create .venv with the machine's Python (3.11+), install the package and its
+# lock into it when the lock (or pyproject.toml) changed, and prepare the database.
+# `make run` installs only what the platform needs (requirements.lock); `make test`,
+# `make lint` and `make setup` add the test tools (requirements-dev.lock); only
+# `make bench` adds the benchmark tools (requirements-bench.lock). Everything they
+# download comes from PyPI.
 
 PYTHON ?= python3
 VENV := .venv
@@ -20,9 +23,9 @@ PG_DEFAULT_URL := postgres://postgres@127.0.0.1:5432/yangguang
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres setup migrate messages lint bench clean
+.PHONY: run test test-sqlite test-postgres install setup setup-bench lock migrate messages lint bench clean
 
-run: setup migrate
+run: install migrate
 	$(YG) demo --if-empty
 	@echo "Yangguang: http://$(HOST):$(PORT)/  (Ctrl-C stops the server)"
 	YANGGUANG_DEBUG=$${YANGGUANG_DEBUG-1} $(YG) runserver $(HOST):$(PORT)
@@ -48,26 +51,47 @@ test-postgres: setup messages
 		echo "=== PostgreSQL tests SKIPPED: no server at $$shown (set TEST_DATABASE_URL, or REQUIRE_POSTGRES=1 to fail instead) ==="; \
 	fi
 
-# Install only when requirements.lock or pyproject.toml changed since the last install:
-# the stamp holds their checksum.
-setup:
+# Install a lock only when it or pyproject.toml changed since its last install: each
+# lock's stamp holds their checksum. $(call install_lock,LOCK,STAMP[,MORE PIP ARGUMENTS])
+define install_lock
+	@sum="$$(cat $(1) pyproject.toml | $(PY) -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"; \
+	if [ "$$(cat $(2) 2>/dev/null)" != "$$sum" ]; then \
+		echo "Installing $(1) into $(VENV) ..."; \
+		$(PY) -m pip install --quiet --disable-pip-version-check -r $(1) $(3) && \
+		echo "$$sum" > $(2); \
+	fi
+endef
+
+# The platform alone: what `make run` needs.
+install:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Yangguang needs Python 3.11 or newer; set PYTHON=/path/to/python3.11" >&2; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@sum="$$(cat requirements.lock pyproject.toml | $(PY) -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"; \
-	if [ "$$(cat $(STAMP) 2>/dev/null)" != "$$sum" ]; then \
-		echo "Installing requirements.lock into $(VENV) ..."; \
-		$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock && \
-		$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e . && \
-		echo "$$sum" > $(STAMP); \
-	fi
+	$(call install_lock,requirements.lock,$(STAMP),-e .)
 
-migrate: setup messages
+# The platform and the test tools (pytest, Playwright, schemathesis, ruff).
+setup: install
+	$(call install_lock,requirements-dev.lock,$(VENV)/.yangguang-dev-installed)
+
+# ... and the benchmark tools (django-import-export, locust, gunicorn).
+setup-bench: setup
+	$(call install_lock,requirements-bench.lock,$(VENV)/.yangguang-bench-installed)
+
+# Regenerates the three locks after a change to pyproject.toml's dependencies (needs uv:
+# `.venv/bin/pip install uv`). The bench lock resolves everything; the other two are
+# constrained by it, so a package has the same version in all three.
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --quiet
+lock:
+	$(UV_COMPILE) --extra dev --extra bench -o requirements-bench.lock
+	$(UV_COMPILE) --extra dev -c requirements-bench.lock -o requirements-dev.lock
+	$(UV_COMPILE) -c requirements-bench.lock -o requirements.lock
+
+migrate: install messages
 	$(YG) migrate --noinput
 
 # The compiled catalogue is committed (a test checks it matches the .po), so a machine
 # without gettext's msgfmt still has English; recompile only when the .po is newer.
-messages: setup
+messages: install
 	@if [ $(PO) -nt $(MO) ]; then \
 		if command -v msgfmt >/dev/null; then $(YG) compilemessages --locale en --ignore .venv; \
 		else echo "note: msgfmt not found; using the committed $(MO)"; fi; \
@@ -77,7 +101,7 @@ lint: setup
 	$(BIN)/ruff check .
 
 # The benchmark makes its own databases (see benchmarks/README.md); BENCH_ARGS adds options.
-bench: setup
+bench: setup-bench
 	$(PY) benchmarks/run.py --quick $(BENCH_ARGS)
 
 # Keeps var/ (database and keys: deleting the keys makes stored ID numbers unreadable).
