@@ -7,6 +7,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.accounts import totp
+from yangguang.core import text
 
 
 class ErrorSummaryMixin:
@@ -28,6 +29,7 @@ class ErrorSummaryMixin:
 class LoginForm(ErrorSummaryMixin, forms.Form):
     username = forms.CharField(
         label=_("用户名"), max_length=150, error_messages={"required": _("请填写用户名")},
+        validators=[text.validator(_("用户名"))],
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none",
                                       "spellcheck": "false"}))
     password = forms.CharField(

@@ -29,6 +29,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 
+from yangguang.core import text
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.core.locks import RETRY_AFTER_SECONDS, lock_not_available
 from yangguang.registry.validation import MESSAGES as FIELD_MESSAGES
@@ -58,7 +59,7 @@ PROBLEM_MESSAGES = {
     "choice_invalid": _("{label}的值不在可选范围内"),
     "too_small": _("{label}不能小于{limit}"),
     "too_large": _("{label}不能大于{limit}"),
-    "text_invalid": _("{label}不能包含控制字符"),
+    "text_invalid": text.MESSAGE,
     "reason_invalid": _("原因“{value}”不适用于此项状态变更"),
     "page_with_after": _("游标（after）不能与页码（page）同时使用"),
 }
@@ -134,6 +135,7 @@ _SCHEMA_CODES = {
     "extra_forbidden": "unknown_field",
     "string_too_long": "too_long",
     "string_pattern_mismatch": "text_invalid",
+    text.CODE: "text_invalid",
     "greater_than": "too_small",
     "greater_than_equal": "too_small",
     "less_than": "too_large",

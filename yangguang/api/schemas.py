@@ -13,17 +13,42 @@ Responses never carry a full ID or certificate number: only ``id_number_masked``
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
 
-# Free text that is stored as given must be printable (PostgreSQL refuses NUL).
-PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+from yangguang.core import text
+
+# Free text in a query string, as the one text rule allows it (documented in OpenAPI).
+PRINTABLE = text.LINE_PATTERN
+
+
+def _refuse_bad_text(value: Any) -> None:
+    if isinstance(value, str):
+        if not text.is_clean(value):
+            raise PydanticCustomError(text.CODE, "control or invalid character")
+    elif isinstance(value, dict):
+        for item in value.values():
+            _refuse_bad_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_bad_text(item)
 
 
 class Input(Schema):
+    """A request body. Every text in it, nested too, follows the one text rule
+    (``core.text``), before anything else reads it: a lone surrogate (``"\\ud800"``)
+    could not even be echoed in an error message."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean_text(cls, value: Any) -> Any:
+        _refuse_bad_text(value)
+        return value
 
 
 # ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from yangguang.accounts.forms import ErrorSummaryMixin
 from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import can
+from yangguang.core import text
 from yangguang.core.crypto import decrypt_id
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.core.widgets import RegionPicker
@@ -75,6 +76,7 @@ class Form(ErrorSummaryMixin, forms.Form):
 def _text(label: Any, *, help_text: Any = "", max_length: int = 100,
           widget: type[forms.TextInput] = forms.TextInput, **attrs: Any) -> forms.CharField:
     return forms.CharField(label=label, help_text=help_text, required=False, max_length=max_length,
+                           validators=[text.validator(label)],
                            widget=widget(attrs={"spellcheck": "false", **attrs}))
 
 
@@ -360,6 +362,7 @@ class DeathForm(DayForm):
 class RevealForm(Form):
     reason = forms.CharField(
         label=_("查看理由"), required=False, max_length=400,
+        validators=[text.validator(_("查看理由"), multiline=True)],
         help_text=_("例如：核对户籍信息、办理补贴需要完整号码。理由会记入审计日志。"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -20,6 +20,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 
+from yangguang.core import text as core_text
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.regions import catalog
 from yangguang.registry.models import Category, Relation, Sex
@@ -512,8 +513,9 @@ def parse_household_number(value: Any, *, field: str = "household_number") -> st
 
 def parse_name(value: Any, *, field: str = "name", label: Any = None, required: bool = True,
                max_length: int = 50) -> str:
-    text = " ".join(clean_text(value).split())
     label = label or _("姓名")
+    # Control characters inside the name are refused, not folded into spaces below.
+    text = " ".join(core_text.check_text(clean_text(value), field=field, label=label).split())
     if not text and required:
         raise fail("required", field, label=label)
     if len(text) > max_length:

@@ -307,3 +307,11 @@ def test_account_page_lists_roles(client, staff):
     html = _html(client.get("/accounts/"))
     assert "录入员" in html and "城东区" in html and "审核员" in html
     assert selectors.totp_required(User.objects.get(username="xining")) is False
+
+
+def test_a_user_name_with_a_control_character_is_refused_by_the_form(client):
+    response = sign_in(client, "ctl\x0bchar", "whatever")
+
+    assert response.status_code == 200
+    assert "用户名不能包含控制字符或无效字符" in _html(response)
+    assert not AuditEvent.objects.filter(actor_name__contains="\x0b").exists()

@@ -100,3 +100,29 @@ def test_a_request_waits_briefly_for_a_locked_registry_then_answers_busy(
         return
     assert_error(response, 503, "busy")
     assert response["Retry-After"] == "30"
+
+
+def _raw(caller, method: str, path: str, body: str):
+    """Send ``body`` as is (``\\ud800`` escapes stay escapes, as a client would send them)."""
+    return getattr(caller.client, method)(API + path, body.encode(), content_type="application/json",
+                                          headers={"Authorization": f"Bearer {caller.token}"})
+
+
+@pytest.mark.parametrize("field", ["name", "phone", "hukou_region", "household_number"])
+def test_a_lone_surrogate_in_a_person_field_is_422(registrar_a, person_a, field):
+    response = _raw(registrar_a, "patch", f"/persons/{person_a.pk}", f'{{"{field}": "a\\ud800"}}')
+    document = assert_error(response, 422, "validation_failed")
+    assert [e["field"] for e in document["errors"]] == [field]
+
+
+def test_a_lone_surrogate_in_a_new_person_or_certificate_is_422(registrar_a, person_a):
+    response = _raw(registrar_a, "post", "/persons",
+                    '{"name": "\\udfff", "id_number": "\\ud83d", "certificate_number": "1",'
+                    ' "category": "\\ud800", "level": 2, "hukou_region": "630102",'
+                    ' "issue_date": "2021-03-05"}')
+    document = assert_error(response, 422, "validation_failed")
+    assert {e["field"] for e in document["errors"]} == {"name", "id_number", "category"}
+    certificate = person_a.certificates.get()
+    response = _raw(registrar_a, "post", f"/certificates/{certificate.pk}/status",
+                    '{"status": "frozen", "reason": "other", "note": "\\ud800"}')
+    assert [e["field"] for e in assert_error(response, 422, "validation_failed")["errors"]] == ["note"]

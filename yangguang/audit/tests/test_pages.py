@@ -172,8 +172,9 @@ def test_export_needs_post(client, log):
 
 def test_export_survives_a_sign_in_attempt_with_a_control_character(client, log):
     # Anyone, without an account, could break every export over the attempt's period.
-    sign_in(client, "ctl\x0bchar", "whatever")
-    record_many(Actor("tab\x1fuser"), [Event("login_failed", "user")])  # any stored text
+    # (The sign-in form refuses such names now; events recorded before stay.)
+    record_many(Actor("ctl\x0bchar"), [Event("login_failed", "user")])
+    record_many(Actor("tab\x1fuser"), [Event("login_failed", "user")])
     _as(client, "qh_auditor")
 
     response = client.post("/audit/export/", {})
