@@ -216,11 +216,11 @@ def check_rows(args: argparse.Namespace) -> dict[str, Any]:
 
     from yangguang.core.crypto import encrypt_ids, hash_ids
     from yangguang.core.errors import ValidationFailed
+    from yangguang.imports.reading import read_table
     from yangguang.registry import columnar, importing
     from yangguang.registry.rules import parse_row
 
-    table = importing.read_table(Path(args.file))
-    blocks = list(table.blocks(importing.BLOCK))
+    blocks = list(importing.table_blocks(read_table(Path(args.file), importing.COLUMNS)))
     rows = 0
     limited = []
     for block in blocks:  # (whole blocks: the last one may take the count past --limit)
@@ -230,7 +230,7 @@ def check_rows(args: argparse.Namespace) -> dict[str, Any]:
         rows += len(block)
     today = timezone.localdate()
     warm = columnar.Rules(today)
-    columnar.check(next(table.blocks(100)), warm)  # loads the catalog, keys, rules
+    columnar.check(blocks[0], warm)  # loads the catalog, keys, rules
     hash_ids(["0"])
     start = time.perf_counter()
     rules = columnar.Rules(today)
@@ -260,7 +260,7 @@ def yangguang(args: argparse.Namespace) -> dict[str, Any]:
     from django.core.management import call_command, load_command_class
 
     # The command's modules are imported before the clock starts, as the baseline's are.
-    load_command_class("yangguang.registry", "import")
+    load_command_class("yangguang.imports", "import")
     stdout, stderr = io.StringIO(), io.StringIO()
     meter = CpuMeter()
     start = time.perf_counter()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "yangguang.regions",
     "yangguang.accounts",
     "yangguang.audit",
+    "yangguang.imports",
     "yangguang.registry",
     "yangguang.jobs",
     "yangguang.demo",
@@ -145,6 +146,13 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Files up to this size are imported within the upload request; larger ones by a
 # background job (``yangguang worker``) whose progress the import page polls.
 YANGGUANG_IMPORT_INLINE_BYTES = int(os.environ.get("YANGGUANG_IMPORT_INLINE_BYTES", 256 * 1024))
+# Limits an import file is checked against before any row is read (``imports.reading``):
+# its size; an XLSX's unpacked size (a 199 KB workbook can unpack to a 200 MB cell);
+# data rows; characters in one cell (Excel's own limit is 32,767).
+YANGGUANG_IMPORT_MAX_FILE_MB = int(os.environ.get("YANGGUANG_IMPORT_MAX_FILE_MB", 200))
+YANGGUANG_IMPORT_MAX_UNPACKED_MB = int(os.environ.get("YANGGUANG_IMPORT_MAX_UNPACKED_MB", 512))
+YANGGUANG_IMPORT_MAX_ROWS = int(os.environ.get("YANGGUANG_IMPORT_MAX_ROWS", 2_000_000))
+YANGGUANG_IMPORT_MAX_CELL_CHARS = int(os.environ.get("YANGGUANG_IMPORT_MAX_CELL_CHARS", 32767))
 # An import of at least this many rows into an empty registry on PostgreSQL (a first
 # load) rebuilds the registry's indexes and foreign keys once at the end, rather than
 # keeping them up row by row: see ``core.bulk.indexes_deferred``.

@@ -46,3 +46,11 @@ class RegistryConfig(AppConfig):
                 HomePanel("registry/home/imports.html", Capability.EDIT_PERSON, imports_panel, order=30),
             ],
         )
+
+    def ready(self) -> None:
+        from yangguang.imports import spec
+        from yangguang.registry.household_statuses import HOUSEHOLD_STATUSES
+        from yangguang.registry.importing import PERSONS
+
+        spec.register(PERSONS)
+        spec.register(HOUSEHOLD_STATUSES)

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.imports.reading import UNCOMPUTED_FORMULA
+from yangguang.imports.running import MESSAGES as IMPORT_MESSAGES
 from yangguang.registry import validation as v
 from yangguang.registry.services import CertificateData, PersonData
 
@@ -47,21 +49,8 @@ MESSAGES = {
     "formula_without_value": _(
         "该单元格是公式，但文件中没有保存计算结果：请在 Excel 或 WPS 中打开并保存后再导入，或把公式粘贴为数值"
     ),
-    "region_out_of_scope": _("{label}“{value}”不在您负责的地区内"),
+    "region_out_of_scope": IMPORT_MESSAGES["region_out_of_scope"],
 }
-
-
-class _Uncomputed:
-    """A formula cell saved without its value (files written by programs, not Excel)."""
-
-    def __str__(self) -> str:
-        return ""
-
-    def __reduce__(self) -> str:
-        return "UNCOMPUTED_FORMULA"  # the one instance, also after pickling
-
-
-UNCOMPUTED_FORMULA = _Uncomputed()
 
 
 def _problem(code: str, field_: str, **params: Any) -> Problem:

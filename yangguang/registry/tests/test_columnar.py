@@ -17,6 +17,7 @@ from stdnum.cn import ric
 
 from yangguang.core.errors import ValidationFailed
 from yangguang.demo.generator import person_row, write_rows
+from yangguang.imports.reading import read_table
 from yangguang.registry import columnar, importing, rules, vocabulary
 from yangguang.registry.vocabulary import KEY_TO_HEADER
 
@@ -189,8 +190,9 @@ def test_every_valid_unchanged_row_is_accepted_by_the_columns():
 
 
 def test_a_csv_file_read_by_polars_gives_the_cells_csv_reader_gives(tmp_path):
-    """The CSV fast path (``_text_frame``): the same rows, numbered alike, as the csv
-    module reads them; files it cannot read as ``csv`` does go to ``csv``."""
+    """The CSV fast path (``imports.reading``'s polars blocks): the same rows, numbered
+    alike, as the csv module reads them; files it cannot read as ``csv`` does go to
+    ``csv``."""
     rows = [{KEY_TO_HEADER[k]: v for k, v in cells.items()} for cells in _rows(9, 400)]
     for row in rows:  # (a CSV holds text: the types a spreadsheet has become text)
         for header, value in row.items():
@@ -208,14 +210,14 @@ def test_a_csv_file_read_by_polars_gives_the_cells_csv_reader_gives(tmp_path):
     lines.insert(9, lines[9].split(",")[0])
     text = "\n".join(lines)
     path.write_text(text, encoding="utf-8")
-    table = importing.read_table(path)
-    assert table.frame is not None
-    block = next(table.blocks(10**6))
+    table = read_table(path, importing.COLUMNS)
+    assert next(table.chunks(10**6)).frame is not None
+    block = next(importing.table_blocks(table))
     import csv
     import io
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     next(reader)
-    to_cells = importing.row_cells(table)
+    to_cells = table.row_cells()
     expected = [(n, to_cells(cells)) for n, cells in enumerate(reader, start=2)]
     assert block.numbers == [n for n, _cells in expected]
     for i, (_n, cells) in enumerate(expected):
@@ -224,13 +226,13 @@ def test_a_csv_file_read_by_polars_gives_the_cells_csv_reader_gives(tmp_path):
             k: v for k, v in cells.items() if v}, i
     _compare(block, [block.cells(i) for i in range(len(block))])
 
-    quoted = tmp_path / "quoted.csv"
-    quoted.write_text('姓名,公民身份号码\n"张,三",1\n', encoding="utf-8")
-    with pytest.raises(importing.UnreadableFile):  # (required columns missing)
-        importing.read_table(quoted)
-    assert importing._text_frame('a\n"b"\n', ["name"]) is None
-    assert importing._text_frame("a\rb\n", ["name"]) is None
-    assert importing._text_frame("a\r\nb\r\n", ["name"])["name"].to_list() == ["b"]
+    # What polars would read otherwise than csv (quotes, a lone carriage return) csv reads.
+    header = lines[0].lstrip("\ufeff")
+    for body, name in [('"张,三"\n', "张,三"), ("李四\r王五\n", "李四")]:
+        odd = tmp_path / "odd.csv"
+        odd.write_text(header + "\n" + body, encoding="utf-8")
+        rows = next(read_table(odd, importing.COLUMNS).chunks(10))
+        assert rows.frame is None and rows.cells[0][0] == name
 
 
 def test_a_cell_is_read_as_the_rules_read_it():

@@ -364,12 +364,12 @@ def test_renewal_reissue_and_reassessment(tmp_path):
 
 
 @pytest.mark.parametrize(("content", "fragment"), [
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), "不是表格"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), "不是有效的 XLSX/XLS/CSV 文件"),
     (b"", "空"),
     ("姓名,公民身份号码\n张三,1\n".encode(), "缺少必填列"),
     (",,,\n张三,1,2,3\n".encode(), "表头"),
     ("姓名,姓名,公民身份号码,残疾人证号,残疾类别,残疾等级,户籍地区划代码,发证日期\n".encode(), "两次"),
-    (b"PK\x03\x04 this is not really a zip", "无法读取"),
+    (b"PK\x03\x04 this is not really a zip", "不是有效的 XLSX/XLS/CSV 文件"),
 ])
 def test_unreadable_files_raise_a_clear_message_and_write_nothing(tmp_path, content, fragment):
     path = tmp_path / "bad.csv"

@@ -1,4 +1,4 @@
-"""``yangguang import persons FILE [--dry-run] [--report OUT.xlsx] [--json]``.
+"""``yangguang import KIND FILE [--dry-run] [--report OUT.xlsx] [--json]``.
 
 Exit status: 0 when the file was read, even if some rows were rejected (they are
 listed in the summary, the ``--json`` output and the ``--report`` file); 2 when the
@@ -7,30 +7,35 @@ file cannot be read at all (nothing is written).
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yangguang.core import columns  # noqa: F401 - (see below)
-from yangguang.registry import columnar, importing  # noqa: F401
+from yangguang.imports import spec
+from yangguang.imports.reading import UnreadableFile
+from yangguang.imports.running import ImportResult, import_file
 from yangguang.registry.management.commands._cli import TranslatedCommand, cli_actor, progress_bar
 
-# The import checks and writes by columns (``columnar``, ``core.columns``: polars, pyarrow
-# and pgpq), which the web process loads only when it imports: the command loads them
-# with itself.
+# What a kind's import needs that the web process loads only when it imports (the
+# persons' columnar check: polars, pyarrow, pgpq) the command loads with itself.
+for _kind in spec.kinds():
+    for _module in _kind.preload:
+        importlib.import_module(_module)
 
 SHOWN_ERRORS = 20
 
 
 class Command(TranslatedCommand):
-    help = gettext_lazy("导入残疾人信息（XLSX、XLS或CSV，模板见 yangguang template persons）。"
+    help = gettext_lazy("导入 XLSX、XLS 或 CSV 文件（模板见 yangguang template KIND）。"
             "有行被拒绝时仍正常结束（退出码0），被拒绝的行列在摘要、--json 输出和 --report "
             "文件中；文件无法读取时退出码为2。")
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=["persons"], help=_("导入类型：persons（残疾人信息）"))
+        parser.add_argument("kind", choices=[k.name for k in spec.kinds()],
+                            help=_("导入类型：{kinds}").format(kinds=spec.described()))
         parser.add_argument("file", metavar="FILE", help=_("要导入的文件"))
         parser.add_argument("--dry-run", action="store_true",
                             help=_("只检查并报告结果，不写入数据库"))
@@ -45,11 +50,10 @@ class Command(TranslatedCommand):
     def handle(self, *args, **options):
         file, dry_run, report = options["file"], options["dry_run"], options["report"]
         bar, advance = progress_bar(options["progress"])
-
         try:
-            result = importing.import_file(file, actor=cli_actor(), dry_run=dry_run,
-                                           report=report, progress=advance)
-        except importing.UnreadableFile as e:
+            result = import_file(spec.get(options["kind"]), file, actor=cli_actor(),
+                                 dry_run=dry_run, report=report, progress=advance)
+        except UnreadableFile as e:
             bar.close()
             self.stderr.write(_("无法导入 {file}：{error}").format(file=file, error=e))
             sys.exit(2)
@@ -59,8 +63,7 @@ class Command(TranslatedCommand):
             return
         self._summary(result, dry_run=dry_run, report=report)
 
-    def _summary(self, result: importing.ImportResult, *, dry_run: bool,
-                 report: str | None) -> None:
+    def _summary(self, result: ImportResult, *, dry_run: bool, report: str | None) -> None:
         self.stdout.write(
             _("共{rows}行：新增{created}，更新{updated}，未变{unchanged}，拒绝{rejected}。").format(
                 rows=result.rows, created=result.created, updated=result.updated,

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ImportsConfig(AppConfig):
+    """The shared spreadsheet import; domains register their kinds (``spec.register``)."""
+
+    name = "yangguang.imports"
+    label = "imports"
