@@ -103,8 +103,15 @@ class SearchStatus:
     ]
 
 
+#: The query parameter of a search's address that stands for its full numbers.
+SEARCH_TOKEN = "q"
+
+
 class SearchForm(Form):
     CRITERIA = ("name", "id_number", "certificate_number", "region", "category", "level", "status")
+    # Full numbers: never in a URL (they would land in access logs and browser history);
+    # the search's address holds a token for them instead (``core.stash``).
+    NUMBERS = ("id_number", "certificate_number")
     mark_optional = False  # every criterion is optional
     name = _text(_("姓名"), help_text=_("可只填姓或名字的开头"), max_length=50)
     id_number = _text(_("公民身份号码"), help_text=_("完整的18位或15位号码"), max_length=40,
@@ -130,9 +137,13 @@ class SearchForm(Form):
 
     def clean_certificate_number(self) -> str:
         text = self.cleaned_data["certificate_number"]
-        if text and validation.split_certificate_number(text) is None:
+        if not text:
+            return ""
+        parts = validation.split_certificate_number(text)
+        if parts is None:
             raise forms.ValidationError(validation.MESSAGES["cert_format"])
-        return text
+        id_part, category, level, reissue = parts
+        return f"{id_part}{category}{level}" + (f"B{reissue}" if reissue else "")
 
     def clean_region(self) -> Any:
         code = self.cleaned_data["region"].strip()
@@ -160,10 +171,12 @@ class SearchForm(Form):
         """The criteria as typed, for links and hidden fields."""
         return [(name, self.data[name]) for name in self.CRITERIA if self.data.get(name)]
 
-    def query(self, **changes: Any) -> str:
-        """The search's query string (for page links and the export), with ``changes``."""
+    def query(self, token: str = "", **changes: Any) -> str:
+        """The search's query string (for page links), with ``changes``: the criteria
+        but the full numbers, which ``token`` stands for."""
         query = QueryDict(mutable=True)
-        for name, value in [*self.criteria_items(), *changes.items()]:
+        items = [(k, v) for k, v in self.criteria_items() if k not in self.NUMBERS]
+        for name, value in [*items, (SEARCH_TOKEN, token), *changes.items()]:
             if value:
                 query[name] = str(value)
         return query.urlencode()

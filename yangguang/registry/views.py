@@ -7,12 +7,13 @@ regions is a 404) and sent with ``Cache-Control: no-store``.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,14 +23,16 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from yangguang.accounts.decorators import require_capability
 from yangguang.accounts.permissions import Capability
-from yangguang.accounts.selectors import can, scope_regions
+from yangguang.accounts.selectors import can, home_region_code, scope_regions
 from yangguang.audit.services import Actor
+from yangguang.core import stash
 from yangguang.core.crypto import mask_id
 from yangguang.core.errors import ValidationFailed
 from yangguang.registry import exporting, selectors, services, timeline, validation
 from yangguang.registry.forms import (
     CANCEL_REASONS,
     FREEZE_REASONS,
+    SEARCH_TOKEN,
     CertificateActionForm,
     DeathForm,
     ImportForm,
@@ -59,22 +62,61 @@ def _file_response(path: Path, filename: str) -> FileResponse:
 # Search and export
 
 
+def _search_url(request: HttpRequest, data: Any) -> str:
+    """The address of the search ``data`` describes: its criteria in the query string,
+    except the full numbers, which are held under a token (``core.stash``)."""
+    query = QueryDict(mutable=True)
+    numbers = {}
+    for name in SearchForm.CRITERIA:
+        value = data.get(name, "")
+        if value and name in SearchForm.NUMBERS:
+            numbers[name] = value
+        elif value:
+            query[name] = value
+    if numbers:
+        query[SEARCH_TOKEN] = stash.put(request, numbers)
+    return reverse("registry:search") + (f"?{query.urlencode()}" if query else "")
+
+
 @never_cache
 @require_capability(Capability.VIEW_PERSON)
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET)
+    """The search page. The form posts; the criteria move to the address of the results
+    (so that they can be reloaded and paged), but full numbers never do."""
+    if request.method == "POST" or any(request.GET.get(n) for n in SearchForm.NUMBERS):
+        url = _search_url(request, request.POST if request.method == "POST" else request.GET)
+        if _is_htmx(request):  # htmx fetches the results at that address into the page
+            response = HttpResponse()
+            response["HX-Location"] = json.dumps({"path": url, "target": "#results"})
+            return response
+        return redirect(url)
+    data = request.GET.copy()
+    token = data.get(SEARCH_TOKEN, "")
+    numbers = stash.get(request, token) if token else {}
+    for name, value in (numbers or {}).items():
+        data[name] = value
+    form = SearchForm(data)
     context: dict[str, Any] = {"form": form}
+    if form.is_valid() and numbers is None:
+        # Without its numbers the search would find far more than was asked for.
+        form.add_error(None, _("查询已过期：证件号码只保留{minutes}分钟，请重新填写后查询。").format(
+            minutes=stash.LIFETIME_SECONDS // 60))
     if form.is_valid():
-        persons = selectors.search_persons(request.user, **form.criteria())
+        criteria = form.criteria()
+        persons = selectors.search_persons(request.user, **criteria)
         page = selectors.page_of(selectors.with_display(persons),
                                  after=form.cleaned_data.get("after"),
                                  before=form.cleaned_data.get("before"))
         count, capped = selectors.count_capped(persons)
+        if criteria["id_number"] or criteria["certificate_number"]:
+            services.record_search(criteria, [p.pk for p in page.items],
+                                   actor=Actor.of(request.user),
+                                   region_code=home_region_code(request.user))
         context |= {
             "page": page, "count": count, "capped": capped,
-            "next_query": form.query(after=page.after) if page.after else "",
-            "previous_query": form.query(before=page.before) if page.before else "",
+            "next_query": form.query(token, after=page.after) if page.after else "",
+            "previous_query": form.query(token, before=page.before) if page.before else "",
             "export_region": _export_region(request.user, form.cleaned_data.get("region")),
         }
     if not _is_htmx(request):
@@ -108,7 +150,7 @@ def export(request: HttpRequest) -> HttpResponse:
     region = _export_region(request.user, criteria["region"])
     if region is None:
         messages.error(request, _("请先在搜索条件中填写您负责的一个地区，再导出。"))
-        return redirect(f"{reverse('registry:search')}?{form.query()}")
+        return redirect(_search_url(request, request.POST))
     persons = selectors.search_persons(request.user, capability=Capability.EXPORT, **criteria)
     described = {k: v for k, v in criteria.items() if v}
     described["region"] = region.code

@@ -36,6 +36,7 @@ from yangguang.registry.validation import (
     fail,
     parse_components,
     problem,
+    split_certificate_number,
 )
 
 CERTIFICATE_VALIDITY_YEARS = 10
@@ -399,6 +400,24 @@ def reveal_id_number(person: Person, reason: str, *, actor: Actor | Any) -> str:
     record(actor, AuditAction.REVEAL, "person", person.pk, person_id=person.pk,
            region_code=_region_of(person), data={"reason": reason})
     return decrypt_id(person.id_number_encrypted)
+
+
+def record_search(criteria: dict[str, Any], ids: list[int], *, actor: Actor | Any,
+                  region_code: str) -> None:
+    """Record a search by ID or certificate number (a ``view`` of the persons found, in
+    ``region_code``, the searcher's): the numbers by their keyed hash, never as typed, so
+    the log shows who looked for whom without holding the number."""
+    query = {k: v for k, v in criteria.items() if v and k not in ("id_number", "certificate_number")}
+    if "region" in query:
+        query["region"] = query["region"].code
+    if criteria.get("id_number"):
+        query["id_number_hash"] = hash_id(criteria["id_number"])
+    parts = split_certificate_number(criteria.get("certificate_number") or "")
+    if parts:
+        query["certificate_id_number_hash"] = hash_id(parts[0])
+        query["certificate_suffix"] = criteria["certificate_number"][len(parts[0]):]
+    record(actor, AuditAction.VIEW, "person", region_code=region_code,
+           data={"via": "web", "ids": ids, "query": query})
 
 
 def record_view(person: Person, *, actor: Actor | Any) -> None:
