@@ -1,29 +1,13 @@
-"""Sign-in forms, and the error summary every form page shows at its top."""
+"""Sign-in forms."""
 
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.accounts import totp
 from yangguang.core import text
-
-
-class ErrorSummaryMixin:
-    """``error_summary()``: each error with the ``#id`` of its field, for the list of
-    links at the top of the page (GOV.UK pattern). Errors that belong to no field
-    point at the first field."""
-
-    def error_summary(self) -> list[dict[str, str]]:
-        form: forms.Form = self  # type: ignore[assignment]
-        first = next(iter(form.fields), None)
-        items = []
-        for name, errors in form.errors.items():
-            field = first if name == NON_FIELD_ERRORS else name
-            anchor = f"#{form[field].id_for_label}" if field else "#main"
-            items += [{"href": anchor, "message": str(message)} for message in errors]
-        return items
+from yangguang.core.forms import ErrorSummaryMixin
 
 
 class LoginForm(ErrorSummaryMixin, forms.Form):

@@ -1,38 +1,26 @@
 """One-time codes (TOTP, RFC 6238) for the second sign-in step.
 
-The shared secret is stored sealed with AES-256-GCM under a key derived (HKDF) from
-the identity-number encryption key, so a copy of the database alone does not give
-anyone a user's codes, and there is no further key to keep.
+The shared secret is stored sealed with AES-256-GCM (``core.crypto.Sealer``) under a
+key derived (HKDF) from the identity-number encryption key, so a copy of the database
+alone does not give anyone a user's codes, and there is no further key to keep.
 """
 
 from __future__ import annotations
 
 import base64
 import hmac
-import os
 import time
 import unicodedata
-from functools import cache
 
 import pyotp
 import segno
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
+
+from yangguang.core.crypto import Sealer
 
 ISSUER = "Yangguang"  # what authenticator apps show; ASCII so every app displays it
 STEP_SECONDS = 30
 DIGITS = 6
-_VERSION = b"\x01"
-_AAD = b"yangguang:totp_secret"
-
-
-@cache
-def _aead() -> AESGCM:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=b"yangguang totp secret").derive(base64.b64decode(settings.ID_ENCRYPTION_KEY))
-    return AESGCM(key)
+_SECRETS = Sealer(b"yangguang:totp_secret", purpose=b"yangguang totp secret")
 
 
 def new_secret() -> str:
@@ -42,16 +30,11 @@ def new_secret() -> str:
 
 def seal(secret: str) -> str:
     """The secret encrypted for storage (in the user row or the session)."""
-    nonce = os.urandom(12)
-    blob = _VERSION + nonce + _aead().encrypt(nonce, secret.encode("ascii"), _AAD)
-    return base64.urlsafe_b64encode(blob).decode("ascii")
+    return base64.urlsafe_b64encode(_SECRETS.seal(secret.encode("ascii"))).decode("ascii")
 
 
 def unseal(sealed: str) -> str:
-    blob = base64.urlsafe_b64decode(sealed.encode("ascii"))
-    if blob[:1] != _VERSION:
-        raise ValueError("unknown TOTP secret encryption version")
-    return _aead().decrypt(blob[1:13], blob[13:], _AAD).decode("ascii")
+    return _SECRETS.open(base64.urlsafe_b64decode(sealed.encode("ascii"))).decode("ascii")
 
 
 def provisioning_uri(secret: str, username: str) -> str:

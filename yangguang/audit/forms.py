@@ -5,9 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from yangguang.accounts.forms import ErrorSummaryMixin
 from yangguang.audit.models import AuditAction
 from yangguang.audit.selectors import EventFilters
+from yangguang.core.forms import ErrorSummaryMixin
 
 
 def _date(label: str) -> forms.DateField:

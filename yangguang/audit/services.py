@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import hashlib
 import json
 import uuid
@@ -34,6 +35,15 @@ class Actor:
         if isinstance(user, str):
             return cls(name=user)
         return cls(name=user.get_username(), user_id=user.pk)
+
+    @classmethod
+    def command_line(cls) -> Actor:
+        """Who runs a management command: ``cli:`` and their login name."""
+        try:
+            user = getpass.getuser()
+        except (OSError, KeyError):  # no login name in the environment nor the user database
+            user = "unknown"
+        return cls(f"cli:{user}")
 
 
 @dataclass

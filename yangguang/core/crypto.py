@@ -1,4 +1,5 @@
-"""Encryption at rest and keyed hashing of identity numbers.
+"""Encryption at rest (``Sealer``: identity numbers, TOTP secrets) and keyed hashing
+of identity numbers.
 
 AES-256-GCM with a random 96-bit nonce; the stored value is
 ``version byte || nonce || ciphertext+tag``. The keyed hash (HMAC-SHA256) gives
@@ -13,18 +14,14 @@ import hashlib
 import hmac
 import os
 import threading
-from functools import cache
+from functools import cache, cached_property
 
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
 _VERSION = b"\x01"
-_AAD = b"yangguang:id_number"
-
-
-@cache
-def _aead() -> AESGCM:
-    return AESGCM(base64.b64decode(settings.ID_ENCRYPTION_KEY))
 
 
 @cache
@@ -63,46 +60,71 @@ def _after_fork() -> None:
 os.register_at_fork(after_in_child=_after_fork)
 
 
-def _sealed(aead: AESGCM, nonce: bytes, id_number: str) -> bytes:
-    return _VERSION + nonce + aead.encrypt(nonce, id_number.encode("ascii"), _AAD)
+class Sealer:
+    """AES-256-GCM encryption of one kind of value, bound to it by the associated data
+    ``aad`` (a value sealed as one kind does not open as another).
+
+    The key is the identity-number encryption key itself, or with ``purpose`` a key
+    derived from it (HKDF-SHA256, ``purpose`` as its info), so every kind of secret
+    rests on the one key kept outside the database."""
+
+    def __init__(self, aad: bytes, *, purpose: bytes | None = None) -> None:
+        self.aad = aad
+        self.purpose = purpose
+
+    @cached_property
+    def _aead(self) -> AESGCM:
+        key = base64.b64decode(settings.ID_ENCRYPTION_KEY)
+        if self.purpose is not None:
+            key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=self.purpose).derive(key)
+        return AESGCM(key)
+
+    def seal(self, plaintext: bytes) -> bytes:
+        nonce = _nonces.take()
+        return _VERSION + nonce + self._aead.encrypt(nonce, plaintext, self.aad)
+
+    def seal_many(self, plaintexts: list[bytes]) -> list[bytes]:
+        """``seal`` of each, for bulk writes: the nonces read in one system call."""
+        nonces, aead, aad = os.urandom(12 * len(plaintexts)), self._aead, self.aad
+        return [_VERSION + nonces[i:i + 12] + aead.encrypt(nonces[i:i + 12], plaintext, aad)
+                for i, plaintext in zip(range(0, len(nonces), 12), plaintexts, strict=True)]
+
+    def open(self, blob: bytes | memoryview) -> bytes:
+        blob = bytes(blob)
+        if blob[:1] != _VERSION:
+            raise ValueError(f"unknown encryption version for {self.aad.decode()}")
+        return self._aead.decrypt(blob[1:13], blob[13:], self.aad)
+
+
+_ID_NUMBERS = Sealer(b"yangguang:id_number")
 
 
 def encrypt_id(id_number: str) -> bytes:
-    return _sealed(_aead(), _nonces.take(), id_number)
+    return _ID_NUMBERS.seal(id_number.encode("ascii"))
 
 
 def encrypt_ids(id_numbers: list[str]) -> list[bytes]:
-    """``encrypt_id`` of each, for bulk writes: the nonces read in one system call."""
-    nonces, aead = os.urandom(12 * len(id_numbers)), _aead()
-    return [_sealed(aead, nonces[i:i + 12], number)
-            for i, number in zip(range(0, len(nonces), 12), id_numbers, strict=True)]
+    """``encrypt_id`` of each, for bulk writes."""
+    return _ID_NUMBERS.seal_many([number.encode("ascii") for number in id_numbers])
 
 
 def decrypt_id(blob: bytes | memoryview) -> str:
-    blob = bytes(blob)
-    if blob[:1] != _VERSION:
-        raise ValueError("unknown identity-number encryption version")
-    return _aead().decrypt(blob[1:13], blob[13:], _AAD).decode("ascii")
+    return _ID_NUMBERS.open(blob).decode("ascii")
 
 
-_TEXT_AAD = b"yangguang:text"
+_TEXTS = Sealer(b"yangguang:text")
 
 
 def seal_text(text: str) -> str:
     """Any text encrypted like an ID number (another AAD, so neither passes for the
     other), as URL-safe base64: for numbers as typed that must be held for a while."""
-    nonce = os.urandom(12)
-    return base64.urlsafe_b64encode(
-        _VERSION + nonce + _aead().encrypt(nonce, text.encode(), _TEXT_AAD)).decode()
+    return base64.urlsafe_b64encode(_TEXTS.seal(text.encode())).decode()
 
 
 def unseal_text(sealed: str) -> str:
     """The text ``seal_text`` sealed; ``ValueError`` if it was not sealed so."""
     try:
-        blob = base64.urlsafe_b64decode(sealed)
-        if blob[:1] != _VERSION:
-            raise ValueError("unknown text encryption version")
-        return _aead().decrypt(blob[1:13], blob[13:], _TEXT_AAD).decode()
+        return _TEXTS.open(base64.urlsafe_b64decode(sealed)).decode()
     except Exception as exc:  # InvalidTag, binascii.Error, UnicodeDecodeError
         raise ValueError("not sealed text") from exc
 

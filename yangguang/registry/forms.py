@@ -17,12 +17,12 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yangguang.accounts.forms import ErrorSummaryMixin
 from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import can
 from yangguang.core import text
 from yangguang.core.crypto import decrypt_id
 from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.core.forms import ErrorSummaryMixin
 from yangguang.core.widgets import RegionPicker
 from yangguang.regions.selectors import UnknownRegion, resolve_region
 from yangguang.registry import rules, validation

@@ -59,3 +59,44 @@ def test_bulk_hashing_and_encryption_agree_with_one_by_one():
     # Fresh nonces each (bytes 1–12 of each value), never the same twice.
     assert len({blob[1:13] for blob in encrypted + crypto.encrypt_ids(numbers)}) == 6
     assert crypto.hash_ids([]) == crypto.encrypt_ids([]) == []
+
+
+def _sealed_by_hand(key: bytes, aad: bytes, plaintext: bytes) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(12)
+    return b"\x01" + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def test_values_sealed_before_the_shared_sealer_still_open(settings):
+    """Stored ID numbers and TOTP secrets keep their format: AES-GCM under the ID key
+    (for TOTP secrets a key derived from it by HKDF), version 1, nonce, ciphertext."""
+    import base64
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    from yangguang.accounts import totp
+
+    key = base64.b64decode(settings.ID_ENCRYPTION_KEY)
+    stored_id = _sealed_by_hand(key, b"yangguang:id_number", b"110101199003074578")
+    assert crypto.decrypt_id(stored_id) == "110101199003074578"
+    totp_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                    info=b"yangguang totp secret").derive(key)
+    stored_secret = _sealed_by_hand(totp_key, b"yangguang:totp_secret", b"JBSWY3DPEHPK3PXP")
+    assert totp.unseal(base64.urlsafe_b64encode(stored_secret).decode()) == "JBSWY3DPEHPK3PXP"
+
+
+def test_a_value_sealed_as_one_kind_does_not_open_as_another():
+    from cryptography.exceptions import InvalidTag
+
+    numbers = crypto.Sealer(b"test:numbers")
+    derived = crypto.Sealer(b"test:numbers", purpose=b"test")
+    sealed = numbers.seal(b"secret")
+    assert numbers.open(sealed) == b"secret"
+    with pytest.raises(InvalidTag):
+        crypto.Sealer(b"test:other").open(sealed)
+    with pytest.raises(InvalidTag):
+        derived.open(sealed)  # another key
+    with pytest.raises(ValueError, match="unknown encryption version"):
+        numbers.open(b"\x02" + sealed[1:])

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yangguang.accounts import services
-from yangguang.accounts.management.commands._io import fail
 from yangguang.accounts.models import ApiToken
+from yangguang.audit.services import Actor
+from yangguang.core.cli import TranslatedCommand, fail
 from yangguang.core.errors import ValidationFailed
-from yangguang.registry.management.commands._cli import TranslatedCommand, cli_actor
 
 DEFAULT_DAYS = 90
 
@@ -56,7 +56,7 @@ class Command(TranslatedCommand):
             fail(self.stderr, _("有效天数不能为负数"))
         user = services.find_user(options["user"])
         expires = timezone.now() + dt.timedelta(days=options["days"]) if options["days"] else None
-        issued = services.create_token(user, options["name"], expires, actor=cli_actor())
+        issued = services.create_token(user, options["name"], expires, actor=Actor.command_line())
         self.stdout.write(issued.key)
         self.stderr.write(_("令牌只显示这一次，请立即妥善保存。编号{id}，过期时间：{expires}").format(
             id=issued.token.pk, expires=_when(expires, _("永不过期"))))
@@ -70,7 +70,7 @@ class Command(TranslatedCommand):
             fail(self.stderr, _("没有找到令牌“{token}”").format(token=given))
         if len(matches) > 1:
             fail(self.stderr, _("前缀“{token}”对应多个令牌，请用编号").format(token=given))
-        services.revoke_token(matches[0], actor=cli_actor())
+        services.revoke_token(matches[0], actor=Actor.command_line())
         self.stdout.write(_("已吊销令牌{id}").format(id=matches[0].pk))
 
     def _list(self, options) -> None:

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yangguang.accounts import services
-from yangguang.accounts.management.commands._io import fail, read_password
 from yangguang.accounts.models import Role, RoleAssignment, User
+from yangguang.audit.services import Actor
+from yangguang.core.cli import TranslatedCommand, fail, read_password
 from yangguang.core.errors import ValidationFailed
-from yangguang.registry.management.commands._cli import TranslatedCommand, cli_actor
 
 
 def _roles_help() -> str:
@@ -60,7 +60,7 @@ class Command(TranslatedCommand):
         tasks.add_parser("list", help=_("列出全部账号及其角色"))
 
     def handle(self, *args, task: str, **options):
-        actor = cli_actor()
+        actor = Actor.command_line()
         try:
             if task == "create":
                 self._create(options, actor)

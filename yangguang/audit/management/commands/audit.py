@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from yangguang.audit.models import AuditEvent
 from yangguang.audit.services import verify_chain
-from yangguang.registry.management.commands._cli import TranslatedCommand
+from yangguang.core.cli import TranslatedCommand
 
 
 class Command(TranslatedCommand):

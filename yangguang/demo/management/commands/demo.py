@@ -13,9 +13,10 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yangguang.audit.services import Actor
+from yangguang.core.cli import TranslatedCommand, progress_bar
 from yangguang.demo import services
 from yangguang.demo.generator import DEFAULT_SCALE, DEFAULT_SEED
-from yangguang.registry.management.commands._cli import TranslatedCommand, cli_actor, progress_bar
 
 
 def _scale(text: str) -> float:
@@ -50,7 +51,7 @@ class Command(TranslatedCommand):
         bar, advance = progress_bar(options["progress"])
 
         try:
-            summary = services.load_demo(options["scale"], options["seed"], cli_actor(),
+            summary = services.load_demo(options["scale"], options["seed"], Actor.command_line(),
                                          progress=advance)
         except Exception as exc:
             bar.close()

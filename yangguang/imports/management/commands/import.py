@@ -14,10 +14,11 @@ import sys
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yangguang.audit.services import Actor
+from yangguang.core.cli import TranslatedCommand, progress_bar
 from yangguang.imports import spec
 from yangguang.imports.reading import UnreadableFile
 from yangguang.imports.running import ImportResult, import_file
-from yangguang.registry.management.commands._cli import TranslatedCommand, cli_actor, progress_bar
 
 # What a kind's import needs that the web process loads only when it imports (the
 # persons' columnar check: polars, pyarrow, pgpq) the command loads with itself.
@@ -51,7 +52,7 @@ class Command(TranslatedCommand):
         file, dry_run, report = options["file"], options["dry_run"], options["report"]
         bar, advance = progress_bar(options["progress"])
         try:
-            result = import_file(spec.get(options["kind"]), file, actor=cli_actor(),
+            result = import_file(spec.get(options["kind"]), file, actor=Actor.command_line(),
                                  dry_run=dry_run, report=report, progress=advance)
         except UnreadableFile as e:
             bar.close()

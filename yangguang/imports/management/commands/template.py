@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yangguang.core.cli import TranslatedCommand
 from yangguang.imports import spec
 from yangguang.imports.workbook import write_template
-from yangguang.registry.management.commands._cli import TranslatedCommand
 
 
 class Command(TranslatedCommand):

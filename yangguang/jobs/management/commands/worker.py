@@ -9,19 +9,15 @@ from __future__ import annotations
 import logging
 import sys
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yangguang.core.cli import TranslatedCommand
 from yangguang.jobs.workers import Worker, new_worker_id
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy("运行后台任务（导入、定期任务），直到被停止（Ctrl-C 或 SIGTERM）。")
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs):  # type: ignore[override]
-        self.help = str(self.help)
-        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=1.0,

@@ -11,8 +11,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yangguang.core.cli import TranslatedCommand
 from yangguang.core.errors import ValidationFailed
-from yangguang.registry.management.commands._cli import TranslatedCommand
 from yangguang.registry.models import Sex
 from yangguang.registry.validation import parse_id_number
 

@@ -11,9 +11,10 @@ import sys
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yangguang.audit.services import Actor
+from yangguang.core.cli import TranslatedCommand
 from yangguang.regions.selectors import UnknownRegion
 from yangguang.registry.exporting import export_persons
-from yangguang.registry.management.commands._cli import TranslatedCommand, cli_actor
 
 
 class Command(TranslatedCommand):
@@ -28,7 +29,7 @@ class Command(TranslatedCommand):
 
     def handle(self, *args, kind: str, region: str, out: str, **options):
         try:
-            count = export_persons(region, out, actor=cli_actor())
+            count = export_persons(region, out, actor=Actor.command_line())
         except UnknownRegion as e:
             self.stderr.write(str(e.args[0]))
             sys.exit(2)
