@@ -5,11 +5,13 @@ outside the user's regions does not exist for that user.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from yangguang.accounts.models import RoleAssignment, User
 from yangguang.accounts.permissions import Capability, roles_with
@@ -96,20 +98,43 @@ def totp_required(user: Any) -> bool:
     return bool(roles) and RoleAssignment.objects.filter(user=user, role__in=roles).exists()
 
 
-def managed_users(user: Any) -> QuerySet[User]:
-    """The accounts ``user`` administers: those holding a role in one of the user's
-    administrator regions, and those holding no role yet (waiting for one)."""
-    paths = scope_paths(user, Capability.MANAGE_USERS)
+def managed_users(admin: Any) -> QuerySet[User]:
+    """The users ``admin`` may manage: those whose every role lies in a region where
+    ``admin`` holds ``manage_users`` (an administrator manages the staff of their
+    regions). A user without any role belongs to no region: administrators of a whole
+    province manage them, as auditors of a whole province see events without a region.
+    An administrator's own account is not among them (their own page serves it)."""
+    paths = scope_paths(admin, Capability.MANAGE_USERS)
     if not paths:
         return User.objects.none()
-    in_scope = Q()
+    inside = Q()
     for path in paths:
-        in_scope |= Q(region__path__startswith=path)
-    return User.objects.filter(
-        Q(pk__in=RoleAssignment.objects.filter(in_scope).values("user_id")) | Q(roles__isnull=True)
-    ).distinct()
+        inside |= Q(region__code__startswith=code_prefix(path))
+    outside = RoleAssignment.objects.exclude(inside).values("user_id")
+    users = User.objects.exclude(pk__in=outside).exclude(pk=admin.pk)
+    if not any(path.count("/") == 1 for path in paths):
+        users = users.filter(pk__in=RoleAssignment.objects.values("user_id"))
+    return users
 
 
-def locked_users_count(user: Any) -> int:
-    """Accounts ``user`` administers that are locked now (too many failed sign-ins)."""
-    return managed_users(user).filter(locked_until__gt=timezone.now()).count()
+def locked_users_count(admin: Any) -> int:
+    """Accounts ``admin`` manages that are locked now: by an administrator, or after too
+    many failed sign-ins."""
+    return managed_users(admin).filter(Q(is_active=False)
+                                       | Q(locked_until__gt=timezone.now())).count()
+
+
+def may_manage(admin: Any, user: Any) -> bool:
+    """Whether ``admin`` may manage ``user`` (``managed_users``)."""
+    return user.pk is not None and managed_users(admin).filter(pk=user.pk).exists()
+
+
+def account_state(user: Any, now: dt.datetime | None = None) -> str:
+    """How the account stands, in words: 正常, 已锁定 (by an administrator, until
+    unlocked) or 锁定至… (after too many failed sign-ins)."""
+    if not user.is_active:
+        return str(_("已锁定"))
+    if user.locked_until is not None and user.locked_until > (now or timezone.now()):
+        return str(_("锁定至{time}")).format(
+            time=timezone.localtime(user.locked_until).strftime("%Y-%m-%d %H:%M"))
+    return str(_("正常"))

@@ -30,7 +30,8 @@ from django.utils.translation import gettext_lazy as _
 
 from yangguang.accounts import totp
 from yangguang.accounts.models import ApiToken, Role, RoleAssignment, User
-from yangguang.accounts.selectors import home_region_code
+from yangguang.accounts.permissions import Capability
+from yangguang.accounts.selectors import can, home_region_code, may_manage
 from yangguang.audit.models import AuditAction
 from yangguang.audit.services import Actor, Event, record, record_many
 from yangguang.core.errors import Problem, ValidationFailed
@@ -52,6 +53,11 @@ MESSAGES = {
     "password_invalid": _("密码不符合要求：{value}"),
     "token_revoked": _("该令牌已经吊销"),
     "totp_code": _("动态口令不正确或已使用过，请输入应用中当前显示的6位数字"),
+    "region_out_of_scope": _("您不能在{region}授予或收回角色：它不在您管理的地区内"),
+    "user_out_of_scope": _("您不能管理用户“{value}”：该用户有您管理的地区以外的角色"),
+    "role_required": _("请为新用户选择一个角色和管辖地区"),
+    "last_role": _("这是该用户唯一的角色，收回后账号将不属于任何地区；如要停止使用该账号，请锁定它"),
+    "password_wrong": _("当前密码不正确"),
 }
 
 
@@ -73,6 +79,32 @@ def find_user(username: str) -> User:
 
 def _forget_scope(user: User) -> None:
     user.__dict__.pop("_scope_paths", None)
+
+
+# ---------------------------------------------------------------------------
+# Who may manage whom
+
+
+def _check_manager(actor: Actor | Any, user: User | None, regions: Iterable[Region],
+                   problems: list[Problem]) -> None:
+    """A signed-in administrator manages only the users of their regions and grants and
+    revokes roles only over their regions (``selectors.managed_users``). Actors that
+    are not users — the command line's ``cli:`` operator, system jobs — are not limited:
+    whoever runs the commands runs the server."""
+    if not isinstance(actor, User):
+        return
+    if user is not None and user.pk is not None and not may_manage(actor, user):
+        problems.append(_problem("user_out_of_scope", "username", value=user.username))
+    for region in regions:
+        if not can(actor, Capability.MANAGE_USERS, region):
+            problems.append(_problem("region_out_of_scope", "region", region=region.name))
+
+
+def _require_manager(actor: Actor | Any, user: User, *regions: Region) -> None:
+    problems: list[Problem] = []
+    _check_manager(actor, user, regions, problems)
+    if problems:
+        raise ValidationFailed(problems)
 
 
 # ---------------------------------------------------------------------------
@@ -122,7 +154,8 @@ def create_user(username: str, password: str, roles: Iterable[tuple[str, str]] =
     """Create an active user with ``roles`` (pairs of role and 6- or 12-digit region code).
 
     Raises ``ValidationFailed`` listing every problem: username (required, invalid,
-    taken), roles and regions (unknown), password (Django's validators).
+    taken), roles and regions (unknown; for an administrator, outside their regions, or
+    none at all), password (Django's validators).
     """
     username = username.strip()
     problems: list[Problem] = []
@@ -138,6 +171,10 @@ def create_user(username: str, password: str, roles: Iterable[tuple[str, str]] =
         if User.objects.filter(username=username).exists():
             problems.append(_problem("username_taken", "username", value=username))
     pairs = [(role, _check_role(role, code, problems)) for role, code in roles]
+    if isinstance(actor, User) and not pairs:
+        problems.append(_problem("role_required", "role"))
+    _check_manager(actor, None, [region for _role, region in pairs if region is not None],
+                   problems)
     problems += _password_problems(password, User(username=username))
     if problems:
         raise ValidationFailed(problems)
@@ -161,6 +198,7 @@ def grant_role(user: User, role: str, region_code: str, *, actor: Actor | Any) -
     and nothing is recorded, when the user already has it)."""
     problems: list[Problem] = []
     region = _check_role(role, region_code, problems)
+    _check_manager(actor, user, [region] if region else [], problems)
     if problems:
         raise ValidationFailed(problems)
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, region=region)
@@ -173,14 +211,20 @@ def grant_role(user: User, role: str, region_code: str, *, actor: Actor | Any) -
 @transaction.atomic
 def revoke_role(user: User, role: str, region_code: str, *, actor: Actor | Any) -> None:
     """Take ``role`` over the region away from ``user``; ``ValidationFailed``
-    (role_not_held) when the user does not have it."""
+    (role_not_held) when the user does not have it, and for an administrator
+    (last_role) when it is the user's only role: the account would belong to no region."""
     problems: list[Problem] = []
     region = _check_role(role, region_code, problems)
+    _check_manager(actor, user, [region] if region else [], problems)
     if problems:
         raise ValidationFailed(problems)
-    deleted, _n = RoleAssignment.objects.filter(user=user, role=role, region=region).delete()
-    if not deleted:
+    held = RoleAssignment.objects.filter(user=user, role=role, region=region)
+    if not held.exists():
         raise _fail("role_not_held", "role", region=region.name, role=Role(role).label)
+    if isinstance(actor, User) and not RoleAssignment.objects.filter(user=user).exclude(
+            pk__in=held.values("pk")).exists():
+        raise _fail("last_role", "role")
+    held.delete()
     record_many(actor, [_role_event(user, role, region, "revoked")])
     _forget_scope(user)
 
@@ -189,7 +233,10 @@ def revoke_role(user: User, role: str, region_code: str, *, actor: Actor | Any) 
 def set_password(user: User, password: str, *, actor: Actor | Any) -> None:
     """Change the password (checked by Django's validators). The user's other sessions end,
     since Django ties a session to the password hash."""
-    problems = _password_problems(password, user)
+    problems: list[Problem] = []
+    if not (isinstance(actor, User) and actor.pk == user.pk):  # one's own: change_own_password
+        _check_manager(actor, user, [], problems)
+    problems += _password_problems(password, user)
     if problems:
         raise ValidationFailed(problems)
     user.set_password(password)
@@ -199,12 +246,35 @@ def set_password(user: User, password: str, *, actor: Actor | Any) -> None:
 
 
 @transaction.atomic
-def unlock_user(user: User, *, actor: Actor | Any) -> None:
-    """Lift a lock-out and clear the count of failed sign-ins."""
-    User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
-    user.failed_logins, user.locked_until = 0, None
+def change_own_password(user: User, current: str, password: str) -> None:
+    """A user's change of their own password: the current one first (a session left open
+    is not enough to take an account over), then as ``set_password``."""
+    if not user.check_password(current):
+        raise _fail("password_wrong", "current_password")
+    set_password(user, password, actor=user)
+
+
+@transaction.atomic
+def lock_user(user: User, *, actor: Actor | Any) -> None:
+    """Lock the account until an administrator unlocks it: no sign-in, no API token, and
+    its open sessions end at their next request (Django refuses inactive users)."""
+    _require_manager(actor, user)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
     record(actor, AuditAction.UPDATE, "user", user.pk, region_code=home_region_code(user),
-           data={"username": user.username, "changed": ["locked_until"]})
+           data={"username": user.username, "changed": ["is_active"], "is_active": False})
+
+
+@transaction.atomic
+def unlock_user(user: User, *, actor: Actor | Any) -> None:
+    """Lift a lock, an administrator's (``lock_user``) or a lock-out after failed
+    sign-ins, and clear the count of failed sign-ins."""
+    _require_manager(actor, user)
+    changed = ["locked_until"] + ([] if user.is_active else ["is_active"])
+    User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None, is_active=True)
+    user.failed_logins, user.locked_until, user.is_active = 0, None, True
+    record(actor, AuditAction.UPDATE, "user", user.pk, region_code=home_region_code(user),
+           data={"username": user.username, "changed": changed})
 
 
 # ---------------------------------------------------------------------------
@@ -227,6 +297,7 @@ def create_token(user: User, name: str = "", expires_at: dt.datetime | None = No
                  actor: Actor | Any) -> NewToken:
     """Issue an API token for ``user``. Only its SHA-256 is stored; ``NewToken.key`` is
     the one chance to read it."""
+    _require_manager(actor, user)
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name.strip()[:100], key_hash=_digest(key),
                                     prefix=key[:8], expires_at=expires_at)
@@ -241,6 +312,7 @@ def create_token(user: User, name: str = "", expires_at: dt.datetime | None = No
 @transaction.atomic
 def revoke_token(token: ApiToken, *, actor: Actor | Any) -> None:
     """Revoke the token for good; ``ValidationFailed`` (token_revoked) when it already was."""
+    _require_manager(actor, token.user)
     if not ApiToken.objects.filter(pk=token.pk, revoked=False).update(revoked=True):
         raise _fail("token_revoked", "token")
     token.revoked = True

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from yangguang.accounts import services
 from yangguang.accounts.models import Role, RoleAssignment, User
+from yangguang.accounts.selectors import account_state
 from yangguang.audit.services import Actor
 from yangguang.core.cli import TranslatedCommand, fail, read_password
 from yangguang.core.errors import ValidationFailed
@@ -54,7 +55,7 @@ class Command(TranslatedCommand):
         password.add_argument("--username", required=True)
         password.add_argument("--password-stdin", action="store_true",
                               help=_("从标准输入读取密码（一行），不提示输入"))
-        for name, text in (("unlock", _("解除登录失败造成的锁定")),
+        for name, text in (("unlock", _("解除锁定（管理员的锁定或登录失败造成的锁定）")),
                            ("reset-totp", _("关闭动态口令（如手机丢失），下次登录时重新启用"))):
             tasks.add_parser(name, help=text).add_argument("--username", required=True)
         tasks.add_parser("list", help=_("列出全部账号及其角色"))
@@ -100,13 +101,7 @@ class Command(TranslatedCommand):
         roles = RoleAssignment.objects.select_related("region").order_by("role", "region_id")
         users = User.objects.order_by("username").prefetch_related(Prefetch("roles", queryset=roles))
         for user in users:
-            if not user.is_active:
-                state = _("停用")
-            elif services.is_locked(user, now):
-                state = _("锁定至{time}").format(time=timezone.localtime(user.locked_until)
-                                                 .strftime("%Y-%m-%d %H:%M"))
-            else:
-                state = _("正常")
+            state = account_state(user, now)
             codes = _("已启用动态口令") if user.totp_enabled else _("未启用动态口令")
             granted = "；".join(f"{a.get_role_display()}·{a.region}" for a in user.roles.all()) or _("无角色")
             self.stdout.write("\t".join([user.username, state, codes, granted]))
