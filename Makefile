@@ -97,8 +97,10 @@ messages: install
 		else echo "note: msgfmt not found; using the committed $(MO)"; fi; \
 	fi
 
+# ruff, then the layer contracts of pyproject.toml (docs/architecture.md, "Layers").
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 
 # The benchmark makes its own databases (see benchmarks/README.md); BENCH_ARGS adds options.
 bench: setup-bench
