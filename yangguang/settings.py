@@ -25,7 +25,7 @@ VAR_DIR = Path(
     os.environ.get("YANGGUANG_VAR_DIR")
     or (_checkout / "var" if (_checkout / "pyproject.toml").exists() else Path.cwd() / "var")
 ).resolve()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+secrets.make_private(VAR_DIR)  # 0700, files 0600, from the start (umask 077)
 
 _secrets = secrets.load(str(VAR_DIR))
 SECRET_KEY = _secrets["secret_key"]

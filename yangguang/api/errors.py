@@ -23,6 +23,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
@@ -244,10 +245,16 @@ def json_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespo
 def json_errors(view: Any) -> Any:
     """Wrap a ninja path view so that the answers ninja gives outside its exception
     handlers have our shape too: its 405 (plain text), the 404 of its root view, and a 500
-    if a handler itself fails."""
+    if a handler itself fails; and so that no answer is cached (``no-store``)."""
 
     @wraps(view)  # keeps ninja's csrf_exempt flag, and __wrapped__ for introspection
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = _answer(request, *args, **kwargs)
+        # Answers carry personal data (errors echo submitted values): no cache may keep them.
+        add_never_cache_headers(response)
+        return response
+
+    def _answer(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             response = view(request, *args, **kwargs)
         except Http404:  # ninja's root view (/api/v1/), which has no docs page to redirect to

@@ -48,6 +48,23 @@ def _read_or_create(path: Path) -> dict[str, str]:
     raise RuntimeError(f"{path} is empty")
 
 
+def make_private(var_dir: Path) -> None:
+    """Keep the var directory (database, keys, uploads, reports) to the service user.
+
+    Sets the process umask to 077, so that every file and directory created from now on
+    (the SQLite database and its journals, uploads, error reports, audit checkpoints) is
+    the owner's only; creates the directory as 0700; and tightens what an older
+    installation left readable: the directory 0700, the files and directories directly
+    in it 0600 and 0700 (their contents are out of reach behind them)."""
+    os.umask(0o077)
+    var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    var_dir.chmod(0o700)
+    for entry in var_dir.iterdir():
+        if entry.is_symlink():
+            continue
+        entry.chmod(0o700 if entry.is_dir() else 0o600)
+
+
 @cache
 def load(var_dir: str) -> dict[str, str]:
     """Return the secrets, from the environment or from VAR_DIR/secrets.json (created if missing)."""

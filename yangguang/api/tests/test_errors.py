@@ -126,3 +126,12 @@ def test_a_lone_surrogate_in_a_new_person_or_certificate_is_422(registrar_a, per
     response = _raw(registrar_a, "post", f"/certificates/{certificate.pk}/status",
                     '{"status": "frozen", "reason": "other", "note": "\\ud800"}')
     assert [e["field"] for e in assert_error(response, 422, "validation_failed")["errors"]] == ["note"]
+
+
+def test_no_answer_may_be_cached(registrar_a, person_a):
+    answers = [registrar_a.get("/persons"), registrar_a.get(f"/persons/{person_a.pk}"),
+               registrar_a.patch(f"/persons/{person_a.pk}", {"phone": "12ab"}),
+               registrar_a.client.get(API + "/persons")]  # no token: 401
+    assert [a.status_code for a in answers] == [200, 200, 422, 401]
+    for answer in answers:
+        assert "no-store" in answer["Cache-Control"], answer.status_code

@@ -93,3 +93,27 @@ def test_https_settings_follow_the_mode(tmp_path):
     development = _settings(tmp_path, YANGGUANG_HTTPS="1", YANGGUANG_DEBUG="1")
     assert development["DEBUG"] is True and development["SECURE_SSL_REDIRECT"] is False
     assert development["SESSION_COOKIE_SECURE"] is False and development["SECURE_HSTS_SECONDS"] == 0
+
+
+def test_the_var_directory_and_the_sqlite_file_are_the_service_users_only(tmp_path):
+    var = tmp_path / "var"
+    var.mkdir(mode=0o755)
+    (var / "yangguang.sqlite3").touch(mode=0o644)  # left by an older installation
+    (var / "media").mkdir(mode=0o755)
+    env = {**os.environ, "YANGGUANG_VAR_DIR": str(var), "DATABASE_URL": ""}
+    script = ("import django, os; django.setup(); from django.db import connection; "
+              "connection.ensure_connection(); open(os.path.join(os.environ['YANGGUANG_VAR_DIR'], "
+              "'media', 'upload.xlsx'), 'w').close()")
+    subprocess.run([sys.executable, "-c", script], env={**env, "DJANGO_SETTINGS_MODULE":
+                   "yangguang.settings"}, check=True, timeout=120)
+    (var / "yangguang.sqlite3").unlink()
+    subprocess.run([sys.executable, "-c", script], env={**env, "DJANGO_SETTINGS_MODULE":
+                   "yangguang.settings"}, check=True, timeout=120)
+
+    def mode(path: Path) -> int:
+        return path.stat().st_mode & 0o777
+
+    assert mode(var) == 0o700 and mode(var / "media") == 0o700
+    assert mode(var / "secrets.json") == 0o600
+    assert mode(var / "yangguang.sqlite3") == 0o600  # created by SQLite, private from the start
+    assert mode(var / "media" / "upload.xlsx") == 0o600
