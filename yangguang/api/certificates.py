@@ -24,7 +24,7 @@ from yangguang.api.schemas import CertificateDetail, CertificateIssue, Certifica
 from yangguang.core.errors import ValidationFailed
 from yangguang.registry import services
 from yangguang.registry.models import Certificate, StatusReason
-from yangguang.registry.rules import parse_row
+from yangguang.registry.rules import certificate_suffix, parse_row
 from yangguang.registry.selectors import get_certificate_for, persons_visible_to
 from yangguang.registry.validation import parse_category, parse_date, parse_level
 from yangguang.registry.validation import problem as field_problem
@@ -92,8 +92,7 @@ def _number(id_number: str, payload: CertificateIssue) -> str:
         category, level = parse_category(payload.category), parse_level(payload.level)
     except ValidationFailed:
         return ""
-    return f"{id_number}{category}{level}" + (f"B{payload.reissue_count}" if payload.reissue_count
-                                              else "")
+    return id_number + certificate_suffix(category, level, payload.reissue_count or 0)
 
 
 @router.post("/persons/{int:person_id}/certificates",
@@ -112,7 +111,8 @@ def issue_certificate(request: HttpRequest, person_id: int, payload: Certificate
     row |= {"category": payload.category, "level": payload.level, "issue_date": payload.issue_date,
             "components": components or "", "certificate_number": _number(row["id_number"], payload)}
     data = parse_row(row)
-    certificate = services.issue_certificate(person, data.certificate, actor=actor(request))
+    certificate = services.issue_certificate(person, data.certificate, actor=actor(request),
+                                             scope=services.write_scope(request.user))
     return Status(201, detail(certificate.pk))
 
 

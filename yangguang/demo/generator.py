@@ -1102,7 +1102,7 @@ def create_person(*, actor: Any = None, **overrides: Any) -> Person:
 
     row = person_row(**overrides)
     data = rules.parse_row({vocabulary.HEADER_TO_KEY.get(h, h): v for h, v in row.items()})
-    return services.register_person(data, actor=actor or Actor(name="test"))
+    return services.register_person(data, actor=actor or Actor(name="test"), scope=None)
 
 
 # ---------------------------------------------------------------------------

@@ -17,8 +17,6 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yangguang.accounts.permissions import Capability
-from yangguang.accounts.selectors import can
 from yangguang.core import text
 from yangguang.core.crypto import decrypt_id
 from yangguang.core.errors import Problem, ValidationFailed
@@ -282,8 +280,8 @@ class PersonForm(Form):
             cells["id_number"] = decrypt_id(self.person.id_number_encrypted)
             if self.with_certificate:
                 reissue = data.get("reissue_count") or 0
-                cells["certificate_number"] = (cells["id_number"] + f"{data.get('category')}"
-                                               f"{data.get('level')}" + (f"B{reissue}" if reissue else ""))
+                cells["certificate_number"] = cells["id_number"] + rules.certificate_suffix(
+                    data.get("category"), data.get("level"), int(reissue))
         problems: list[Problem] = []
         try:
             person_data = rules.parse_row(cells, certificate=self.with_certificate)
@@ -301,11 +299,6 @@ class PersonForm(Form):
                 guardian[name] = parse(data.get(name, ""))
             except ValidationFailed as exc:
                 problems += exc.problems
-        if person_data is not None and not can(self.user, Capability.EDIT_PERSON,
-                                               person_data.hukou_region):
-            problems.append(Problem("region_out_of_scope", "hukou_region",
-                                    rules.MESSAGES["region_out_of_scope"],
-                                    {"label": _("户籍地区划代码"), "value": person_data.hukou_region}))
         if problems:
             add_problems(self, problems)
             return data

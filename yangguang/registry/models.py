@@ -250,7 +250,9 @@ class Certificate(models.Model):
     @property
     def suffix(self) -> str:
         """What follows the ID number: category, level and any reissue suffix."""
-        return f"{self.category}{self.level}" + (f"B{self.reissue_count}" if self.reissue_count else "")
+        from yangguang.registry.rules import certificate_suffix  # (rules import the models)
+
+        return certificate_suffix(self.category, self.level, self.reissue_count)
 
     @property
     def number_masked(self) -> str:

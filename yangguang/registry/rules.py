@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
@@ -21,7 +22,8 @@ from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.imports.reading import UNCOMPUTED_FORMULA
 from yangguang.imports.running import MESSAGES as IMPORT_MESSAGES
 from yangguang.registry import validation as v
-from yangguang.registry.services import CertificateData, PersonData
+from yangguang.registry.models import CertificateStatus, StatusReason
+from yangguang.registry.validation import IdNumber
 
 #: What each column (and the form field of the same name) takes, shown beside it.
 HELP = {
@@ -51,6 +53,249 @@ MESSAGES = {
     ),
     "region_out_of_scope": IMPORT_MESSAGES["region_out_of_scope"],
 }
+
+
+@dataclass
+class CertificateData:
+    category: int
+    level: int
+    issue_date: dt.date
+    reissue_count: int = 0
+    components: list[dict[str, int]] = field(default_factory=list)
+
+    @property
+    def valid_until(self) -> dt.date:
+        return valid_until(self.issue_date)
+
+    def suffix(self) -> str:
+        return certificate_suffix(self.category, self.level, self.reissue_count)
+
+
+@dataclass
+class PersonData:
+    """A checked person record, as every input path produces it."""
+
+    id_number: IdNumber
+    name: str
+    sex: int
+    birth_date: dt.date
+    hukou_region: str
+    ethnicity: str = ""
+    residence_region: str | None = None
+    phone: str = ""
+    household_number: str = ""
+    relation_to_head: str = ""
+    guardian_name: str = ""
+    guardian_phone: str = ""
+    guardian_relation: str = ""
+    certificate: CertificateData | None = None
+    # The optional fields this record gives a value for; None: all of them (a form).
+    # An import row's blank or missing cells leave stored values as they are.
+    provided: frozenset[str] | None = None
+
+    # Fields compared to decide whether a stored person changed.
+    COMPARED = ("name", "ethnicity", "hukou_region_id", "residence_region_id", "phone",
+                "relation_to_head", "guardian_name", "guardian_phone", "guardian_relation")
+
+    def gives(self, name: str) -> bool:
+        """Whether this record sets ``name`` (a ``person_values`` key or ``household_number``)."""
+        return self.provided is None or name in self.provided
+
+    def person_values(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "ethnicity": self.ethnicity,
+            "hukou_region_id": self.hukou_region,
+            "residence_region_id": self.residence_region,
+            "phone": self.phone,
+            "relation_to_head": self.relation_to_head,
+            "guardian_name": self.guardian_name,
+            "guardian_phone": self.guardian_phone,
+            "guardian_relation": self.guardian_relation,
+        }
+
+
+
+# ---------------------------------------------------------------------------
+# Certificates: the number's suffix, validity, status, and what a new certificate
+# for a person does to the ones they hold (the services and the import both ask here).
+
+CERTIFICATE_VALIDITY_YEARS = 10
+
+
+def certificate_suffix(category: int, level: int, reissue_count: int) -> str:
+    """What follows the ID number in a certificate number: category, level, and
+    ``B1``, ``B2`` … for a reissued certificate."""
+    return f"{category}{level}" + (f"B{reissue_count}" if reissue_count else "")
+
+
+def valid_until(issue_date: dt.date) -> dt.date:
+    """The last day a certificate issued on ``issue_date`` is valid."""
+    return v.add_years(issue_date, CERTIFICATE_VALIDITY_YEARS)
+
+
+def status_on(until: dt.date, today: dt.date) -> str:
+    """The status from the dates of a certificate valid until ``until``: valid through
+    that day, expired after it. (``expire_certificates`` applies it every day.)"""
+    return CertificateStatus.VALID if until >= today else CertificateStatus.EXPIRED
+
+
+#: What the services and the import read of a stored certificate.
+STORED_CERTIFICATE_FIELDS = ("id", "category", "level", "reissue_count", "components",
+                             "issue_date", "valid_until", "status")
+
+
+@dataclass(frozen=True)
+class CertificateDecision:
+    """What a certificate given for a person does to the ones they hold.
+
+    ``action``: "new" (a first certificate, or one with another number, which replaces
+    the open one: ``cancel_reason`` says why) or "renew" (the open certificate's number,
+    with a later issue date — 换领 — or corrected components on the same date).
+    """
+
+    action: str
+    current: dict[str, Any] | None  # the open certificate, as STORED_CERTIFICATE_FIELDS
+    status: str  # of the new or renewed certificate, from its dates
+    cancel_reason: str | None = None
+    renewed: bool = False  # a renewal with a later issue date (its own history row)
+
+    def event(self, data: CertificateData) -> dict[str, Any]:
+        """The ``certificate`` part of the person's audit event."""
+        event: dict[str, Any] = {"action": self.action, "suffix": data.suffix(),
+                                 "issue_date": str(data.issue_date)}
+        if self.cancel_reason is not None:
+            event["cancelled"] = self.current["id"]
+            event["reason"] = self.cancel_reason
+        return event
+
+
+def decide_certificate(data: CertificateData, stored: list[dict[str, Any]], *,
+                       today: dt.date) -> CertificateDecision | None:
+    """What issuing ``data`` to a person holding ``stored`` certificates does: None
+    when it changes nothing (the open certificate as it is). Raises
+    ``ValidationFailed`` when it conflicts with them: a number already cancelled
+    (``cert_cancelled``), an issue date before the open certificate's (``cert_stale``).
+    """
+    current = next((c for c in stored if c["status"] != CertificateStatus.CANCELLED), None)
+    key = (data.category, data.level, data.reissue_count)
+    same_number = next((c for c in stored
+                        if (c["category"], c["level"], c["reissue_count"]) == key), None)
+    status = status_on(data.valid_until, today)
+    if same_number is not None and same_number is not current:
+        raise ValidationFailed([db_problem("cert_cancelled", "certificate_number")])
+    if current is not None and data.issue_date < current["issue_date"]:
+        raise ValidationFailed([db_problem("cert_stale", "issue_date",
+                                           value=current["issue_date"].isoformat())])
+    if same_number is not None:
+        if data.issue_date > current["issue_date"]:
+            return CertificateDecision("renew", current, status, renewed=True)
+        if data.components != current["components"]:
+            return CertificateDecision("renew", current, status)
+        return None
+    if current is None:
+        return CertificateDecision("new", None, status)
+    same_kind = (current["category"], current["level"]) == (data.category, data.level)
+    return CertificateDecision("new", current, status, cancel_reason=(
+        StatusReason.REISSUED if same_kind else StatusReason.REASSESSED))
+
+
+def decide_person_write(changed: bool, certificate: CertificateData | None,
+                        stored: list[dict[str, Any]], *, deceased_date: dt.date | None,
+                        today: dt.date) -> CertificateDecision | None:
+    """What a write to a stored person does to their certificates (``decide_certificate``),
+    checked against a death: a deceased person's record refuses any change
+    (``person_deceased``, which then explains every other problem)."""
+    try:
+        decision = (decide_certificate(certificate, stored, today=today)
+                    if certificate is not None else None)
+    except ValidationFailed:
+        refuse_if_deceased(deceased_date)
+        raise
+    if changed or decision is not None:
+        refuse_if_deceased(deceased_date)
+    return decision
+
+
+def person_event(changes: dict[str, list[Any]], decision: CertificateDecision | None,
+                 certificate: CertificateData | None) -> dict[str, Any]:
+    """The audit data of a write to a person, whichever path made it: the changed
+    fields (old and new values) and what the certificate did."""
+    data: dict[str, Any] = {}
+    if changes:
+        data["changes"] = {k: [x if x is None or isinstance(x, int | str) else str(x)
+                               for x in pair] for k, pair in changes.items()}
+    if decision is not None:
+        data["certificate"] = decision.event(certificate)
+    return data
+
+
+def refuse_if_deceased(deceased_date: dt.date | None) -> None:
+    """A deceased person's record is closed: nothing of it changes any more."""
+    if deceased_date is not None:
+        raise ValidationFailed([db_problem("person_deceased", "id_number",
+                                           value=deceased_date.isoformat())])
+
+
+#: Messages of the problems found only against the database.
+DB_MESSAGES = {
+    "id_exists": _("该公民身份号码已登记"),
+    "person_deceased": _("该人员已于{value}登记死亡，不能再修改证件信息"),
+    "cert_stale": _("库中已有发证日期更晚（{value}）的残疾人证，本行数据较旧"),
+    "cert_cancelled": _("该残疾人证号已注销，不能再次登记"),
+    "status_transition": _("残疾人证当前状态为{value}，不能{action}"),
+    "person_out_of_scope": _("该公民身份号码已由您负责地区以外的残联登记，请联系其户籍地残联办理"),
+}
+
+
+def db_problem(code: str, field: str, **params: Any) -> Problem:
+    return Problem(code=code, field=field, template=DB_MESSAGES[code], params=params)
+
+
+
+# ---------------------------------------------------------------------------
+# Where a user may write: the region scope every write path passes to the services
+
+#: Region code prefixes a user may write in (``accounts.selectors.scope_prefixes`` of
+#: ``edit_person``); None: everywhere (the command line, the demo loader).
+Scope = tuple[str, ...] | None
+
+
+def in_scope(region_code: str, scope: Scope) -> bool:
+    return scope is None or region_code.startswith(scope)
+
+
+def _out_of_scope(field_: str, label: Any, value: str) -> ValidationFailed:
+    return ValidationFailed([_problem("region_out_of_scope", field_, label=label, value=value)])
+
+
+def check_region_scope_of(region_code: str, scope: Scope) -> None:
+    """Refuse (``region_out_of_scope``) a write to a person whose hukou lies outside."""
+    if not in_scope(region_code, scope):
+        raise _out_of_scope("hukou_region", v.HUKOU_LABEL, region_code)
+
+
+def check_region_scope(data: PersonData, scope: Scope, *, stored_region: str | None = None
+                       ) -> None:
+    """Refuse a person whose hukou region (given, or stored before the change) lies
+    outside ``scope``."""
+    if stored_region is not None:
+        check_region_scope_of(stored_region, scope)
+    check_region_scope_of(data.hukou_region, scope)
+
+
+def check_household_scope(number: str, region_code: str, scope: Scope) -> None:
+    """Refuse joining a stored household whose region lies outside ``scope``: its data
+    (members, economic status) belong to another region."""
+    if not in_scope(region_code, scope):
+        raise _out_of_scope("household_number", _("家庭编号"), number)
+
+
+def registered_elsewhere_event(id_hash: str, **context: Any) -> dict[str, Any]:
+    """The audit data of a write refused because the ID number is registered outside
+    the writer's scope: recorded on the stored person, in their region, so it is a case
+    for that region's federation; it names the number by its keyed hash only."""
+    return {"check": "registered_elsewhere", "id_hash": id_hash, **context}
 
 
 def _problem(code: str, field_: str, **params: Any) -> Problem:

@@ -35,7 +35,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from yangguang.accounts.permissions import Capability
-from yangguang.accounts.selectors import scope_paths, scope_q, scope_regions
+from yangguang.accounts.selectors import scope_paths, scope_prefixes, scope_q, scope_regions
 from yangguang.audit.models import AuditAction, AuditEvent
 from yangguang.core.crypto import hash_id
 from yangguang.core.errors import ValidationFailed
@@ -46,6 +46,7 @@ from yangguang.registry.models import (
     Category,
     Certificate,
     CertificateStatus,
+    HouseholdStatus,
     ImportJob,
     Level,
     Person,
@@ -238,6 +239,16 @@ def household_members(user: Any, person: Person) -> list[Person]:
         return []
     return list(persons_visible_to(user).filter(household_id=person.household_id)
                 .exclude(pk=person.pk).order_by("id"))
+
+
+def household_statuses(user: Any, person: Person) -> list[HouseholdStatus]:
+    """The economic statuses of the person's household, if its region lies in ``user``'s
+    ``view_person`` scope: a household's data is its region's, whoever names it."""
+    household = person.household
+    if household is None or not household.region_id.startswith(
+            tuple(scope_prefixes(user, Capability.VIEW_PERSON))):
+        return []
+    return list(household.statuses.all())
 
 
 def certificates_of(person: Person) -> list[Certificate]:

@@ -87,13 +87,17 @@ def _certificate(data: dict[str, Any]) -> str:
     return _("发放残疾人证{number}").format(number=number)
 
 
-def _imported(event: AuditEvent) -> str:
+def _person_write(event: AuditEvent) -> str:
+    """A write to the person (registered or changed, with what the certificate did),
+    the same whether a form, the API or an import made it."""
     data = event.data
-    parts = [_("批量导入（第{row}行）").format(row=data.get("row", "?"))]
+    imported = "import" in data
+    parts = [_("批量导入（第{row}行）").format(row=data.get("row", "?"))] if imported else []
     if event.action == AuditAction.CREATE:
         parts.append(_("登记人员"))
     if data.get("changes"):
-        parts.append(_changes(data["changes"]))
+        parts.append(_changes(data["changes"]) if imported
+                     else _("修改人员信息：{changes}").format(changes=_changes(data["changes"])))
     certificate = data.get("certificate")
     if certificate:
         kind = _suffix_text(certificate.get("suffix", ""))
@@ -106,6 +110,8 @@ def _imported(event: AuditEvent) -> str:
         if certificate.get("reason"):
             parts.append(_("原证注销，原因：{reason}").format(
                 reason=_label(StatusReason, certificate["reason"])))
+    if not imported:
+        return _("；").join(parts)
     head, rest = parts[0], parts[1:]
     return head + _("：") + _("；").join(rest) if rest else head
 
@@ -113,15 +119,13 @@ def _imported(event: AuditEvent) -> str:
 def describe(event: AuditEvent) -> str:
     """One sentence saying what the event did to the person."""
     data = event.data or {}
-    if "import" in data:
-        return _imported(event)
     kind, action = event.object_type, event.action
+    if kind == "person" and action in (AuditAction.CREATE, AuditAction.UPDATE):
+        return _person_write(event)
+    if data.get("check") == "registered_elsewhere":
+        return _("其他地区的用户尝试登记该公民身份号码（未予登记）")
     if action == AuditAction.REVEAL:
         return _("查看了完整的公民身份号码，理由：{reason}").format(reason=data.get("reason", ""))
-    if kind == "person" and action == AuditAction.CREATE:
-        return _("登记人员{name}").format(name=data.get("name", ""))
-    if kind == "person" and action == AuditAction.UPDATE:
-        return _("修改人员信息：{changes}").format(changes=_changes(data.get("changes", {})))
     if kind == "certificate":
         return _certificate(data)
     if kind == "assessment":

@@ -186,7 +186,6 @@ def _abilities(user: Any, person: Any) -> dict[str, bool]:
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     found = selectors.get_person_for(request.user, pk)
     services.record_view(found, actor=Actor.of(request.user))
-    household = found.household
     certificates = selectors.certificates_of(found)
     for certificate in certificates:
         certificate.components_text = _("、").join(
@@ -199,7 +198,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         "certificates": certificates,
         "assessments": list(found.assessments.order_by("-assessed_on")),
         "members": selectors.household_members(request.user, found),
-        "household_statuses": list(household.statuses.all()) if household else [],
+        "household_statuses": selectors.household_statuses(request.user, found),
         "timeline": timeline.timeline(selectors.timeline_events(found)),
         "ethnicity": validation.ethnicities().get(found.ethnicity, found.ethnicity),
     })
@@ -212,7 +211,8 @@ def create(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST if request.method == "POST" else None, user=request.user)
     if form.is_bound and form.is_valid():
         try:
-            created = services.register_person(form.person_data, actor=Actor.of(request.user))
+            created = services.register_person(form.person_data, actor=Actor.of(request.user),
+                                               scope=services.write_scope(request.user))
         except ValidationFailed as exc:
             add_problems(form, exc.problems)
         else:
@@ -233,7 +233,8 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         services.record_view(found, actor=Actor.of(request.user))
     if form.is_bound and form.is_valid():
         try:
-            changed = services.update_person(found, form.person_data, actor=Actor.of(request.user))
+            changed = services.update_person(found, form.person_data, actor=Actor.of(request.user),
+                                             scope=services.write_scope(request.user))
         except ValidationFailed as exc:
             add_problems(form, exc.problems)
         else:

@@ -1,8 +1,10 @@
 """The scope filter: a person outside the caller's regions does not exist for them."""
 
+from typing import Any
+
 import pytest
 
-from yangguang.api.tests.conftest import COUNTY_B, assert_error, field_codes
+from yangguang.api.tests.conftest import COUNTY_A, COUNTY_B, assert_error, field_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +78,44 @@ def test_a_role_without_the_capability_anywhere_is_403(analyst_a, reviewer_a, re
 
 def test_regions_are_reference_data_for_every_caller(analyst_a):
     assert analyst_a.get("/regions/610103").json()["name"] == "碑林区"
+
+
+def _new_person_row(**overrides: Any) -> dict[str, Any]:
+    from yangguang.demo.generator import person_row
+    from yangguang.registry.vocabulary import HEADER_TO_KEY
+
+    row = {HEADER_TO_KEY[h]: v for h, v in person_row(hukou_region=COUNTY_A, **overrides).items()}
+    row["issue_date"] = str(row["issue_date"])
+    row.pop("birth_date", None)
+    return {k: v for k, v in row.items() if v not in ("", None)}
+
+
+def test_a_household_of_another_county_is_refused_on_create_and_update(registrar_a, person_a,
+                                                                        person_b):
+    # (Issue 16, fault 1: a guessed household number of another county was accepted.)
+    row = _new_person_row(household_number="B-0001", relation_to_head="子女")
+    assert field_codes(registrar_a.post("/persons", row)) == {
+        "household_number": "region_out_of_scope"}
+    assert field_codes(registrar_a.patch(f"/persons/{person_a.pk}",
+                                         {"household_number": "B-0001",
+                                          "relation_to_head": "子女"})) == {
+        "household_number": "region_out_of_scope"}
+    person_a.refresh_from_db()
+    assert person_a.household.number == "A-0001"
+    assert list(person_b.household.members.all()) == [person_b]
+
+
+def test_registering_a_number_of_another_county_tells_not_where_and_is_audited(registrar_a,
+                                                                                person_b):
+    # (Issue 16, fault 2: the answer was an oracle, and nothing was audited.)
+    from yangguang.audit.models import AuditEvent
+    from yangguang.core.crypto import decrypt_id
+
+    number = decrypt_id(person_b.id_number_encrypted)
+    response = registrar_a.post("/persons", _new_person_row(id_number=number))
+    assert field_codes(response) == {"id_number": "person_out_of_scope"}
+    assert "610103" not in response.content.decode()
+    event = AuditEvent.objects.filter(person_id=person_b.pk, actor_id=registrar_a.user.pk).get()
+    assert (event.region_code, event.data) == (
+        person_b.hukou_region_id, {"check": "registered_elsewhere",
+                                   "id_hash": person_b.id_number_hash})

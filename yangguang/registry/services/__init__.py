@@ -9,17 +9,19 @@ read and checked by ``importing.py``).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yangguang.accounts.permissions import Capability
+from yangguang.accounts.selectors import scope_prefixes
 from yangguang.audit.models import AuditAction
 from yangguang.audit.services import Actor, Event, record, record_many
 from yangguang.core.crypto import decrypt_id, encrypt_id, hash_id, mask_id
-from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.core.errors import ValidationFailed
+from yangguang.registry import rules
 from yangguang.registry.models import (
     Assessment,
     Certificate,
@@ -30,119 +32,74 @@ from yangguang.registry.models import (
     Person,
     StatusReason,
 )
-from yangguang.registry.validation import (
-    IdNumber,
-    add_years,
-    fail,
-    parse_components,
-    problem,
-    split_certificate_number,
+from yangguang.registry.rules import (
+    DB_MESSAGES,
+    CertificateData,
+    PersonData,
+    Scope,
+    db_problem,
 )
-
-CERTIFICATE_VALIDITY_YEARS = 10
-
-#: Messages of the problems found only against the database.
-DB_MESSAGES = {
-    "id_exists": _("该公民身份号码已登记"),
-    "person_deceased": _("该人员已于{value}登记死亡，不能再修改证件信息"),
-    "cert_stale": _("库中已有发证日期更晚（{value}）的残疾人证，本行数据较旧"),
-    "cert_cancelled": _("该残疾人证号已注销，不能再次登记"),
-    "status_transition": _("残疾人证当前状态为{value}，不能{action}"),
-    "person_out_of_scope": _("该公民身份号码已由您负责地区以外的残联登记，请联系其户籍地残联办理"),
-}
+from yangguang.registry.validation import fail, parse_components, problem, split_certificate_number
 
 
-def db_problem(code: str, field: str, **params: Any) -> Problem:
-    return Problem(code=code, field=field, template=DB_MESSAGES[code], params=params)
-
-
-@dataclass
-class CertificateData:
-    category: int
-    level: int
-    issue_date: dt.date
-    reissue_count: int = 0
-    components: list[dict[str, int]] = field(default_factory=list)
-
-    @property
-    def valid_until(self) -> dt.date:
-        return add_years(self.issue_date, CERTIFICATE_VALIDITY_YEARS)
-
-
-    def suffix(self) -> str:
-        return f"{self.category}{self.level}" + (f"B{self.reissue_count}" if self.reissue_count else "")
-
-
-@dataclass
-class PersonData:
-    """A checked person record, as every input path produces it."""
-
-    id_number: IdNumber
-    name: str
-    sex: int
-    birth_date: dt.date
-    hukou_region: str
-    ethnicity: str = ""
-    residence_region: str | None = None
-    phone: str = ""
-    household_number: str = ""
-    relation_to_head: str = ""
-    guardian_name: str = ""
-    guardian_phone: str = ""
-    guardian_relation: str = ""
-    certificate: CertificateData | None = None
-    # The optional fields this record gives a value for; None: all of them (a form).
-    # An import row's blank or missing cells leave stored values as they are.
-    provided: frozenset[str] | None = None
-
-    # Fields compared to decide whether a stored person changed.
-    COMPARED = ("name", "ethnicity", "hukou_region_id", "residence_region_id", "phone",
-                "relation_to_head", "guardian_name", "guardian_phone", "guardian_relation")
-
-    def gives(self, name: str) -> bool:
-        """Whether this record sets ``name`` (a ``person_values`` key or ``household_number``)."""
-        return self.provided is None or name in self.provided
-
-    def person_values(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "ethnicity": self.ethnicity,
-            "hukou_region_id": self.hukou_region,
-            "residence_region_id": self.residence_region,
-            "phone": self.phone,
-            "relation_to_head": self.relation_to_head,
-            "guardian_name": self.guardian_name,
-            "guardian_phone": self.guardian_phone,
-            "guardian_relation": self.guardian_relation,
-        }
+def write_scope(user: Any) -> Scope:
+    """Where ``user`` may write persons (``edit_person``): the scope every write path
+    passes to the services."""
+    return tuple(scope_prefixes(user, Capability.EDIT_PERSON))
 
 
 def _region_of(person: Person) -> str:
     return person.hukou_region_id
 
 
-def _ensure_household(number: str, region_code: str) -> Household:
-    household, _created = Household.objects.get_or_create(
-        number=number, defaults={"region_id": region_code},
-    )
+def _stored_certificates(person: Person) -> list[dict[str, Any]]:
+    return list(person.certificates.values(*rules.STORED_CERTIFICATE_FIELDS))
+
+
+def _household_for(data: PersonData, scope: Scope) -> Household | None:
+    """The household the person is to belong to (created in their hukou region when
+    new); refused (``region_out_of_scope``) when it lies outside ``scope``."""
+    if not data.household_number:
+        return None
+    household = Household.objects.filter(number=data.household_number).first()
+    if household is None:
+        return Household.objects.create(number=data.household_number,
+                                        region_id=data.hukou_region)
+    rules.check_household_scope(data.household_number, household.region_id, scope)
     return household
 
 
-@transaction.atomic
-def register_person(data: PersonData, *, actor: Actor | Any) -> Person:
-    """Register a new person (and their certificate, if given)."""
+def register_person(data: PersonData, *, actor: Actor | Any, scope: Scope) -> Person:
+    """Register a new person (and their certificate, if given), within ``scope`` (the
+    acting user's write scope; None: everywhere, for the command line and the demo).
+
+    An ID number registered outside ``scope`` is refused without saying where, and the
+    attempt is audited on the stored person (a case for their region: see
+    ``rules.registered_elsewhere``), outside this write's transaction so that it stays.
+    """
+    rules.check_region_scope(data, scope)
     id_hash = hash_id(data.id_number.normalized)
-    if Person.objects.filter(id_number_hash=id_hash).exists():
-        raise ValidationFailed([db_problem("id_exists", "id_number")])
-    household = (_ensure_household(data.household_number, data.hukou_region)
-                 if data.household_number else None)
+    stored = (Person.objects.filter(id_number_hash=id_hash)
+              .values("pk", "hukou_region_id").first())
+    if stored is not None:
+        if not rules.in_scope(stored["hukou_region_id"], scope):
+            record(actor, AuditAction.VIEW, "person", stored["pk"], person_id=stored["pk"],
+                   region_code=stored["hukou_region_id"],
+                   data=rules.registered_elsewhere_event(id_hash))
+            raise ValidationFailed([rules.db_problem("person_out_of_scope", "id_number")])
+        raise ValidationFailed([rules.db_problem("id_exists", "id_number")])
+    return _register(data, id_hash, actor=actor, scope=scope)
+
+
+@transaction.atomic
+def _register(data: PersonData, id_hash: str, *, actor: Actor | Any, scope: Scope) -> Person:
     person = Person(
         id_number_encrypted=encrypt_id(data.id_number.normalized),
         id_number_hash=id_hash,
         id_number_masked=mask_id(data.id_number.normalized),
         sex=data.sex,
         birth_date=data.birth_date,
-        household=household,
+        household=_household_for(data, scope),
         **data.person_values(),
     )
     try:
@@ -150,38 +107,55 @@ def register_person(data: PersonData, *, actor: Actor | Any) -> Person:
             person.save()
     except IntegrityError:
         # Another request registered the same ID between our check and the insert.
-        raise ValidationFailed([db_problem("id_exists", "id_number")]) from None
-    record(actor, AuditAction.CREATE, "person", person.pk, person_id=person.pk,
-           region_code=person.hukou_region_id, data={"name": person.name})
+        raise ValidationFailed([rules.db_problem("id_exists", "id_number")]) from None
+    decision = None
     if data.certificate:
-        issue_certificate(person, data.certificate, actor=actor)
+        decision = rules.decide_certificate(data.certificate, [], today=timezone.localdate())
+        _apply_certificate(person, data.certificate, decision)
+    record(actor, AuditAction.CREATE, "person", person.pk, person_id=person.pk,
+           region_code=person.hukou_region_id,
+           data=rules.person_event({}, decision, data.certificate))
     return person
 
 
 @transaction.atomic
-def update_person(person: Person, data: PersonData, *, actor: Actor | Any) -> list[str]:
-    """Change a person's details to ``data`` (same ID number). Returns the changed fields."""
+def update_person(person: Person, data: PersonData, *, actor: Actor | Any,
+                  scope: Scope) -> list[str]:
+    """Change a person's details to ``data`` (same ID number), within ``scope``;
+    a certificate in ``data`` is issued as ``issue_certificate`` does. Returns the
+    changed fields."""
     if hash_id(data.id_number.normalized) != person.id_number_hash:
         raise ValueError("update_person cannot change the ID number")
+    rules.check_region_scope(data, scope, stored_region=person.hukou_region_id)
     changes: dict[str, list[Any]] = {}
+    values = {}
     for name, value in data.person_values().items():
         old = getattr(person, name)
-        if old != value:
+        if data.gives(name) and old != value:
             changes[name.removesuffix("_id")] = [old, value]
-            setattr(person, name, value)
-    if data.household_number != (person.household.number if person.household_id else ""):
-        old_number = person.household.number if person.household_id else ""
-        person.household = (_ensure_household(data.household_number, data.hukou_region)
-                            if data.household_number else None)
+            values[name] = value
+    old_number = person.household.number if person.household_id else ""
+    household_changes = data.gives("household_number") and data.household_number != old_number
+    if household_changes:
+        household = _household_for(data, scope)  # (refused first when outside the scope)
+    decision = rules.decide_person_write(
+        bool(changes) or household_changes, data.certificate,
+        _stored_certificates(person) if data.certificate else [],
+        deceased_date=person.deceased_date, today=timezone.localdate())
+    if not (changes or household_changes or decision):
+        return []
+    for name, value in values.items():
+        setattr(person, name, value)
+    if household_changes:
+        person.household = household
         changes["household"] = [old_number, data.household_number]
     if changes:
         person.save()
-        record(actor, AuditAction.UPDATE, "person", person.pk, person_id=person.pk,
-               region_code=_region_of(person), data={"changes": changes})
-    if data.certificate:
-        current = current_certificate(person)
-        if current is None or _certificate_differs(current, data.certificate):
-            issue_certificate(person, data.certificate, actor=actor)
+    if decision is not None:
+        _apply_certificate(person, data.certificate, decision)
+    record(actor, AuditAction.UPDATE, "person", person.pk, person_id=person.pk,
+           region_code=_region_of(person),
+           data=rules.person_event(changes, decision, data.certificate))
     return sorted(changes)
 
 
@@ -191,70 +165,63 @@ def current_certificate(person: Person) -> Certificate | None:
             .order_by("-issue_date").first())
 
 
-def _certificate_differs(current: Certificate, data: CertificateData) -> bool:
-    return (current.category, current.level, current.reissue_count, current.issue_date,
-            current.components) != (data.category, data.level, data.reissue_count,
-                                    data.issue_date, data.components)
-
-
-def _history(certificate: Certificate, status: str, reason: str, day: dt.date,
+def _history(certificate: Certificate | int, status: str, reason: str, day: dt.date,
              note: str = "") -> CertificateStatusChange:
-    return CertificateStatusChange(certificate=certificate, status=status, reason=reason,
+    key = "certificate_id" if isinstance(certificate, int) else "certificate"
+    return CertificateStatusChange(**{key: certificate}, status=status, reason=reason,
                                    effective_date=day, note=note)
 
 
-@transaction.atomic
-def issue_certificate(person: Person, data: CertificateData, *, actor: Actor | Any) -> Certificate:
-    """Issue (or renew) the person's certificate.
-
-    The same number with a later issue date is a renewal (换领) of the open
-    certificate; a different number (category, level or reissue suffix changed)
-    cancels the open certificate and issues a new one.
-    """
-    if person.deceased_date:
-        raise ValidationFailed([db_problem("person_deceased", "certificate_number",
-                                           value=person.deceased_date.isoformat())])
-    data.components = parse_components(data.components, data.category, data.level)
-    current = current_certificate(person)
-    same_number = Certificate.objects.filter(
-        person=person, category=data.category, level=data.level,
-        reissue_count=data.reissue_count,
-    ).first()
-    if same_number is not None and same_number.status == CertificateStatus.CANCELLED:
-        raise ValidationFailed([db_problem("cert_cancelled", "certificate_number")])
-    if current is not None and data.issue_date < current.issue_date:
-        raise ValidationFailed([db_problem("cert_stale", "issue_date",
-                                           value=current.issue_date.isoformat())])
-    region = _region_of(person)
-    if current is not None and current.pk == getattr(same_number, "pk", None):
-        before = {"issue_date": current.issue_date.isoformat(), "status": current.status,
-                  "components": current.components}
-        renewed = data.issue_date > current.issue_date
-        current.issue_date = data.issue_date
-        current.valid_until = data.valid_until
-        current.components = data.components
-        current.status = CertificateStatus.VALID
-        current.save()
-        if renewed:
-            _history(current, CertificateStatus.VALID, StatusReason.RENEWED, data.issue_date).save()
-        record(actor, AuditAction.UPDATE, "certificate", current.pk, person_id=person.pk,
-               region_code=region, data={"number": current.number_masked, "before": before,
-                                         "renewed": renewed})
-        return current
+def _apply_certificate(person: Person, data: CertificateData,
+                       decision: rules.CertificateDecision) -> Certificate:
+    """Write what ``rules.decide_certificate`` decided, with the status history rows
+    the import writes for the same decision."""
+    current = decision.current
+    if decision.action == "renew":
+        Certificate.objects.filter(pk=current["id"]).update(
+            issue_date=data.issue_date, valid_until=data.valid_until,
+            components=data.components, status=decision.status, updated_at=timezone.now())
+        if decision.renewed:
+            _history(current["id"], decision.status, StatusReason.RENEWED,
+                     data.issue_date).save()
+        return Certificate.objects.get(pk=current["id"])
     if current is not None:
-        reason = (StatusReason.REISSUED
-                  if (current.category, current.level) == (data.category, data.level)
-                  else StatusReason.REASSESSED)
-        _set_status(current, CertificateStatus.CANCELLED, reason, data.issue_date, actor=actor)
+        Certificate.objects.filter(pk=current["id"]).update(
+            status=CertificateStatus.CANCELLED, updated_at=timezone.now())
+        _history(current["id"], CertificateStatus.CANCELLED, decision.cancel_reason,
+                 data.issue_date).save()
     certificate = Certificate.objects.create(
         person=person, category=data.category, level=data.level,
         reissue_count=data.reissue_count, components=data.components,
-        issue_date=data.issue_date, valid_until=data.valid_until,
-        status=CertificateStatus.VALID,
+        issue_date=data.issue_date, valid_until=data.valid_until, status=decision.status,
     )
     _history(certificate, CertificateStatus.VALID, StatusReason.ISSUED, data.issue_date).save()
-    record(actor, AuditAction.CREATE, "certificate", certificate.pk, person_id=person.pk,
-           region_code=region, data={"number": certificate.number_masked})
+    if decision.status == CertificateStatus.EXPIRED:
+        _history(certificate, CertificateStatus.EXPIRED, StatusReason.EXPIRED,
+                 data.valid_until).save()
+    return certificate
+
+
+@transaction.atomic
+def issue_certificate(person: Person, data: CertificateData, *, actor: Actor | Any,
+                      scope: Scope) -> Certificate:
+    """Issue (or renew) the person's certificate, within ``scope``.
+
+    ``rules.decide_certificate`` says what it does: the same number with a later issue
+    date is a renewal (换领) of the open certificate; a different number (category,
+    level or reissue suffix changed) cancels the open certificate and issues a new one.
+    The status comes from the dates (``rules.status_on``).
+    """
+    rules.check_region_scope_of(person.hukou_region_id, scope)
+    rules.refuse_if_deceased(person.deceased_date)
+    data.components = parse_components(data.components, data.category, data.level)
+    decision = rules.decide_certificate(data, _stored_certificates(person),
+                                        today=timezone.localdate())
+    if decision is None:
+        return current_certificate(person)
+    certificate = _apply_certificate(person, data, decision)
+    record(actor, AuditAction.UPDATE, "person", person.pk, person_id=person.pk,
+           region_code=_region_of(person), data=rules.person_event({}, decision, data))
     return certificate
 
 
@@ -281,8 +248,8 @@ def _set_status(certificate: Certificate, status: str, reason: str, day: dt.date
             "status_transition", "status",
             value=CertificateStatus(certificate.status).label, action=_ACTION_LABELS[status],
         )])
-    if status == CertificateStatus.VALID and certificate.valid_until < timezone.localdate():
-        status = CertificateStatus.EXPIRED
+    if status == CertificateStatus.VALID:
+        status = rules.status_on(certificate.valid_until, timezone.localdate())
     before = certificate.status
     certificate.status = status
     certificate.save(update_fields=["status", "updated_at"])
@@ -424,3 +391,8 @@ def record_view(person: Person, *, actor: Actor | Any) -> None:
     """Record that ``actor`` opened the person's page (a ``view`` event)."""
     record(actor, AuditAction.VIEW, "person", person.pk, person_id=person.pk,
            region_code=_region_of(person))
+
+
+# The checked records and database problems every write path passes here, defined with
+# the rules that make them.
+__all__ = ["DB_MESSAGES", "CertificateData", "PersonData", "Scope", "db_problem"]

@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from yangguang.audit.models import AuditAction, AuditEvent
 from yangguang.audit.services import COLUMNS as AUDIT_COLUMNS
-from yangguang.audit.services import Actor, Event, Segment
+from yangguang.audit.services import Actor, Event, Segment, record_many
 from yangguang.core import bulk
 from yangguang.core.crypto import encrypt_ids, mask_id
-from yangguang.core.errors import Problem
+from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.registry import rules
 from yangguang.registry.models import (
     Certificate,
     CertificateStatus,
@@ -29,12 +30,7 @@ from yangguang.registry.models import (
     Person,
     StatusReason,
 )
-from yangguang.registry.services import (
-    CERTIFICATE_VALIDITY_YEARS,
-    PersonData,
-    add_years,
-    db_problem,
-)
+from yangguang.registry.rules import PersonData, db_problem
 
 if TYPE_CHECKING:
     import polars as pl
@@ -175,6 +171,7 @@ class BulkImport:
         # Region code prefixes this import may write to (None: everywhere).
         self.scope = scope
         self.household_ids: dict[str, int] = {}
+        self.household_regions: dict[str, str] = {}  # of the stored households
         # Into an empty registry no row can find anything stored: its lookups are
         # skipped. (``registry_empty``: the caller knows, from ``first_load``, whose
         # lock keeps it so.) A person or household committed meanwhile by someone else
@@ -193,18 +190,39 @@ class BulkImport:
         self._load_households({d.household_number for _r, d, _h in parsed
                                if d.household_number})
         plans: list[_Plan] = []
+        elsewhere: list[Event] = []
         for row, data, id_hash in parsed:
             old = existing.get(id_hash)
+            if old is not None and not rules.in_scope(old.person["hukou_region_id"], self.scope):
+                if self.dry_run:
+                    # A dry run answers within the importer's scope only: a person
+                    # registered elsewhere is checked as a new one (no oracle).
+                    old = None
+                else:
+                    # A case for the person's region, audited by the ID's keyed hash.
+                    elsewhere.append(Event(
+                        AuditAction.VIEW, "person", str(old.person["id"]), old.person["id"],
+                        old.person["hukou_region_id"],
+                        rules.registered_elsewhere_event(id_hash, **{"import": self.batch_id,
+                                                                     "row": row})))
+                    outcome.rejected.append((row, [db_problem("person_out_of_scope",
+                                                              "id_number")]))
+                    continue
+            foreign = self._foreign_household(data)
+            if foreign is not None:
+                outcome.rejected.append((row, foreign))
+                continue
             if old is None:
-                plans.append(_Plan(row, data, id_hash, None, {}, ("new", None)))
+                plans.append(_Plan(row, data, id_hash, None, {}, rules.CertificateDecision(
+                    "new", None, rules.status_on(data.certificate.valid_until, self.today))))
                 continue
             compared = self._compare(data, old)
             if isinstance(compared, list):
                 outcome.rejected.append((row, compared))
                 continue
-            changes, cert_action = compared
-            if changes or cert_action is not None:
-                plans.append(_Plan(row, data, id_hash, old, changes, cert_action))
+            changes, decision = compared
+            if changes or decision is not None:
+                plans.append(_Plan(row, data, id_hash, old, changes, decision))
             else:
                 outcome.unchanged += 1
         for plan in plans:
@@ -214,7 +232,20 @@ class BulkImport:
                 outcome.updated += 1
         if not self.dry_run:
             self._write(plans)
+            if elsewhere:
+                record_many(self.actor, elsewhere)
         return outcome
+
+    def _foreign_household(self, data: PersonData) -> list[Problem] | None:
+        """The problem of a row naming a stored household outside the import's scope."""
+        region = self.household_regions.get(data.household_number)
+        if region is None:
+            return None
+        try:
+            rules.check_household_scope(data.household_number, region, self.scope)
+        except ValidationFailed as exc:
+            return exc.problems
+        return None
 
     @property
     def all_new(self) -> bool:
@@ -264,15 +295,16 @@ class BulkImport:
             "relation_to_head": new["relation_to_head"], "deceased_date": None,
             "created_at": now, "updated_at": now})
 
-        # Certificates, valid for ten years from their issue date.
+        # Certificates: their validity and status from the rules, once per distinct
+        # issue date (a file holds a few thousand).
         issued = new["issue_date"]
         days = issued.unique().to_list()
-        valid_until = issued.replace_strict(
-            days, [add_years(day, CERTIFICATE_VALIDITY_YEARS) for day in days],
-            return_dtype=pl.Date)
-        expired = valid_until < today
-        status = (pl.Series([CertificateStatus.VALID.value] * count)
-                  .zip_with(~expired, pl.Series([CertificateStatus.EXPIRED.value] * count)))
+        untils = [rules.valid_until(day) for day in days]
+        valid_until = issued.replace_strict(days, untils, return_dtype=pl.Date)
+        status = issued.replace_strict(
+            days, [str(rules.status_on(until, today)) for until in untils],
+            return_dtype=pl.String)
+        expired = status == CertificateStatus.EXPIRED.value
         cert_ids = writer.ids.take(Certificate, count)
         writer.insert_columns(Certificate, {
             "id": cert_ids, "person_id": person_ids, "reissue_count": new["reissue_count"],
@@ -296,12 +328,18 @@ class BulkImport:
             "reason": history["reason"], "effective_date": history["effective_date"],
             "note": "", "recorded_at": now})
 
-        # One audit event per person, as ``_Plan.event`` makes it.
+        # One audit event per person, as ``_Plan.event`` makes it (the suffix by
+        # ``rules.certificate_suffix``, once per distinct category, level and count).
         batch = json.dumps(self.batch_id)
+        kind = ["category", "level", "reissue_count"]
+        kinds = new.select(kind).unique()
+        kinds = kinds.with_columns(pl.Series("suffix", [
+            rules.certificate_suffix(*k) for k in kinds.iter_rows()], dtype=pl.String))
+        suffix = new.select(kind).join(kinds, on=kind, how="left", maintain_order="left")["suffix"]
         data = [f'{{"certificate":{{"action":"new","issue_date":"{day}","suffix":"{suffix}"}},'
                 f'"import":{batch},"row":{row}}}'
                 for day, suffix, row in zip(issued.dt.to_string("%Y-%m-%d").to_list(),
-                                            _suffixes(new).to_list(), new["row"].to_list(),
+                                            suffix.to_list(), new["row"].to_list(),
                                             strict=True)]
         writer.insert_columns(AuditEvent, self.chain.columns(
             AuditAction.CREATE, "person", [str(pk) for pk in person_ids], person_ids,
@@ -341,50 +379,28 @@ class BulkImport:
         known = self.household_ids  # (``numbers - known.keys()`` costs 8 times as much)
         wanted = [number for number in numbers if number not in known]
         if wanted:
-            self.household_ids.update(
-                bulk.filter_in(Household.objects.using(self.writer.reads), "number",
-                               wanted).values_list("number", "id"))
+            for number, pk, region in bulk.filter_in(
+                    Household.objects.using(self.writer.reads), "number",
+                    wanted).values_list("number", "id", "region_id"):
+                known[number] = pk
+                self.household_regions[number] = region
 
     def _compare(self, data: PersonData, old: _Existing
-                 ) -> tuple[dict[str, list[Any]], tuple[str, dict[str, Any] | None] | None] | list[Problem]:
+                 ) -> tuple[dict[str, list[Any]], rules.CertificateDecision | None] | list[Problem]:
         """What importing ``data`` changes for a stored person, or the problems that stop it."""
-        if self.scope is not None and not old.person["hukou_region_id"].startswith(self.scope):
-            return [db_problem("person_out_of_scope", "id_number")]
         changes: dict[str, list[Any]] = {}
         for name, value in data.person_values().items():
             if data.gives(name) and old.person[name] != value:
                 changes[name.removesuffix("_id")] = [old.person[name], value]
         if data.gives("household_number") and data.household_number != old.household_number:
             changes["household"] = [old.household_number, data.household_number]
-        cert = data.certificate
-        current = next((c for c in old.certificates
-                        if c["status"] != CertificateStatus.CANCELLED), None)
-        same_number = next((c for c in old.certificates
-                            if (c["category"], c["level"], c["reissue_count"])
-                            == (cert.category, cert.level, cert.reissue_count)), None)
-        cert_action: tuple[str, dict[str, Any] | None] | None = None
-        problems: list[Problem] = []
-        if same_number is not None and same_number is current:
-            if cert.issue_date > current["issue_date"]:
-                cert_action = ("renew", current)
-            elif cert.issue_date < current["issue_date"]:
-                problems.append(db_problem("cert_stale", "issue_date",
-                                           value=current["issue_date"].isoformat()))
-            elif cert.components != current["components"]:
-                cert_action = ("renew", current)
-        elif same_number is not None:
-            problems.append(db_problem("cert_cancelled", "certificate_number"))
-        elif current is not None and cert.issue_date < current["issue_date"]:
-            problems.append(db_problem("cert_stale", "issue_date",
-                                       value=current["issue_date"].isoformat()))
-        else:
-            cert_action = ("new", current)
-        deceased = old.person["deceased_date"]
-        if deceased is not None and (changes or cert_action is not None or problems):
-            problems = [db_problem("person_deceased", "id_number", value=deceased.isoformat())]
-        if problems:
-            return problems
-        return changes, cert_action
+        try:
+            decision = rules.decide_person_write(
+                bool(changes), data.certificate, old.certificates,
+                deceased_date=old.person["deceased_date"], today=self.today)
+        except ValidationFailed as exc:
+            return exc.problems
+        return changes, decision
 
     def _create_households(self, wanted: list[tuple[str, str]]) -> None:
         """Create the households these rows name that don't exist yet (region: first row's)."""
@@ -402,7 +418,7 @@ class BulkImport:
 
     def _write(self, plans: list[_Plan]) -> None:
         """Write one chunk's plans: one audit event per row that changed something."""
-        now, today = self.now, self.today
+        now = self.now
         self._create_households([(p.data.household_number, p.data.hukou_region)
                                  for p in plans if p.data.household_number])
         new_plans = [p for p in plans if p.old is None]
@@ -442,21 +458,20 @@ class BulkImport:
         )
 
         history: list[tuple[Any, ...]] = []
-        cancelled = [p.cert_action[1]["id"] for p in plans
-                     if p.cert_action and p.cert_action[0] == "new" and p.cert_action[1]]
+        decided = [p for p in plans if p.decision is not None]
+        cancelled = [p.decision.current["id"] for p in decided
+                     if p.decision.cancel_reason is not None]
         Certificate.objects.filter(id__in=cancelled).update(
             status=CertificateStatus.CANCELLED, updated_at=now)
-        new_certs = [p for p in plans if p.cert_action and p.cert_action[0] == "new"]
+        new_certs = [p for p in decided if p.decision.action == "new"]
         cert_rows = []
         for cid, plan in zip(self.writer.ids.take(Certificate, len(new_certs)), new_certs,
                              strict=True):
-            cert, current = plan.data.certificate, plan.cert_action[1]
-            if current is not None:
-                history.append((current["id"], CertificateStatus.CANCELLED,
-                                plan.cancel_reason(), cert.issue_date, "", now))
-            valid_until = cert.valid_until
-            status = (CertificateStatus.VALID if valid_until >= today
-                      else CertificateStatus.EXPIRED)
+            cert, decision = plan.data.certificate, plan.decision
+            if decision.cancel_reason is not None:
+                history.append((decision.current["id"], CertificateStatus.CANCELLED,
+                                decision.cancel_reason, cert.issue_date, "", now))
+            valid_until, status = cert.valid_until, decision.status
             # Serialised here rather than in the writer thread, which keeps the server busy.
             components = (bulk.JsonText(json.dumps(cert.components, ensure_ascii=False))
                           if cert.components else _NO_COMPONENTS)
@@ -468,17 +483,15 @@ class BulkImport:
                 history.append((cid, status, StatusReason.EXPIRED, valid_until, "", now))
         self.writer.insert(Certificate, _CERT_FIELDS, cert_rows)
 
-        for plan in plans:
-            if plan.cert_action and plan.cert_action[0] == "renew":
-                cert, current = plan.data.certificate, plan.cert_action[1]
-                status = (CertificateStatus.VALID if cert.valid_until >= today
-                          else CertificateStatus.EXPIRED)
-                Certificate.objects.filter(id=current["id"]).update(
+        for plan in decided:
+            cert, decision = plan.data.certificate, plan.decision
+            if decision.action == "renew":
+                Certificate.objects.filter(id=decision.current["id"]).update(
                     issue_date=cert.issue_date, valid_until=cert.valid_until,
-                    components=cert.components, status=status, updated_at=now)
-                if cert.issue_date > current["issue_date"]:
-                    history.append((current["id"], status, StatusReason.RENEWED,
-                                    cert.issue_date, "", now))
+                    components=cert.components, status=decision.status, updated_at=now)
+                if decision.renewed:
+                    history.append((decision.current["id"], decision.status,
+                                    StatusReason.RENEWED, cert.issue_date, "", now))
         self.writer.insert(CertificateStatusChange, _HISTORY_FIELDS, history)
         self.writer.insert(AuditEvent, AUDIT_COLUMNS,
                            self.chain.rows((plan.event(self.batch_id) for plan in plans), now))
@@ -493,44 +506,16 @@ class _Plan:
     id_hash: str
     old: _Existing | None  # None: a new person
     changes: dict[str, list[Any]]  # person fields: [old, new]
-    cert_action: tuple[str, dict[str, Any] | None] | None  # ("new"|"renew", open certificate)
+    decision: rules.CertificateDecision | None  # what the row's certificate does
     person_id: int | None = None
 
     def __post_init__(self) -> None:
         if self.old is not None:
             self.person_id = self.old.person["id"]
 
-    def cancel_reason(self) -> str:
-        current, cert = self.cert_action[1], self.data.certificate
-        same_kind = (current["category"], current["level"]) == (cert.category, cert.level)
-        return StatusReason.REISSUED if same_kind else StatusReason.REASSESSED
-
     def event(self, batch_id: str) -> Event:
         data: dict[str, Any] = {"import": batch_id, "row": self.row}
-        if self.changes:
-            data["changes"] = _jsonable(self.changes)
-        if self.cert_action:
-            kind, current = self.cert_action
-            data["certificate"] = {"action": kind, "suffix": self.data.certificate.suffix(),
-                                   "issue_date": str(self.data.certificate.issue_date)}
-            if kind == "new" and current is not None:
-                data["certificate"]["cancelled"] = current["id"]
-                data["certificate"]["reason"] = self.cancel_reason()
+        data.update(rules.person_event(self.changes, self.decision, self.data.certificate))
         action = AuditAction.CREATE if self.old is None else AuditAction.UPDATE
         return Event(action, "person", str(self.person_id), self.person_id,
                      self.data.hukou_region, data)
-
-
-def _suffixes(new: pl.DataFrame) -> pl.Series:
-    """``CertificateData.suffix`` of each row: category and level, ``B`` and the reissue
-    count for a reissued certificate."""
-    import polars as pl
-
-    base = new["category"].cast(pl.String) + new["level"].cast(pl.String)
-    return base.zip_with(new["reissue_count"] == 0,
-                         base + "B" + new["reissue_count"].cast(pl.String))
-
-
-def _jsonable(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
-    return {k: [x if x is None or isinstance(x, int | str) else str(x) for x in pair]
-            for k, pair in changes.items()}

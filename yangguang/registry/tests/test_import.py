@@ -553,14 +553,14 @@ def test_someone_registering_a_person_of_the_file_meanwhile_undoes_the_import(
     def register_meanwhile(done: int, total: int | None) -> None:
         if done == 2:  # after the first block: row 4 is yet to be written
             services.register_person(rules.parse_row(
-                {vocabulary.HEADER_TO_KEY[k]: v for k, v in late.items()}), actor="other")
+                {vocabulary.HEADER_TO_KEY[k]: v for k, v in late.items()}), actor="other", scope=None)
 
     with pytest.raises(importing.ImportConflict, match="本次导入已全部撤销"):
         importing.import_file(path, actor="test", progress=register_meanwhile)
     assert Person.objects.count() == 0 and Certificate.objects.count() == 0
     # Into a registry that holds persons, rows are compared with them as before.
     services.register_person(rules.parse_row(
-        {vocabulary.HEADER_TO_KEY[k]: v for k, v in late.items()}), actor="other")
+        {vocabulary.HEADER_TO_KEY[k]: v for k, v in late.items()}), actor="other", scope=None)
     result = importing.import_file(path, actor="test")
     assert (result.created, result.unchanged) == (4, 1)
 
@@ -660,7 +660,7 @@ def test_a_first_load_is_only_for_large_imports_into_an_empty_registry(settings)
     assert first_load(99) is False
     assert first_load(100) is True
     services.register_person(rules.parse_row(
-        {vocabulary.HEADER_TO_KEY[k]: v for k, v in rows(1)[0].items()}), actor="test")
+        {vocabulary.HEADER_TO_KEY[k]: v for k, v in rows(1)[0].items()}), actor="test", scope=None)
     assert first_load(10**6) is False
 
 
@@ -721,7 +721,7 @@ def test_an_import_into_an_empty_registry_writes_what_one_into_a_registry_with_p
     Person.objects.all().delete()
     Household.objects.all().delete()
     other = rules.parse_row({vocabulary.HEADER_TO_KEY[k]: v for k, v in rows(1)[0].items()})
-    services.register_person(other, actor="test")
+    services.register_person(other, actor="test", scope=None)
     result = run(tmp_path, data)
     assert (result.created, result.rejected) == (len(data), 0)
     assert _written(result.batch_id, hash_id(other.id_number.normalized)) == by_columns

@@ -210,7 +210,7 @@ def test_person_page_masks_the_id_and_records_the_view(staff, person_a):
     assert id_of(person_a) not in page
     assert "no-store" in response["Cache-Control"]
     assert "首次发证" in page  # the certificate's status history
-    assert "登记人员张阳光" in page  # the timeline, from the audit log
+    assert "登记人员；发放残疾人证（" in page  # the timeline, from the audit log
     [view] = events("view", person_id=person_a.pk)
     assert view.actor_id == registrar.user.pk
     assert verify_chain() is None
@@ -270,7 +270,8 @@ def test_create_form_shows_every_problem_writes_nothing_then_registers(staff):
     person = Person.objects.get(name=row["姓名"], hukou_region_id=VILLAGE_A)
     assert response.status_code == 302 and response["Location"] == f"/registry/persons/{person.pk}/"
     assert person.certificates.get().number() == row["残疾人证号"]
-    assert [e.action for e in AuditEvent.objects.filter(person_id=person.pk)] == ["create", "create"]
+    assert [(e.action, e.object_type) for e in AuditEvent.objects.filter(person_id=person.pk)
+            ] == [("create", "person")]
 
 
 def test_create_form_refuses_a_hukou_outside_the_users_regions(staff):
@@ -740,3 +741,26 @@ def test_a_page_waits_briefly_for_a_locked_registry_then_says_to_try_again(
     page = html(response)
     assert "数据正在导入，请稍后再试" in page and "没有数据丢失" in page
     assert 0.2 <= waited < 5  # the request's own limit, not the lock holder's 5 s
+
+
+def test_a_person_page_shows_no_household_data_of_another_county(staff, actor):
+    # A person of county A named in a household of county B (as the API allowed before
+    # the services refused it: issue 16, fault 1): the page shows the number, which is
+    # the person's own data, but none of the household's economic status.
+    from yangguang.registry import services
+    from yangguang.registry.models import EconomicStatus, Household
+
+    create_person(户籍地区划代码=VILLAGE_B, 家庭编号=VILLAGE_B + "0001", 与户主关系="户主")
+    foreign = Household.objects.get(number=VILLAGE_B + "0001")
+    services.set_household_status(foreign, EconomicStatus.DIBAO, dt.date(2020, 1, 1), actor=actor)
+    own = create_person(户籍地区划代码=VILLAGE_A, 家庭编号=VILLAGE_A + "0001", 与户主关系="户主")
+    services.set_household_status(own.household, EconomicStatus.TEKUN, dt.date(2021, 1, 1),
+                                  actor=actor)
+    registrar = staff(Role.REGISTRAR, COUNTY_A)
+    assert "特困" in html(registrar.get(f"/registry/persons/{own.pk}/"))
+    Person.objects.filter(pk=own.pk).update(household=foreign)
+
+    page = html(registrar.get(f"/registry/persons/{own.pk}/"))
+
+    assert foreign.number in page
+    assert "低保" not in page and "2020-01-01" not in page
