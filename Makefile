@@ -28,7 +28,7 @@ BENCH_ARGS ?=
 run: install migrate
 	$(YG) demo --if-empty
 	@echo "Yangguang: http://$(HOST):$(PORT)/  (Ctrl-C stops the server)"
-	YANGGUANG_DEBUG=$${YANGGUANG_DEBUG-1} $(YG) runserver $(HOST):$(PORT)
+	$(YG) runserver $(HOST):$(PORT)
 
 test: test-sqlite test-postgres
 

@@ -45,7 +45,6 @@ def tmp_var(tmp_path: Path, settings, monkeypatch) -> Path:
     monkeypatch.setenv("YANGGUANG_VAR_DIR", str(var))
     settings.VAR_DIR = var
     settings.MEDIA_ROOT = var / "media"
-    settings.STATIC_ROOT = var / "static"
     return var
 
 

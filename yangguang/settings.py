@@ -59,6 +59,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the rest, so that the pages they answer with (a bad host name, a
+    # rejected form, the busy page) carry the policy too.
+    "yangguang.core.security.ContentSecurityPolicyMiddleware",
     "yangguang.core.locks.LockWaitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -68,7 +72,6 @@ MIDDLEWARE = [
     "yangguang.accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "yangguang.core.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "yangguang.urls"
@@ -141,7 +144,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# The platform serves its own static files (WhiteNoise), straight from the package's
+# static folders: the same with debug off as on, and no `collectstatic` step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+# The error pages (templates/400.html, 403.html, 404.html, 500.html) are the
+# platform's own; so is the page for a rejected form (CSRF).
+CSRF_FAILURE_VIEW = "yangguang.core.views.csrf_failure"
 MEDIA_ROOT = VAR_DIR / "media"
 # Files up to this size are imported within the upload request; larger ones by a
 # background job (``yangguang worker``) whose progress the import page polls.

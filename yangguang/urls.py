@@ -16,3 +16,6 @@ urlpatterns = [
     path("accounts/", include("yangguang.accounts.urls")),
     path("audit/", include("yangguang.audit.urls")),
 ]
+
+# 400, 403 and 404 are Django's handlers with our templates; 500 needs the request.
+handler500 = "yangguang.core.views.server_error"

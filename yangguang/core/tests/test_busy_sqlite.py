@@ -79,6 +79,9 @@ def test_a_page_answers_busy_soon_while_a_first_load_holds_the_sqlite_file(
     held, after = result["held"], result["after"]
     assert held["status"] == 503 and held["retry_after"] == "30"
     assert "数据正在导入，请稍后再试" in held["page"] and "没有数据丢失" in held["page"]
-    # the request's limit, once (later queries fail at once), not the settings' 30 s
-    assert 0.3 <= held["seconds"] < 2
+    # It waited for the request's limit (0.3 s) before answering, but not for the
+    # settings' 30 s. The upper bound is far from both, so that a busy machine's
+    # slowness (2.6 s seen once) never decides the result; only waiting for the
+    # SQLite timeout would.
+    assert 0.3 <= held["seconds"] < 20
     assert after["status"] == 200 and "数据正在导入" not in after["page"]

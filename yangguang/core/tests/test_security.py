@@ -89,7 +89,7 @@ def test_https_settings_follow_the_mode(tmp_path):
     assert production == {"DEBUG": False, "SECURE_SSL_REDIRECT": True, "SESSION_COOKIE_SECURE": True,
                           "CSRF_COOKIE_SECURE": True, "SECURE_HSTS_SECONDS": 31536000,
                           "SESSION_EXPIRE_AT_BROWSER_CLOSE": True}
-    # `make run` (YANGGUANG_DEBUG=1 on http://127.0.0.1:8000) must not be sent to https.
+    # Development (`YANGGUANG_DEBUG=1 make run` on http://127.0.0.1:8000) must not be sent to https.
     development = _settings(tmp_path, YANGGUANG_HTTPS="1", YANGGUANG_DEBUG="1")
     assert development["DEBUG"] is True and development["SECURE_SSL_REDIRECT"] is False
     assert development["SESSION_COOKIE_SECURE"] is False and development["SECURE_HSTS_SECONDS"] == 0
