@@ -1,0 +1,83 @@
+"""Each role's home page and menu in Chromium: axe-core (WCAG 2.1 AA) in the normal and
+the large-text, high-contrast display, and the menu used by keyboard alone with
+JavaScript turned off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from yangguang.accounts.models import Role
+from yangguang.tests_e2e.browser import LIVE_DB, axe_violations, describe_violations, session_cookie, with_axe
+from yangguang.tests_e2e.test_accessibility import choose_display
+
+pytestmark = pytest.mark.django_db(**LIVE_DB)
+
+#: What each role's menu holds (group: entries), as a screen reader lists it.
+MENUS = {
+    Role.REGISTRAR: {"人员与证件": ["查询人员", "登记人员", "批量导入", "地区统计"]},
+    Role.REVIEWER: {"人员与证件": ["查询人员", "地区统计"]},
+    Role.ANALYST: {"人员与证件": ["地区统计"]},
+    Role.AUDITOR: {"系统管理": ["审计日志"]},
+}
+
+
+def _menu(page: Any) -> dict[str, list[str]]:
+    """The main navigation's groups: each list's label (``aria-labelledby``) and links."""
+    nav = page.get_by_role("navigation", name="主导航")
+    if nav.count() == 0:
+        return {}
+    groups = {}
+    for label_id in nav.locator("ul[aria-labelledby]").evaluate_all(
+            "lists => lists.map(list => list.getAttribute('aria-labelledby'))"):
+        label = page.locator(f"#{label_id}").inner_text()
+        groups[label] = nav.locator(f'ul[aria-labelledby="{label_id}"]').get_by_role("link").all_inner_texts()
+    return groups
+
+
+def test_each_roles_home_page_and_menu_pass_axe_in_both_displays(live, browser):
+    problems: list[str] = []
+    for role in Role.values:
+        context = with_axe(browser.new_context(locale="zh-CN"))
+        try:
+            context.add_cookies([session_cookie(live, live.a.users[role])])
+            page = context.new_page()
+            page.goto(live.url + "/")
+            assert page.get_by_role("heading", name="待办与概况").is_visible(), role
+            if role in MENUS:
+                assert _menu(page) == MENUS[role], role
+            problems += describe_violations(f"/ [{role}]", axe_violations(page))
+            choose_display(page, live, {"large", "contrast"})
+            page.goto(live.url + "/")
+            problems += describe_violations(f"/ [{role}, large, contrast]", axe_violations(page))
+        finally:
+            context.close()
+    assert not problems, "\n".join(problems)
+
+
+def _focused(page: Any) -> str:
+    return page.evaluate("document.activeElement.textContent.trim()")
+
+
+def test_the_menu_works_by_keyboard_without_javascript(live, browser):
+    context = browser.new_context(locale="zh-CN", java_script_enabled=False)
+    try:
+        context.add_cookies([session_cookie(live, live.a.users[Role.REGISTRAR])])
+        page = context.new_page()
+        page.goto(live.url + "/")
+
+        for _ in range(40):  # Tab from the top of the page to the menu's entry
+            page.keyboard.press("Tab")
+            if _focused(page) == "地区统计":
+                break
+        assert _focused(page) == "地区统计", "the menu entry is not reachable by Tab"
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/statistics/**")
+
+        nav = page.get_by_role("navigation", name="主导航")
+        assert nav.get_by_role("link", name="地区统计").get_attribute("aria-current") == "page"
+        assert nav.get_by_role("link", name="查询人员").get_attribute("aria-current") is None
+        assert page.get_by_role("heading", level=1).inner_text().endswith("持证残疾人统计")
+    finally:
+        context.close()
