@@ -105,8 +105,10 @@ def certificates(actor) -> None:
     today = timezone.localdate()
 
     def person(village: str, valid_until: dt.date | None = None):
-        created = create_person(户籍地区划代码=village)
-        if valid_until is not None:  # arranged directly: the registry sets it from the issue date
+        # Issued a year ago (valid), then for the expiring ones the end of validity
+        # arranged directly: the registry derives it from the issue date.
+        created = create_person(户籍地区划代码=village, 发证日期=today - dt.timedelta(days=365))
+        if valid_until is not None:
             created.certificates.update(valid_until=valid_until)
         return created
 
