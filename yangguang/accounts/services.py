@@ -24,6 +24,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -364,6 +365,10 @@ def _count_failure(user: User, reason: str, request: HttpRequest | None) -> None
     """One more consecutive failure; the one that reaches the limit locks the account
     for ``YANGGUANG_LOGIN_LOCK_MINUTES`` and starts the count again."""
     row = User.objects.select_for_update().get(pk=user.pk)
+    if row.locked_until is not None:
+        # A lock that has run out starts a fresh count (the tries during it were
+        # counted by ``_refuse``).
+        row.failed_logins, row.locked_until = 0, None
     row.failed_logins += 1
     locked_until = None
     if row.failed_logins >= settings.YANGGUANG_LOGIN_MAX_FAILURES:
@@ -375,27 +380,60 @@ def _count_failure(user: User, reason: str, request: HttpRequest | None) -> None
                     **({"locked_until": locked_until.isoformat()} if locked_until else {}))
 
 
+class AccountLocked(Exception):
+    """The right password of an account that may not sign in now: locked after failed
+    sign-ins until ``until``, or (``until`` None) locked by an administrator."""
+
+    def __init__(self, until: dt.datetime | None):
+        super().__init__(until)
+        self.until = until
+
+
 def check_password_login(request: HttpRequest | None, username: str, password: str) -> User | None:
     """The first step of signing in: the user whose password this is, or None.
 
-    None covers an unknown username, a wrong password, a locked or inactive account —
-    callers show one message for all, so nobody learns which usernames exist. A wrong
-    password counts towards the lock-out. Every failure is recorded (the username
-    tried, never the password); success is recorded by ``complete_login``.
+    None covers an unknown username and a wrong password — callers show one message
+    for both, so nobody learns which usernames exist. A wrong password counts towards
+    the lock-out. Every failure is recorded (the username tried, never the password);
+    success is recorded by ``complete_login``.
+
+    A locked or inactive account raises ``AccountLocked``, but only for its right
+    password (see ``_refuse``), so that the lock is no oracle for usernames.
     """
+    known = User.objects.filter(username=username).first()
+    if known is not None and (is_locked(known) or not known.is_active):
+        _refuse(request, known, password)
+        return None
     user = authenticate(request, username=username, password=password)
     if user is not None:
         return user
-    known = User.objects.filter(username=username).first()
     if known is None:
         _record_failure(username, "unknown_user", None, request)
-    elif is_locked(known):
-        _record_failure(username, "locked", known, request)
-    elif not known.is_active:
-        _record_failure(username, "inactive", known, request)
     else:
         _count_failure(known, "password", request)
     return None
+
+
+def _refuse(request: HttpRequest | None, user: User, password: str) -> None:
+    """A sign-in to a locked or inactive account: refused whatever the password, and
+    ``AccountLocked`` for the right one, so that its owner learns why and until when.
+
+    Only the right password tells, so the message says nothing about which usernames
+    exist. It does tell a guesser that a guess was right; so the tries during a lock
+    count, and once they reach ``YANGGUANG_LOGIN_MAX_FAILURES`` no password is checked
+    until the lock ends: a lock-out gives at most as many more tries as led to it.
+    """
+    reason = "locked" if user.is_active else "inactive"
+    if user.failed_logins < settings.YANGGUANG_LOGIN_MAX_FAILURES:
+        right = user.check_password(password)
+    else:
+        User().set_password(password)  # the same work as a check: the time tells nothing
+        right = False
+    if right:
+        _record_failure(user.username, reason, user, request, password="right")
+        raise AccountLocked(user.locked_until if user.is_active else None)
+    User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
+    _record_failure(user.username, reason, user, request)
 
 
 def check_totp_login(request: HttpRequest | None, user: User, code: str) -> bool:

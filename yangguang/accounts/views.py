@@ -8,6 +8,7 @@ session holds only the user id, the time and where to go next, for five minutes.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -31,6 +33,7 @@ from yangguang.core.errors import ValidationFailed
 PENDING = "_yg_pending_login"
 PENDING_SECONDS = 10 * 60  # time to type a code, or to install an app and enrol
 CANDIDATE = "_yg_totp_candidate"
+LOCKED_UNTIL = "_yg_locked_until"  # the notice after a lock-out at the code step
 BACKEND = "yangguang.accounts.backends.StaffBackend"
 
 
@@ -40,9 +43,17 @@ def _notices() -> dict[str, str]:
             minutes=settings.YANGGUANG_SESSION_IDLE_MINUTES),
         "logged_out": _("您已退出登录。"),
         "expired": _("登录已超时，请重新输入用户名和密码。"),
-        "locked": _("尝试次数过多，账号已锁定{minutes}分钟。").format(
-            minutes=settings.YANGGUANG_LOGIN_LOCK_MINUTES),
     }
+
+
+def _locked_message(until: dt.datetime | None) -> str:
+    """Why the right password did not sign in: a lock-out and its end (local time), or
+    an administrator's lock."""
+    if until is None:
+        return _("账号已被管理员锁定，请联系本单位的系统管理员解锁。")
+    return _("尝试次数过多，账号已被暂时锁定，请于{until}之后再登录；如需提前解锁，"
+             "请联系本单位的系统管理员。").format(
+        until=formats.date_format(timezone.localtime(until), "DATETIME_FORMAT"))
 
 
 def _safe_next(request: HttpRequest, url: str | None) -> str:
@@ -84,21 +95,32 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return redirect(_safe_next(request, next_url))
     form = LoginForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        user = services.check_password_login(request, form.cleaned_data["username"],
-                                             form.cleaned_data["password"])
-        if user is None:
-            # One message whatever went wrong, so nobody learns which usernames exist.
-            form.add_error(None, _("用户名或密码不正确，或账号已被暂时锁定。连续输错{count}次后，"
-                                   "账号将锁定{minutes}分钟。").format(
-                count=settings.YANGGUANG_LOGIN_MAX_FAILURES,
-                minutes=settings.YANGGUANG_LOGIN_LOCK_MINUTES))
-        elif user.totp_enabled or selectors.totp_required(user):
-            request.session.cycle_key()
-            request.session[PENDING] = {"user": user.pk, "at": int(time.time()), "next": next_url}
-            return redirect("accounts:login_verify" if user.totp_enabled else "accounts:totp_setup")
+        try:
+            user = services.check_password_login(request, form.cleaned_data["username"],
+                                                 form.cleaned_data["password"])
+        except services.AccountLocked as locked:  # only ever for the right password
+            form.add_error(None, _locked_message(locked.until))
         else:
-            return _finish(request, user, "password", next_url)
-    notice = _notices().get(request.session.pop(NOTICE, ""), "")
+            if user is None:
+                # One message for an unknown user and a wrong password, so nobody
+                # learns which usernames exist.
+                form.add_error(None, _("用户名或密码不正确，或账号已被暂时锁定。连续输错{count}次后，"
+                                       "账号将锁定{minutes}分钟。").format(
+                    count=settings.YANGGUANG_LOGIN_MAX_FAILURES,
+                    minutes=settings.YANGGUANG_LOGIN_LOCK_MINUTES))
+            elif user.totp_enabled or selectors.totp_required(user):
+                request.session.cycle_key()
+                request.session[PENDING] = {"user": user.pk, "at": int(time.time()),
+                                            "next": next_url}
+                return redirect("accounts:login_verify" if user.totp_enabled
+                                else "accounts:totp_setup")
+            else:
+                return _finish(request, user, "password", next_url)
+    notice_key, until = request.session.pop(NOTICE, ""), request.session.pop(LOCKED_UNTIL, None)
+    if notice_key == "locked" and until:
+        notice = _locked_message(dt.datetime.fromisoformat(until))
+    else:
+        notice = _notices().get(notice_key, "")
     return render(request, "accounts/login.html", {"form": form, "next": next_url, "notice": notice})
 
 
@@ -114,6 +136,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         if services.check_totp_login(request, user, form.cleaned_data["code"]):
             return _finish(request, user, "password+totp", pending.get("next", ""))
         if services.is_locked(user):
+            request.session[LOCKED_UNTIL] = user.locked_until.isoformat()
             return _to_login(request, "locked")
         form.add_error("code", services.MESSAGES["totp_code"])
     return render(request, "accounts/login_verify.html", {"form": form})

@@ -107,15 +107,70 @@ def test_account_locks_after_consecutive_failures(client, staff, settings):
     assert user.locked_until is not None
     assert user.locked_until - timezone.now() > dt.timedelta(minutes=14)
     locked = sign_in(client, "qingzhou")  # the right password, while locked
-    assert GENERIC in _html(locked) and not _signed_in(client)
+    assert not _signed_in(client)
+    assert GENERIC not in _html(locked)
+    assert f"账号已被暂时锁定，请于{_local(user.locked_until)}之后再登录" in _html(locked)
     reasons = list(AuditEvent.objects.filter(action="login_failed").values_list("data__reason", flat=True))
     assert reasons == ["password", "password", "password", "locked"]
     assert "locked_until" in AuditEvent.objects.filter(action="login_failed")[2].data
+    assert AuditEvent.objects.filter(action="login_failed").last().data["password"] == "right"
 
     # The lock runs out (here: its end is moved to the past) and the password works again.
     User.objects.filter(pk=user.pk).update(locked_until=timezone.now() - dt.timedelta(seconds=1))
     assert sign_in(client, "qingzhou").status_code == 302
     assert _signed_in(client)
+
+
+def _local(moment: dt.datetime) -> str:
+    """``moment`` as the page shows it: Beijing time, to the minute."""
+    return timezone.localtime(moment).strftime("%Y年%-m月%-d日 %H:%M")
+
+
+def test_a_wrong_password_says_nothing_of_the_lock(client, staff, settings):
+    # A lock shown for any password would tell which usernames exist (lock one by
+    # failing, then compare with a name that does not exist).
+    settings.YANGGUANG_LOGIN_MAX_FAILURES = 2
+    staff("qingzhou", ("registrar", "370781"))
+    for _ in range(2):
+        sign_in(client, "qingzhou", "wrong-password")
+
+    locked_wrong = sign_in(client, "qingzhou", "wrong-again")
+    no_such_user = sign_in(client, "nobody-here", "wrong-again")
+
+    strip = re.compile(r'value="[^"]*"')
+    assert GENERIC in _html(locked_wrong)
+    assert strip.sub("", _html(locked_wrong)) == strip.sub("", _html(no_such_user))
+
+
+def test_a_lock_gives_a_guesser_no_more_tries_than_led_to_it(client, staff, settings):
+    settings.YANGGUANG_LOGIN_MAX_FAILURES = 2
+    user = staff("qingzhou", ("registrar", "370781"))
+    for _ in range(2):
+        sign_in(client, "qingzhou", "wrong-password")
+    for _ in range(2):  # tries during the lock count
+        sign_in(client, "qingzhou", "wrong-password")
+
+    # Now not even the right password is checked until the lock ends: no answer tells.
+    assert GENERIC in _html(sign_in(client, "qingzhou"))
+    assert not _signed_in(client)
+
+    # The lock runs out: a fresh count, and the right password signs in.
+    User.objects.filter(pk=user.pk).update(locked_until=timezone.now() - dt.timedelta(seconds=1))
+    sign_in(client, "qingzhou", "wrong-password")
+    user.refresh_from_db()
+    assert (user.failed_logins, user.locked_until) == (1, None)
+    assert sign_in(client, "qingzhou").status_code == 302 and _signed_in(client)
+
+
+def test_an_account_locked_by_an_administrator_says_so_to_its_owner(client, staff):
+    user = staff("gone", ("registrar", "140922"))
+    User.objects.filter(pk=user.pk).update(is_active=False)
+
+    assert GENERIC in _html(sign_in(client, "gone", "wrong-password"))
+    page = _html(sign_in(client, "gone"))
+
+    assert "账号已被管理员锁定，请联系本单位的系统管理员解锁。" in page and GENERIC not in page
+    assert not _signed_in(client)
 
 
 def test_only_consecutive_failures_count(client, staff, settings):
@@ -137,7 +192,7 @@ def test_next_must_stay_on_this_site(client, staff):
 def test_inactive_user_cannot_sign_in(client, staff):
     user = staff("gone", ("registrar", "140922"))
     User.objects.filter(pk=user.pk).update(is_active=False)
-    assert GENERIC in _html(sign_in(client, "gone"))
+    assert GENERIC in _html(sign_in(client, "gone", "wrong-password"))
     assert AuditEvent.objects.filter(action="login_failed").get().data["reason"] == "inactive"
 
 
@@ -214,7 +269,8 @@ def test_wrong_codes_lock_the_account_too(client, staff, settings):
     response = client.post("/accounts/login/verify/", {"code": "111111"})
 
     assert response["Location"] == "/accounts/login/"
-    assert "账号已锁定" in _html(client.get("/accounts/login/"))
+    until = User.objects.get(username="auditor").locked_until
+    assert f"账号已被暂时锁定，请于{_local(until)}之后再登录" in _html(client.get("/accounts/login/"))
     assert client.get("/accounts/login/verify/")["Location"] == "/accounts/login/"
     assert not _signed_in(client)
 
