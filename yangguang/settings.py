@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "yangguang.audit",
     "yangguang.imports",
     "yangguang.registry",
+    "yangguang.certificates",
     "yangguang.jobs",
     "yangguang.demo",
     "django_tasks",
