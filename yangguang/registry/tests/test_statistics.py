@@ -47,16 +47,22 @@ def wutai() -> dict[str, str]:
                       .exclude(code=TOWNSHIP).order_by("code").first())
     other_village = (Region.objects.filter(parent=other_township, valid_until__isnull=True)
                      .order_by("code").first())
-    create_person(户籍地区划代码=VILLAGE, 残疾类别="肢体", 残疾等级="二级")
-    create_person(户籍地区划代码=VILLAGE, 残疾类别="视力", 残疾等级="一级")
-    create_person(户籍地区划代码=other_village.code, 残疾类别="肢体", 残疾等级="四级")
-    create_person(户籍地区划代码="140922", 残疾类别="智力", 残疾等级="三级")  # the county itself
-    dead = create_person(户籍地区划代码=VILLAGE, 残疾类别="肢体", 残疾等级="二级")
+    # Issued a year ago: valid today (a random issue date may be past its validity).
+    issued = dt.date.today() - dt.timedelta(days=365)
+
+    def person(**row: str):
+        return create_person(发证日期=issued, **row)
+
+    person(户籍地区划代码=VILLAGE, 残疾类别="肢体", 残疾等级="二级")
+    person(户籍地区划代码=VILLAGE, 残疾类别="视力", 残疾等级="一级")
+    person(户籍地区划代码=other_village.code, 残疾类别="肢体", 残疾等级="四级")
+    person(户籍地区划代码="140922", 残疾类别="智力", 残疾等级="三级")  # the county itself
+    dead = person(户籍地区划代码=VILLAGE, 残疾类别="肢体", 残疾等级="二级")
     services.record_death(dead, dt.date.today(), actor=ACTOR)
-    cancelled = create_person(户籍地区划代码=VILLAGE, 残疾类别="听力", 残疾等级="二级")
+    cancelled = person(户籍地区划代码=VILLAGE, 残疾类别="听力", 残疾等级="二级")
     services.cancel_certificate(cancelled.certificates.get(), reason=StatusReason.VOLUNTARY,
                                 day=dt.date.today(), actor=ACTOR)
-    create_person(户籍地区划代码="610103001002", 残疾类别="肢体", 残疾等级="二级")
+    person(户籍地区划代码="610103001002", 残疾类别="肢体", 残疾等级="二级")
     return {"other_township": other_township.name, "other_village": other_village.name}
 
 
