@@ -25,10 +25,23 @@ BENCH_ARGS ?=
 
 .PHONY: run test test-sqlite test-postgres install setup setup-bench lock migrate messages lint bench clean
 
+# The server and a background-job worker (imports, the daily jobs) side by side, each
+# in a process group of its own (set -m), so that Ctrl-C or a SIGTERM to make stops
+# both, the server's autoreloader child included; the worker first finishes the job it
+# is running (a second Ctrl-C stops it at once: the job is rolled back, open to retry).
+run: SHELL := /bin/bash
 run: install migrate
 	$(YG) demo --if-empty
-	@echo "Yangguang: http://$(HOST):$(PORT)/  (Ctrl-C stops the server)"
-	$(YG) runserver $(HOST):$(PORT)
+	@echo "Yangguang: http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the worker)"
+	@set -m; \
+	$(YG) worker & worker=$$!; \
+	$(YG) runserver $(HOST):$(PORT) & server=$$!; \
+	set +m; \
+	stop() { kill -TERM -- -$$server -$$worker 2>/dev/null; }; \
+	trap stop INT TERM; \
+	wait $$server; status=$$?; stop; \
+	while kill -0 $$worker 2>/dev/null; do wait $$worker; done; \
+	exit $$status
 
 test: test-sqlite test-postgres
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/", include("yangguang.api.urls")),
     path("accounts/", include("yangguang.accounts.urls")),
     path("audit/", include("yangguang.audit.urls")),
+    path("jobs/", include("yangguang.jobs.urls")),
 ]
 
 # 400, 403 and 404 are Django's handlers with our templates; 500 needs the request.

@@ -19,12 +19,15 @@ class Capability:
     VIEW_STATISTICS = "view_statistics"  # counts by region, no persons
     VIEW_AUDIT = "view_audit"  # browse and export the audit log
     MANAGE_USERS = "manage_users"  # accounts, roles, tokens
+    # The background jobs page in the menu: one's own jobs (administrators: those of
+    # their regions and the periodic ones). The page answers every signed-in user.
+    VIEW_JOBS = "view_jobs"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.REGISTRAR: frozenset({
         Capability.VIEW_PERSON, Capability.EDIT_PERSON, Capability.REVEAL_ID,
-        Capability.EXPORT, Capability.VIEW_STATISTICS,
+        Capability.EXPORT, Capability.VIEW_STATISTICS, Capability.VIEW_JOBS,
     }),
     Role.REVIEWER: frozenset({
         Capability.VIEW_PERSON, Capability.CHANGE_CERTIFICATE, Capability.REVEAL_ID,
@@ -32,7 +35,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     }),
     Role.ANALYST: frozenset({Capability.VIEW_STATISTICS}),
     Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),
-    Role.ADMINISTRATOR: frozenset({Capability.MANAGE_USERS}),
+    Role.ADMINISTRATOR: frozenset({Capability.MANAGE_USERS, Capability.VIEW_JOBS}),
 }
 
 

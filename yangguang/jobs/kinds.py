@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ class JobKind:
     run: Callable[[Job, Context], dict[str, Any] | None]
     #: Periodic: the worker submits the kind once a day, from this local time on.
     daily_at: dt.time | None = None
+    #: How the jobs page names each key of the result.
+    result_labels: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
 _kinds: dict[str, JobKind] = {}
@@ -50,6 +52,13 @@ def label(name: str) -> Any:
     """The kind's label, or its name when no app registers it any more."""
     kind = _kinds.get(name)
     return kind.label if kind else name
+
+
+def result_items(name: str, result: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """A job's result as (label, value) pairs, in the kind's order of labels."""
+    labels = _kinds[name].result_labels if name in _kinds else {}
+    return ([(labels[key], result[key]) for key in labels if key in result]
+            + [(key, value) for key, value in result.items() if key not in labels])
 
 
 def periodic() -> list[JobKind]:

@@ -136,11 +136,10 @@ def run(job_id: Any, *, worker: str | None = None) -> Job | None:
         return None
     job = Job.objects.select_related("owner").get(pk=job_id)
     log.info("job %s (%s) started", job.pk, job.kind)
-    kind = kinds.get(job.kind)
     context = Context(job)
-    context.progress(0, None)
     try:
-        job.result = kind.run(job, context) or {}
+        context.progress(0, None)
+        job.result = kinds.get(job.kind).run(job, context) or {}
         job.state = JobState.DONE
     except Cancelled:
         job.state = JobState.CANCELLED
@@ -162,8 +161,8 @@ def run(job_id: Any, *, worker: str | None = None) -> Job | None:
 
 
 def _end(job: Job, context: Context) -> None:
-    latest = progress(job)
-    job.progress_done, job.progress_total = latest["done"] or 0, latest["total"]
+    latest = caches["progress"].get(_progress_key(job.pk)) or {}
+    job.progress_done, job.progress_total = latest.get("done") or 0, latest.get("total")
     job.finished_at = timezone.now()
     Job.objects.filter(pk=job.pk).update(
         state=job.state, result=job.result, error=job.error, finished_at=job.finished_at,

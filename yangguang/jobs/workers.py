@@ -28,6 +28,7 @@ from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
 from django_tasks_db.models import DBTaskResult
 
 from yangguang.jobs import kinds
+from yangguang.jobs.models import Job
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ def submit_due(now: dt.datetime | None = None) -> list[Any]:
         if now.time() < kind.daily_at:
             continue
         slot = f"{kind.name}@{now.date().isoformat()}"
+        if Job.objects.filter(slot=slot).exists():  # the usual case: no failed insert
+            continue
         try:
             with transaction.atomic():
                 submitted.append(services.submit(kind.name, slot=slot))
@@ -110,7 +113,6 @@ class Worker(TaskWorker):
         super().__init__(queue_names=["default"], interval=interval, batch=True,
                          backend_name="default", startup_delay=False, max_tasks=max_tasks,
                          worker_id=worker_id, excluded_queue_names=[])
-        self.interval = interval
         self.stop_beating = threading.Event()
 
     def _beat(self) -> None:

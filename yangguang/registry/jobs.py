@@ -23,6 +23,8 @@ def expire_certificates(job: Any, context: Any) -> dict[str, Any]:
     return {"expired": expired}
 
 
-register(JobKind("import", _("批量导入"), import_jobs.run_import_job))
+register(JobKind("import", _("批量导入"), import_jobs.run_import_job, result_labels={
+    "rows": _("文件中的数据行"), "created": _("新登记"), "updated": _("已更新"),
+    "unchanged": _("没有变化"), "rejected": _("有问题未导入")}))
 register(JobKind("expire_certificates", _("残疾人证到期处理"), expire_certificates,
-                 daily_at=dt.time(1, 0)))
+                 daily_at=dt.time(1, 0), result_labels={"expired": _("到期的残疾人证")}))

@@ -81,6 +81,10 @@ def _import_job(county: County) -> Any:
     return county.import_job.pk
 
 
+def _job(county: County) -> Any:
+    return county.import_job.job_id
+
+
 FILLERS: dict[str, Filler] = {
     "person_id": Filler(_person),
     "household_id": Filler(_household),
@@ -95,6 +99,7 @@ FILLERS: dict[str, Filler] = {
     "certificates/pk": Filler(_certificate),
     "households/pk": Filler(_household),
     "imports/pk": Filler(_import_job),
+    "jobs/pk": Filler(_job),
     "statistics/code": Filler(_region12),
     "regions/code": Filler(_region12),  # the statistics pages' old addresses
     # Not objects: the verbs of a route.

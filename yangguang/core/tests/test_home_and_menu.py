@@ -58,7 +58,8 @@ def counts(text: str) -> dict[str, int]:
 
 def test_each_role_sees_the_groups_and_entries_of_its_capabilities(actor):
     registrar = menu(page(signed_in(actor, Role.REGISTRAR)))
-    assert registrar == {"人员与证件": ["查询人员", "登记人员", "批量导入", "地区统计"]}
+    assert registrar == {"人员与证件": ["查询人员", "登记人员", "批量导入", "地区统计"],
+                         "系统管理": ["后台任务"]}
     assert menu(page(signed_in(actor, Role.REVIEWER))) == {"人员与证件": ["查询人员", "地区统计"]}
     assert menu(page(signed_in(actor, Role.ANALYST))) == {"人员与证件": ["地区统计"]}
     assert menu(page(signed_in(actor, Role.AUDITOR))) == {"系统管理": ["审计日志"]}
@@ -88,7 +89,8 @@ def test_the_current_entry_is_marked_and_every_entry_is_a_plain_link(actor):
     # Links only: no buttons or scripts to open the menu, so it works without JavaScript.
     assert "<button" not in nav and "<script" not in nav and "onclick" not in nav
     assert re.findall(r'<a href="([^"]+)"', nav) == [
-        "/registry/persons/", "/registry/persons/new/", "/registry/imports/", "/statistics/"]
+        "/registry/persons/", "/registry/persons/new/", "/registry/imports/", "/statistics/",
+        "/jobs/"]
 
 
 def test_a_menu_entry_names_one_of_the_groups():
@@ -127,7 +129,8 @@ def certificates(actor) -> None:
 def test_registrars_and_reviewers_see_their_counts(actor, certificates):
     registrar = counts(page(signed_in(actor, Role.REGISTRAR)))
     assert registrar == {"辖区内在世的残疾人": 4, "90天内到期的残疾人证": 1,
-                         "已过期待换领的残疾人证": 1, "近7天的导入": 0, "持证残疾人": 2}
+                         "已过期待换领的残疾人证": 1, "近7天的导入": 0, "持证残疾人": 2,
+                         "近7天失败的后台任务": 0}
     reviewer = counts(page(signed_in(actor, Role.REVIEWER)))
     assert reviewer == {"辖区内在世的残疾人": 4, "90天内到期的残疾人证": 1,
                         "冻结中的残疾人证": 1, "持证残疾人": 2}
