@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "yangguang.certificates",
     "yangguang.jobs",
     "yangguang.demo",
+    # django-ninja's templates and static files: the API documentation page, Swagger
+    # UI, from our own server rather than a CDN.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
 ]

@@ -51,6 +51,7 @@ PUBLIC_ROUTES = frozenset({
     "display",
     "accounts:login",
     "api-v1:openapi-json",
+    "api-v1:openapi-view",  # the documentation page of the API
 })
 
 #: Capabilities under which a role may see persons' names and ID numbers (of its own

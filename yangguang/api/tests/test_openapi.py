@@ -1,4 +1,7 @@
-"""The OpenAPI document: valid OpenAPI 3.1, every route in it, every error documented."""
+"""The OpenAPI document: valid OpenAPI 3.1, every route in it, every error documented;
+the documentation page."""
+
+import re
 
 import pytest
 from django.test import Client
@@ -62,11 +65,25 @@ def test_every_operation_needs_the_bearer_token_and_documents_its_errors(documen
     assert "list_persons" in operation_ids
 
 
-def test_the_interactive_docs_are_not_served():
-    """Swagger UI would need scripts the CSP does not allow; the document is enough."""
+def test_the_documentation_page_uses_only_our_own_files():
+    """Swagger UI from our static files (no CDN), under the same CSP as every page: no
+    inline script, its settings a JSON data block (Chromium: tests_e2e/test_api_docs.py)."""
     response = Client().get(API + "/docs")
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "script-src 'self';" in response["Content-Security-Policy"]
+    urls = re.findall(r'(?:src|href)="([^"]*)"', page)
+    assert "/static/ninja/swagger-ui-bundle.js" in urls and "/static/ninja/swagger-ui.css" in urls
+    assert not [url for url in urls if "//" in url], urls
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
+    assert all('src="' in attributes or 'type="application/json"' in attributes
+               for attributes, _body in scripts)
+    assert '"validatorUrl": null' in page  # no badge fetched from validator.swagger.io
+    assert '<a href="openapi.json">' in page  # without JavaScript, the document itself
+    for url in urls:
+        if url.startswith("/static/"):
+            assert Client().get(url).status_code == 200, url
 
 
 def test_ids_in_paths_are_integers(document):
