@@ -123,14 +123,19 @@ class Table:
 
         return to_cells
 
-    def dicts(self, size: int) -> Iterator[tuple[int, dict[str, Any]]]:
-        """Every data row as (row number, cells by column key)."""
+    def dict_chunks(self, size: int) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+        """The data rows ``size`` at a time, each as (row number, cells by column key)."""
         to_cells = self.row_cells()
         for rows in self.chunks(size):
             if rows.frame is not None:
-                yield from zip(rows.numbers, rows.frame.iter_rows(named=True), strict=True)
+                yield list(zip(rows.numbers, rows.frame.iter_rows(named=True), strict=True))
             else:
-                yield from zip(rows.numbers, map(to_cells, rows.cells or ()), strict=True)
+                yield list(zip(rows.numbers, map(to_cells, rows.cells or ()), strict=True))
+
+    def dicts(self, size: int) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Every data row as (row number, cells by column key)."""
+        for chunk in self.dict_chunks(size):
+            yield from chunk
 
 
 # ---------------------------------------------------------------------------
@@ -409,8 +414,9 @@ def _check_csv(path: Path, limits: Limits) -> _CsvFacts:
     digest = hashlib.sha256()
     decoders = {"utf-8": codecs.getincrementaldecoder("utf-8")(),
                 "gb18030": codecs.getincrementaldecoder("gb18030")()}
-    longest_line = limits.cell_chars * 4 * 64  # 64 cells of the longest
-    too_long = re.compile(rb"[^\n]{%d,}" % longest_line)
+    # 64 cells of the longest: more than a read holds, so only a line running over
+    # reads can be longer (no search inside a read).
+    longest_line = max(limits.cell_chars * 4 * 64, _READ)
     lines = run = 0
     with open(path, "rb") as f:
         while chunk := f.read(_READ):
@@ -429,7 +435,7 @@ def _check_csv(path: Path, limits: Limits) -> _CsvFacts:
                 run += len(chunk)
             else:
                 run += first
-                if run >= longest_line or too_long.search(chunk, first):
+                if run >= longest_line:
                     raise _cell_too_long(limits, gettext("第{row}行附近").format(row=lines + 1))
                 lines += chunk.count(b"\n")
                 run = len(chunk) - chunk.rfind(b"\n") - 1
@@ -514,19 +520,30 @@ def _plain_chunks(path: Path, facts: _CsvFacts, keys: list[str | None], size: in
     """A UTF-8 or GB18030 file's rows: blocks of lines parsed by polars (many times
     faster than ``csv``) while the lines hold no quote, no NUL and no line break but
     ``\\n`` or ``\\r\\n``; from the first block that does, ``csv.reader`` reads the
-    rest of the file as a stream. Blank lines stay rows, so row numbers agree."""
+    rest of the file as a stream. Blank lines stay rows, so row numbers agree. Blocks
+    hold ``size`` rows (the last fewer), whatever the lines' lengths."""
     import polars as pl
+
+    pending: pl.DataFrame | None = None  # rows parsed, not yet yielded
+    number = 2  # the row number of pending's first row
+
+    def ready(final: bool) -> Iterator[Rows]:
+        nonlocal pending, number
+        while pending is not None and (pending.height >= size or (final and pending.height)):
+            part, pending = pending.slice(0, size), pending.slice(size)
+            yield Rows(list(range(number, number + part.height)), frame=part)
+            number += part.height
 
     with open(path, "rb") as f:
         f.seek(facts.bom)
         header = f.readline()
-        number = 2
         rest = b""
         while True:
             start = f.tell() - len(rest)
             read = f.read(_CHUNK)
             data = rest + read
             if not data:
+                yield from ready(final=True)
                 return
             end = len(data) if len(read) < _CHUNK else data.rfind(b"\n") + 1
             if end == 0:  # a line longer than a read (``_check_csv`` bounds it)
@@ -534,6 +551,7 @@ def _plain_chunks(path: Path, facts: _CsvFacts, keys: list[str | None], size: in
                 continue
             lines, rest = data[:end], data[end:]
             if b'"' in lines or lines.count(b"\r") != lines.count(b"\r\n"):
+                yield from ready(final=True)
                 f.seek(start)
                 with io.TextIOWrapper(f, encoding=facts.encoding, newline="") as text:
                     yield from _csv_rows(text, number, size, delimiter, limits)
@@ -553,10 +571,8 @@ def _plain_chunks(path: Path, facts: _CsvFacts, keys: list[str | None], size: in
             if frame.width and frame.select(
                     pl.max_horizontal(pl.all().str.len_chars()).max()).item() > limits.cell_chars:
                 raise _cell_too_long(limits, gettext("第{row}行之后").format(row=number))
-            for offset in range(0, frame.height, size):
-                part = frame.slice(offset, size)
-                yield Rows(list(range(number, number + part.height)), frame=part)
-                number += part.height
+            pending = frame if pending is None else pl.concat([pending, frame])
+            yield from ready(final=False)
 
 
 def _csv_rows(text: io.TextIOBase, number: int, size: int, delimiter: str,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,15 +118,6 @@ def is_blank(cells: dict[str, Any]) -> bool:
     return all(c is None or str(c).strip() == "" for c in cells.values())
 
 
-def _blocks(table: Table, size: int) -> Iterator[list[tuple[int, dict[str, Any]]]]:
-    to_cells = table.row_cells()
-    for rows in table.chunks(size):
-        if rows.frame is not None:
-            yield list(zip(rows.numbers, rows.frame.iter_rows(named=True), strict=True))
-        else:
-            yield list(zip(rows.numbers, map(to_cells, rows.cells or ()), strict=True))
-
-
 class _DryRun(Exception):
     """Undoes a dry run's writes (raised out of its transaction)."""
 
@@ -144,7 +135,7 @@ def plain_import(kind: ImportKind, table: Table, context: Context) -> ImportResu
     done = 0
     try:
         with transaction.atomic():
-            for block in _blocks(table, kind.block):
+            for block in table.dict_chunks(kind.block):
                 rows: list[Row] = []
                 for number, cells in block:
                     done += 1

@@ -1,9 +1,9 @@
-"""Person spreadsheets in the import template's format: the blank template and exports.
+"""Person exports in the import template's format.
 
-``write_template`` writes the file a federation fills in; ``export_persons`` writes a
-region's persons in the same layout, so an export can be edited and imported again
-(an unedited export re-imports with every row ``unchanged``). Both stream rows with
-openpyxl's write-only mode, so a province-sized export does not sit in memory.
+``export_persons`` writes a region's persons in the layout of the ``persons`` import
+kind's template (``imports.workbook``), so an export can be edited and imported
+again (an unedited export re-imports with every row ``unchanged``). It streams rows
+with openpyxl's write-only mode, so a province-sized export does not sit in memory.
 """
 
 from __future__ import annotations
@@ -26,12 +26,6 @@ from yangguang.registry.importing import CATEGORY_NAMES, COLUMNS, PERSONS
 from yangguang.registry.models import Certificate, CertificateStatus, Person
 from yangguang.registry.services import CertificateData
 from yangguang.registry.vocabulary import LEVEL_NAMES, RELATION_NAMES, SEX_NAMES
-
-
-def write_template(path: str | Path) -> None:
-    """Write the blank import template: the data sheet and the 填写说明 sheet."""
-    workbook.write_template(PERSONS, path)
-
 
 # ---------------------------------------------------------------------------
 # Export

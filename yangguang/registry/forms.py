@@ -22,6 +22,7 @@ from yangguang.core.crypto import decrypt_id
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.core.forms import ErrorSummaryMixin
 from yangguang.core.widgets import RegionPicker
+from yangguang.imports.spec import kinds as import_kinds
 from yangguang.regions.selectors import UnknownRegion, resolve_region
 from yangguang.registry import rules, validation
 from yangguang.registry.models import (
@@ -380,10 +381,18 @@ class RevealForm(Form):
 
 
 class ImportForm(Form):
+    kind = forms.ChoiceField(label=_("导入类型"), required=False,
+                             help_text=_("文件的内容：每种类型有自己的导入模板"))
     file = forms.FileField(
         label=_("导入文件"), required=False,
         help_text=_("XLSX、XLS 或 CSV 文件，格式与导入模板相同"),
         widget=forms.FileInput(attrs={"accept": ".xlsx,.xls,.csv"}),
     )
     dry_run = forms.BooleanField(label=_("仅检查，不写入（试导入）"), required=False, initial=True)
-    mandatory = frozenset({"file"})
+    mandatory = frozenset({"file", "kind"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k.name, k.label) for k in import_kinds()]
+        if not self.is_bound:
+            self.fields["kind"].initial = "persons"

@@ -327,6 +327,8 @@ class ImportJob(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("导入人"),
     )
+    #: The import kind (``yangguang.imports.spec``): ``persons``, ``household-statuses`` …
+    kind = models.CharField(_("导入类型"), max_length=40, default="persons")
     file_name = models.CharField(_("文件名"), max_length=255)
     dry_run = models.BooleanField(_("仅检查"), default=False)
     status = models.CharField(_("状态"), max_length=10, choices=ImportJobStatus.choices,

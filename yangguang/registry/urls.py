@@ -13,7 +13,8 @@ urlpatterns = [
     path("persons/<int:pk>/death/", views.death, name="death"),
     path("certificates/<int:pk>/<slug:action>/", views.certificate_action, name="certificate_action"),
     path("imports/", views.import_page, name="import"),
-    path("imports/template.xlsx", views.import_template, name="import_template"),
+    path("imports/templates/<slug:kind>.xlsx", views.import_template, name="import_template"),
     path("imports/<uuid:pk>/", views.import_job, name="import_job"),
     path("imports/<uuid:pk>/errors.xlsx", views.import_report, name="import_report"),
+    path("imports/<uuid:pk>/confirm/", views.import_confirm, name="import_confirm"),
 ]

@@ -28,6 +28,8 @@ from yangguang.audit.services import Actor
 from yangguang.core import stash
 from yangguang.core.crypto import mask_id
 from yangguang.core.errors import ValidationFailed
+from yangguang.imports import spec as import_spec
+from yangguang.imports import workbook as import_workbook
 from yangguang.registry import exporting, selectors, services, timeline, validation
 from yangguang.registry.forms import (
     CANCEL_REASONS,
@@ -329,7 +331,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             job = import_jobs.start_import(request.user, form.cleaned_data.get("file"),
-                                           dry_run=form.cleaned_data["dry_run"])
+                                           dry_run=form.cleaned_data["dry_run"],
+                                           kind=form.cleaned_data.get("kind") or "persons")
         except ValidationFailed as exc:
             add_problems(form, exc.problems)
         else:
@@ -337,7 +340,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
     jobs = selectors.recent_imports(request.user, limit=10)
     for job in jobs:
         import_jobs.sync_status(job)
-    return render(request, "registry/import.html", {"form": form, "jobs": jobs})
+    return render(request, "registry/import.html", {
+        "form": form, "jobs": jobs, "kinds": import_spec.kinds()})
 
 
 def _job_for(request: HttpRequest, pk: Any) -> ImportJob:
@@ -362,7 +366,29 @@ def import_job(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(request, "registry/import_job.html", {
         "job": job, "progress": None if job.finished else import_jobs.progress(job),
         "has_report": job.finished and import_jobs.report_path(job).exists(),
+        "can_confirm": import_jobs.can_confirm(job),
+        "kind": _kind(job.kind),
     })
+
+
+@require_capability(Capability.EDIT_PERSON)
+@require_POST
+def import_confirm(request: HttpRequest, pk: Any) -> HttpResponse:
+    """「确认导入」: import the file of a finished dry run for real, without a second upload."""
+    dry_run = _job_for(request, pk)
+    try:
+        job = import_jobs.confirm_import(request.user, dry_run)
+    except ValidationFailed as exc:
+        messages.error(request, exc.problems[0].message)
+        return redirect("registry:import_job", pk=dry_run.pk)
+    return redirect("registry:import_job", pk=job.pk)
+
+
+def _kind(name: str) -> import_spec.ImportKind:
+    try:
+        return import_spec.get(name)
+    except KeyError:
+        raise Http404 from None
 
 
 @never_cache
@@ -380,9 +406,10 @@ def import_report(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @require_capability(Capability.EDIT_PERSON)
 @require_safe
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    found = _kind(kind)
     with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as tmp:
         path = Path(tmp.name)
-    exporting.write_template(path)
-    return _file_response(path, _("残疾人信息导入模板.xlsx"))
+    import_workbook.write_template(found, path)
+    return _file_response(path, _("{label}导入模板.xlsx").format(label=found.label))
 

@@ -104,6 +104,7 @@ FILLERS: dict[str, Filler] = {
     "regions/code": Filler(_region12),  # the statistics pages' old addresses
     # Not objects: the verbs of a route.
     "registry:certificate_action.action": Filler(lambda county: "freeze", scoped=False),
+    "registry:import_template.kind": Filler(lambda county: "persons", scoped=False),
     # The region tree is public reference data (the API's regions carry no persons).
     "api-v1:get_region.code": Filler(_region12, scoped=False),
 }

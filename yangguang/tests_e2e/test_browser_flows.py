@@ -96,7 +96,8 @@ def test_editing_with_a_mistake_shows_the_error_then_saves_the_fix(live, page):
                                      person_id=person.pk).exists()
 
 
-def test_importing_a_file_with_bad_rows_lists_them_and_offers_the_report(live, page, tmp_path):
+def test_a_dry_run_then_confirm_imports_the_same_file_and_offers_the_report(live, page,
+                                                                        tmp_path):
     spec = live.a.spec
     rows = [row_in(spec) for _ in range(2)]
     bad_id = with_wrong_check_digit(row_in(spec, 姓名="韩雪梅"))
@@ -107,11 +108,25 @@ def test_importing_a_file_with_bad_rows_lists_them_and_offers_the_report(live, p
     sign_in(page, live, live.a.users["registrar"].username)
 
     page.goto(f"{live.url}/registry/imports/")
+    assert axe_violations(page) == []
+    page.get_by_label("导入类型").select_option(label="残疾人信息")
     page.get_by_label("导入文件").set_input_files(str(upload))
-    page.get_by_label("仅检查，不写入（试导入）").uncheck()
+    assert page.get_by_label("仅检查，不写入（试导入）").is_checked()  # a dry run first
     page.get_by_role("button", name="上传并导入").click()
 
+    # The dry run: what the import would do, nothing written, and 「确认导入」.
     page.get_by_role("heading", name="导入结果").wait_for()
+    assert "这是试导入" in page.locator("main").inner_text()
+    summary = page.get_by_role("table", name="导入汇总").inner_text()
+    assert re.search(r"新登记\s+2", summary) and re.search(r"有问题未导入\s+2", summary)
+    assert Person.objects.count() == before
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="确认导入").click()
+
+    # The same file imported for real, without a second upload.
+    page.get_by_role("heading", name="导入结果").wait_for()
+    assert "这是试导入" not in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="确认导入").count() == 0
     summary = page.get_by_role("table", name="导入汇总").inner_text()
     assert re.search(r"新登记\s+2", summary) and re.search(r"有问题未导入\s+2", summary)
     errors = page.get_by_role("table", name="每行的问题")

@@ -172,3 +172,24 @@ def test_an_xlsx_unpacking_beyond_the_limit_is_refused(tmp_path):
         archive.writestr("xl/worksheets/sheet1.xml", "<row>" * (3 << 20))
     message = unreadable(path, Limits(10 << 20, 10 << 20, 1000, 500))
     assert "解压后" in message and "10 MB" in message
+
+
+def test_a_csv_file_is_read_a_block_at_a_time_in_blocks_of_the_size_asked(tmp_path, monkeypatch):
+    """The file is parsed a few bytes at a time here (as 4 MB at a time in use): the blocks
+    still hold the rows asked for, numbered as the sheet's rows, and a quoted cell late in
+    the file hands the rest to the csv module without losing or repeating a row."""
+    from yangguang.imports import reading
+
+    monkeypatch.setattr(reading, "_CHUNK", 40)
+    lines = [f"名{i},{i:03},x" for i in range(2, 40)]
+    lines[30] = '"名,32",032,x'
+    path = tmp_path / "a.csv"
+    path.write_text("姓名,代码,备注\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    table = read_table(path, COLUMNS, limits=LIMITS)
+
+    chunks = list(table.chunks(7))
+
+    assert [len(c) for c in chunks[:4]] == [7, 7, 7, 7]
+    assert all(c.frame is not None for c in chunks[:4]) and chunks[-1].frame is None
+    rows = [(n, cells["code"]) for n, cells in table.dicts(7)]
+    assert rows == [(i, f"{i:03}") for i in range(2, 40)]

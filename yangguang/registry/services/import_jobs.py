@@ -1,11 +1,13 @@
 """Imports started from the import page.
 
 The upload is kept under ``MEDIA_ROOT/imports`` with a random name until it has been
-imported, then deleted. Each import is a background job of kind ``import``
+imported, then deleted; after a dry run it is kept, so that 「确认导入」 imports the same
+file (``confirm_import``) without a second upload. Each import is a background job of kind ``import``
 (``yangguang.jobs``, registered in ``registry.jobs``): a small file's job runs within
 the upload request, a large one's in a worker process (``yangguang worker``), whose
-progress the page polls. The import itself is ``importing.import_file``, the same as
-the command line's, limited to the regions where the user may edit persons; it is one
+progress the page polls. The import itself is ``imports.running.import_file`` for the
+job's kind, the same as the command line's, limited to the regions of the kind's
+capability; it is one
 transaction, so an import cut off (a killed worker) leaves nothing, and its job can be
 retried: the upload is kept until the import has run to its end.
 """
@@ -23,13 +25,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import home_region_code, scope_prefixes
 from yangguang.audit.services import Actor
 from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.imports import spec
+from yangguang.imports.reading import UnreadableFile
+from yangguang.imports.running import import_file
+from yangguang.imports.workbook import write_report
 from yangguang.jobs import services as jobs
 from yangguang.jobs.models import Job, JobState
-from yangguang.registry import importing
 from yangguang.registry.models import ImportJob, ImportJobStatus
 
 UPLOAD_DIR = "imports"
@@ -43,6 +47,7 @@ MESSAGES = {
     "file_required": _("请选择要导入的文件"),
     "file_type": _("文件“{value}”不是 XLSX、XLS 或 CSV 文件"),
     "file_empty": _("文件“{value}”是空的"),
+    "file_gone": _("试导入的文件已经导入过，或已超过保存期限，请重新上传"),
 }
 
 
@@ -99,17 +104,19 @@ def sync_status(job: ImportJob) -> bool:
     return True
 
 
-def import_scope(user: Any) -> tuple[str, ...]:
-    """The region code prefixes under which ``user`` may edit persons."""
-    return tuple(scope_prefixes(user, Capability.EDIT_PERSON))
+def import_scope(user: Any, kind: spec.ImportKind) -> tuple[str, ...]:
+    """The region code prefixes under which ``user`` may import ``kind``."""
+    return tuple(scope_prefixes(user, kind.capability))
 
 
-def start_import(user: Any, upload: UploadedFile | None, *, dry_run: bool) -> ImportJob:
+def start_import(user: Any, upload: UploadedFile | None, *, dry_run: bool,
+                 kind: str = "persons") -> ImportJob:
     """Keep the upload and import it as a background job: within this request when the
     file is small, else in a worker.
 
     Raises ``ValidationFailed`` (field ``file``) when no file, an empty file or a file
-    that is not XLSX, XLS or CSV was uploaded; nothing is kept then.
+    that is not XLSX, XLS or CSV was uploaded; nothing is kept then. (The import
+    checks the file against the limits before it reads it.)
     """
     if upload is None:
         raise ValidationFailed([_problem("file_required")])
@@ -119,15 +126,21 @@ def start_import(user: Any, upload: UploadedFile | None, *, dry_run: bool) -> Im
     if not upload.size:
         raise ValidationFailed([_problem("file_empty", value=name)])
     purge_old_files()
-    inline = upload.size <= settings.YANGGUANG_IMPORT_INLINE_BYTES
     with transaction.atomic():
-        job = ImportJob.objects.create(user=user, file_name=name, dry_run=dry_run)
+        job = ImportJob.objects.create(user=user, kind=kind, file_name=name, dry_run=dry_run)
         path = upload_path(job)
         with open(path, "xb") as target:
             path.chmod(0o600)
             for chunk in upload.chunks():
                 target.write(chunk)
-        job.job = jobs.submit("import", owner=user, region_id=home_region_code(user) or None,
+    return _submit(job, inline=upload.size <= settings.YANGGUANG_IMPORT_INLINE_BYTES)
+
+
+def _submit(job: ImportJob, *, inline: bool) -> ImportJob:
+    """Run the import of ``job``'s upload as a background job (now when ``inline``)."""
+    with transaction.atomic():
+        job.job = jobs.submit("import", owner=job.user,
+                              region_id=home_region_code(job.user) or None,
                               params={"import": str(job.pk),
                                       "language": translation.get_language()},
                               queue=not inline)
@@ -136,6 +149,35 @@ def start_import(user: Any, upload: UploadedFile | None, *, dry_run: bool) -> Im
         jobs.run(job.job.pk)
         job.refresh_from_db()
     return job
+
+
+def can_confirm(job: ImportJob) -> bool:
+    """Whether 「确认导入」 may import ``job``'s file: a finished dry run whose upload
+    is still kept (not yet confirmed, not purged)."""
+    return (job.dry_run and job.status == ImportJobStatus.DONE
+            and upload_path(job).exists())
+
+
+def confirm_import(user: Any, dry_run: ImportJob) -> ImportJob:
+    """Import for real the file of ``user``'s finished dry run ``dry_run``, without a
+    second upload: the upload moves to a new import job, so a dry run is confirmed once.
+
+    Raises ``ValidationFailed`` (field ``file``) when the file is no longer kept
+    (already confirmed, or purged after ``REPORT_DAYS``).
+    """
+    if dry_run.user_id != user.pk or not dry_run.dry_run or dry_run.status != ImportJobStatus.DONE:
+        raise ValidationFailed([_problem("file_gone")])
+    source = upload_path(dry_run)
+    with transaction.atomic():
+        job = ImportJob.objects.create(user=user, kind=dry_run.kind, file_name=dry_run.file_name,
+                                       dry_run=False)
+        try:
+            # Atomic: of two confirmations of one dry run, one finds the file gone.
+            source.rename(upload_path(job))
+        except FileNotFoundError:
+            raise ValidationFailed([_problem("file_gone")]) from None
+    size = upload_path(job).stat().st_size
+    return _submit(job, inline=size <= settings.YANGGUANG_IMPORT_INLINE_BYTES)
 
 
 def purge_old_files(days: int = REPORT_DAYS) -> int:
@@ -166,14 +208,15 @@ def run_import_job(job: Job, context: jobs.Context) -> dict[str, Any]:
     if not path.exists():
         _end(record, ImportJobStatus.FAILED, gettext("上传的文件已不在（超过保存期限），请重新上传。"))
         raise jobs.JobFailed(record.error)
+    kind = spec.get(record.kind)
     with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
         try:
-            result = importing.import_file(
-                path, actor=Actor.of(record.user), dry_run=record.dry_run,
-                progress=context.progress, scope=import_scope(record.user),
+            result = import_file(
+                kind, path, actor=Actor.of(record.user), dry_run=record.dry_run,
+                progress=context.progress, scope=import_scope(record.user, kind),
                 source=record.file_name,
             )
-        except importing.UnreadableFile as exc:
+        except UnreadableFile as exc:
             path.unlink(missing_ok=True)
             _end(record, ImportJobStatus.FAILED, str(exc))
             raise jobs.JobFailed(str(exc)) from exc
@@ -185,8 +228,9 @@ def run_import_job(job: Job, context: jobs.Context) -> dict[str, Any]:
                 "导入时发生了系统错误，没有写入任何数据。请稍后重试，或联系系统管理员。"))
             raise
         if result.rejected:
-            importing.write_report(result, report_path(record))
-    path.unlink(missing_ok=True)
+            write_report(kind, result, report_path(record))
+    if not record.dry_run:  # a dry run's file stays for 「确认导入」
+        path.unlink(missing_ok=True)
     summary = result.to_json()
     summary["errors_total"] = len(summary["errors"])
     summary["errors"] = summary["errors"][:ERRORS_KEPT]

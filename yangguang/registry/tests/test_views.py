@@ -32,6 +32,8 @@ from yangguang.jobs import workers
 from yangguang.jobs.models import Job, JobState
 from yangguang.registry.models import (
     CertificateStatus,
+    Household,
+    HouseholdStatus,
     ImportJob,
     ImportJobStatus,
     Person,
@@ -401,7 +403,7 @@ def upload(path: Path) -> SimpleUploadedFile:
     return SimpleUploadedFile(path.name, path.read_bytes())
 
 
-def test_import_dry_run_then_real_run_with_bad_rows_and_error_report(staff, tmp_var, tmp_path):
+def test_import_dry_run_then_confirm_with_bad_rows_and_error_report(staff, tmp_var, tmp_path):
     registrar = staff(Role.REGISTRAR, COUNTY_A)
     good = [person_row(户籍地区划代码=VILLAGE_A) for _ in range(3)]
     bad = person_row(户籍地区划代码=VILLAGE_A, 公民身份号码="140922199001011230")
@@ -416,12 +418,24 @@ def test_import_dry_run_then_real_run_with_bad_rows_and_error_report(staff, tmp_
     page = html(registrar.get(response["Location"]))
     assert "这是试导入" in page
     assert job.result["created"] == 3 and job.result["rejected"] == 1
-    assert not list((tmp_var / "media" / "imports").glob(f"{job.pk.hex}.*"))  # upload deleted
+    assert "确认导入" in page and f'action="/registry/imports/{job.pk}/confirm/"' in page
+    # Nobody else confirms it, and a GET does not.
+    other = staff(Role.REGISTRAR, COUNTY_A)
+    assert other.post(f"/registry/imports/{job.pk}/confirm/").status_code == 404
+    assert registrar.get(f"/registry/imports/{job.pk}/confirm/").status_code == 405
 
-    response = registrar.post("/registry/imports/", {"file": upload(path)})
+    # 「确认导入」 imports the same upload: no second upload.
+    response = registrar.post(f"/registry/imports/{job.pk}/confirm/")
 
-    job = ImportJob.objects.exclude(dry_run=True).get()
+    dry_run, job = job, ImportJob.objects.exclude(dry_run=True).get()
+    assert response["Location"] == f"/registry/imports/{job.pk}/"
+    assert (job.kind, job.file_name) == ("persons", "五台.xlsx")
     assert job.status == ImportJobStatus.DONE
+    assert not list((tmp_var / "media" / "imports").glob(f"{job.pk.hex}.*"))  # upload deleted
+    # A dry run is confirmed once: the second time its file is gone.
+    again = registrar.post(f"/registry/imports/{dry_run.pk}/confirm/", follow=True)
+    assert "已经导入过" in html(again) and ImportJob.objects.count() == 2
+    assert "确认导入" not in html(registrar.get(f"/registry/imports/{dry_run.pk}/"))
     assert Person.objects.count() == 3
     page = html(registrar.get(f"/registry/imports/{job.pk}/"))
     assert "第5行" not in page  # rows are listed in a table, by number
@@ -432,7 +446,6 @@ def test_import_dry_run_then_real_run_with_bad_rows_and_error_report(staff, tmp_
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][0] == 5 and "校验码" in rows[1][-1]
     # Another user's job does not exist for them.
-    other = staff(Role.REGISTRAR, COUNTY_A)
     assert other.get(f"/registry/imports/{job.pk}/").status_code == 404
     assert other.get(f"/registry/imports/{job.pk}/errors.xlsx").status_code == 404
     assert "五台.xlsx" in html(registrar.get("/"))  # recent imports on the home page
@@ -470,6 +483,37 @@ def test_import_page_explains_an_unreadable_file_and_a_wrong_type(staff, tmp_var
 
     page = html(registrar.get(response["Location"]))
     assert "文件无法导入" in page and "缺少必填列" in page
+    assert "yangguang template" not in page  # no command-line tool on a web page
+
+    response = registrar.post("/registry/imports/", {
+        "file": SimpleUploadedFile("改名.xlsx", "姓名,备注\n张三,\n".encode())})
+    page = html(registrar.get(response["Location"]))
+    assert "文件无法读取：不是有效的 XLSX/XLS/CSV 文件" in page and ".csv" in page
+
+
+def test_every_import_kind_has_its_template_and_imports_on_the_page(staff, tmp_var, tmp_path):
+    registrar = staff(Role.REGISTRAR, COUNTY_A)
+    page = html(registrar.get("/registry/imports/"))
+    for kind in ("persons", "household-statuses"):
+        assert f'href="/registry/imports/templates/{kind}.xlsx"' in page
+    template = registrar.get("/registry/imports/templates/household-statuses.xlsx")
+    book = load_workbook(io.BytesIO(b"".join(template.streaming_content)))
+    assert book.sheetnames == ["家庭经济状况", "填写说明"]
+    assert registrar.get("/registry/imports/templates/nothing.xlsx").status_code == 404
+    Household.objects.create(number="H-A", region_id=VILLAGE_A)
+    Household.objects.create(number="H-B", region_id=VILLAGE_B)
+    path = tmp_path / "低保.csv"
+    path.write_text("家庭编号,经济状况,开始日期\nH-A,低保,2021-01-01\nH-B,低保,2021-01-01\n",
+                    encoding="utf-8")
+
+    response = registrar.post("/registry/imports/", {"kind": "household-statuses",
+                                                     "file": upload(path)})
+
+    job = ImportJob.objects.get()
+    assert job.kind == "household-statuses"
+    assert (job.result["created"], job.result["rejected"]) == (1, 1)  # H-B: another county
+    assert "家庭经济状况" in html(registrar.get(response["Location"]))
+    assert HouseholdStatus.objects.get().household.number == "H-A"
 
 
 def test_a_large_import_runs_after_the_upload_with_a_progress_page(staff, tmp_var, tmp_path,
@@ -566,7 +610,7 @@ def test_an_import_whose_worker_died_ends_as_failed_and_can_be_retried(
 def test_import_template_download(staff):
     registrar = staff(Role.REGISTRAR, COUNTY_A)
 
-    response = registrar.get("/registry/imports/template.xlsx")
+    response = registrar.get("/registry/imports/templates/persons.xlsx")
 
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert [c.value for c in next(workbook.active.iter_rows(max_row=1))][:2] == ["姓名", "公民身份号码"]
