@@ -60,7 +60,10 @@ def events(action: str, **filters) -> list[AuditEvent]:
 
 @pytest.fixture
 def person_a() -> Person:
-    return create_person(户籍地区划代码=VILLAGE_A, 姓名="张阳光")
+    # Issued a year ago: a random issue date may be past the ten years' validity, and
+    # the certificate's status comes from its dates.
+    return create_person(户籍地区划代码=VILLAGE_A, 姓名="张阳光",
+                         发证日期=(TODAY - dt.timedelta(days=365)).isoformat())
 
 
 @pytest.fixture
