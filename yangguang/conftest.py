@@ -27,6 +27,15 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _audit_checkpoint(tmp_path_factory, settings) -> Path:
+    """Each test its own audit checkpoint file: one written by a test (after a commit, or
+    by ``audit checkpoint``) names an event of that test's database only."""
+    path = tmp_path_factory.mktemp("audit") / "checkpoint.json"
+    settings.YANGGUANG_AUDIT_CHECKPOINT = path
+    return path
+
+
 @pytest.fixture
 def actor() -> Actor:
     """The actor that tests act as in service calls and audit events."""

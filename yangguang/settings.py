@@ -31,6 +31,11 @@ _secrets = secrets.load(str(VAR_DIR))
 SECRET_KEY = _secrets["secret_key"]
 ID_ENCRYPTION_KEY = _secrets["id_encryption_key"]
 ID_HASH_KEY = _secrets["id_hash_key"]
+AUDIT_KEY = _secrets["audit_key"]
+# The signed checkpoint of the audit chain's head, outside the database (audit.services).
+YANGGUANG_AUDIT_CHECKPOINT = Path(os.environ.get("YANGGUANG_AUDIT_CHECKPOINT")
+                                  or VAR_DIR / "audit-checkpoint.json")
+YANGGUANG_AUDIT_CHECKPOINT_SECONDS = int(os.environ.get("YANGGUANG_AUDIT_CHECKPOINT_SECONDS", "60"))
 
 DEBUG = os.environ.get("YANGGUANG_DEBUG", "") == "1"
 ALLOWED_HOSTS = [

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import getpass
 import hashlib
 import json
+import logging
+import os
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from yangguang.audit.models import AuditEvent
 from yangguang.core import bulk
+from yangguang.core.crypto import HmacSha256
+
+logger = logging.getLogger("yangguang.audit")
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x59474E47  # "YGNG": the PostgreSQL advisory lock that serialises the chain
@@ -77,7 +85,26 @@ def canonical(values: dict[str, Any]) -> str:
                       default=str)
 
 
+def _mac() -> HmacSha256:
+    """The chain's HMAC under ``settings.AUDIT_KEY`` (kept outside the database)."""
+    key = settings.AUDIT_KEY
+    if _MACS.get(key) is None:
+        _MACS[key] = HmacSha256(base64.b64decode(key))
+    return _MACS[key]
+
+
+_MACS: dict[str, HmacSha256] = {}
+
+
 def chain_hash(prev_hash: str, values: dict[str, Any]) -> str:
+    """An event's hash: HMAC-SHA256 over the previous hash and the event's content."""
+    return _mac().hex((prev_hash + canonical(values)).encode())
+
+
+def legacy_chain_hash(prev_hash: str, values: dict[str, Any]) -> str:
+    """The unkeyed SHA-256 that events written before the chain was keyed carry. Such
+    events are accepted only before the first keyed one, which seals them: its keyed
+    hash covers their last hash, so none of them can change without the key."""
     return hashlib.sha256((prev_hash + canonical(values)).encode()).hexdigest()
 
 
@@ -169,7 +196,28 @@ class Chain:
         self.ids = ids
         self.count = 0  # events linked
 
-    def rows(self, events: Iterable[Event], now: dt.datetime) -> list[tuple[Any, ...]]:
+    def write(self, events: Iterable[Event], now: dt.datetime,
+              writer: bulk.Writer | None = None) -> int:
+        """Insert ``events`` linked to the chain (through ``writer``, a bulk job's, when
+        given); returns how many. With ``write_columns``, the one way audit rows reach
+        the table."""
+        rows = self._rows(events, now)
+        if writer is None:
+            bulk.insert_rows(AuditEvent, COLUMNS, rows)
+        else:
+            writer.insert(AuditEvent, COLUMNS, rows)
+        return len(rows)
+
+    def write_columns(self, writer: bulk.Writer, action: str, object_type: str,
+                      object_ids: list[str], person_ids: list[int | None],
+                      region_codes: list[str], data: list[str], now: dt.datetime) -> None:
+        """Insert events given by columns (``data``: each event's data as canonical JSON
+        text) through ``writer``, linked to the chain: the same rows ``write`` makes of
+        the same events, for the bulk loader's columnar path."""
+        writer.insert_columns(AuditEvent, self._columns(
+            action, object_type, object_ids, person_ids, region_codes, data, now))
+
+    def _rows(self, events: Iterable[Event], now: dt.datetime) -> list[tuple[Any, ...]]:
         """Audit rows (in ``COLUMNS`` order) for ``events``, linked to the chain."""
         events = list(events)
         actor, content = self.actor, _Canonical(self.actor, now, self.segment)
@@ -188,12 +236,9 @@ class Chain:
                 for pk, event, (action, object_id, data, _content), prev, digest
                 in zip(ids, events, values, previous, hashes, strict=True)]
 
-    def columns(self, action: str, object_type: str, object_ids: list[str],
-                person_ids: list[int | None], region_codes: list[str], data: list[str],
-                now: dt.datetime) -> dict[str, Any]:
-        """The audit rows of events given by columns (``data``: each event's data as
-        canonical JSON text), linked to the chain: for ``columns.insert_columns``. The
-        same rows as ``rows`` makes of the same events."""
+    def _columns(self, action: str, object_type: str, object_ids: list[str],
+                 person_ids: list[int | None], region_codes: list[str], data: list[str],
+                 now: dt.datetime) -> dict[str, Any]:
         content = _Canonical(self.actor, now, self.segment)
         ids = self._ids(len(object_ids))
         previous, hashes = self._linked(
@@ -211,11 +256,11 @@ class Chain:
 
     def _linked(self, contents: Iterable[str]) -> tuple[list[str], list[str]]:
         """Each content's previous hash and its own, continuing the chain."""
-        sha256, prev = hashlib.sha256, self.prev
+        mac, prev = _mac().hex, self.prev
         previous, hashes = [], []
         for content in contents:
             previous.append(prev)
-            prev = sha256((prev + content).encode()).hexdigest()
+            prev = mac((prev + content).encode())
             hashes.append(prev)
         self.prev = prev
         self.count += len(hashes)
@@ -250,8 +295,9 @@ def record_many(actor: Actor | Any, events: Iterable[Event], *,
     Returns the number recorded.
     """
     with transaction.atomic():
-        chain = Chain(actor)
-        return bulk.insert_rows(AuditEvent, COLUMNS, chain.rows(events, now or timezone.now()))
+        count = Chain(actor).write(events, now or timezone.now())
+        transaction.on_commit(_checkpoint_if_due)
+        return count
 
 
 def record(actor: Actor | Any, action: str, object_type: str, object_id: Any = "", *,
@@ -262,16 +308,29 @@ def record(actor: Actor | Any, action: str, object_type: str, object_id: Any = "
                               data or {})])
 
 
+def _intact(event: AuditEvent, prev: str, values: dict[str, Any], legacy_allowed: bool
+            ) -> tuple[bool, bool]:
+    """(whether ``event`` links to ``prev`` and carries its hash, whether it is keyed)."""
+    if event.prev_hash != prev:
+        return False, False
+    if chain_hash(prev, values) == event.hash:
+        return True, True
+    return legacy_allowed and legacy_chain_hash(prev, values) == event.hash, False
+
+
 def verify_chain(batch_size: int = 10000) -> AuditEvent | None:
     """Recompute the chain; return the first event that was altered or follows a gap, or None.
 
-    Events of a segment are checked along their own chain; the main-chain event that
-    seals a segment is returned when the segment does not end where the seal says
-    (an event of it removed, added or altered), and the first event of a segment that
-    no event seals is returned too.
+    Hashes are keyed (``chain_hash``); unkeyed ones (``legacy_chain_hash``) are accepted
+    only before the first keyed event of their chain. Events of a segment are checked
+    along their own chain; the main-chain event that seals a segment is returned when
+    the segment does not end where the seal says (an event of it removed, added or
+    altered), and the first event of a segment that no event seals is returned too.
+    Events removed from the end are found by ``check_checkpoint``.
     """
-    prev = GENESIS
-    segments: dict[str, tuple[str, int, AuditEvent]] = {}  # id → (last hash, length, first)
+    prev, legacy = GENESIS, True
+    # segment id → (last hash, length, first event, unkeyed hashes still allowed)
+    segments: dict[str, tuple[str, int, AuditEvent, bool]] = {}
     sealed: set[str] = set()
     last_id = 0
     while True:
@@ -285,20 +344,22 @@ def verify_chain(batch_size: int = 10000) -> AuditEvent | None:
                 if event.segment in sealed:
                     return event
                 values["segment"] = event.segment
-                tip, length, first = segments.get(
-                    event.segment, (segment_genesis(event.segment), 0, event))
-                if event.prev_hash != tip or chain_hash(tip, values) != event.hash:
+                tip, length, first, seg_legacy = segments.get(
+                    event.segment, (segment_genesis(event.segment), 0, event, True))
+                ok, keyed = _intact(event, tip, values, seg_legacy)
+                if not ok:
                     return event
-                segments[event.segment] = (event.hash, length + 1, first)
+                segments[event.segment] = (event.hash, length + 1, first, seg_legacy and not keyed)
                 continue
-            if event.prev_hash != prev or chain_hash(prev, values) != event.hash:
+            ok, keyed = _intact(event, prev, values, legacy)
+            if not ok:
                 return event
-            prev = event.hash
+            prev, legacy = event.hash, legacy and not keyed
             seal = event.data.get("segment") if isinstance(event.data, dict) else None
             if seal is not None:
                 try:
-                    tip, length, _first = segments.pop(
-                        seal["id"], (segment_genesis(seal["id"]), 0, None))
+                    tip, length, _first, _legacy = segments.pop(
+                        seal["id"], (segment_genesis(seal["id"]), 0, None, True))
                     intact = (tip, length) == (seal["last_hash"], seal["events"])
                 except (KeyError, TypeError):
                     intact = False
@@ -306,5 +367,71 @@ def verify_chain(batch_size: int = 10000) -> AuditEvent | None:
                     return event
                 sealed.add(seal["id"])
     if segments:
-        return min((first for _tip, _n, first in segments.values()), key=lambda e: e.id)
+        return min((first for _tip, _n, first, _legacy in segments.values()), key=lambda e: e.id)
+    return None
+
+
+# ---------------------------------------------------------------------------
+# The checkpoint: the chain's head, signed, outside the database
+
+
+def _signed(head: dict[str, Any]) -> str:
+    return _mac().hex(("checkpoint:" + json.dumps(head, sort_keys=True)).encode())
+
+
+def write_checkpoint() -> dict[str, Any] | None:
+    """Write the main chain's last event (id, hash, time) to
+    ``settings.YANGGUANG_AUDIT_CHECKPOINT``, signed with the audit key, and log it (a
+    second copy, wherever the logs are shipped). ``audit verify`` then finds events
+    removed from the end of the chain, which no link can show. None for an empty log."""
+    last = (AuditEvent.objects.filter(segment="").order_by("-id")
+            .values("id", "hash", "occurred_at").first())
+    if last is None:
+        return None
+    head = {"id": last["id"], "hash": last["hash"],
+            "occurred_at": last["occurred_at"].astimezone(dt.UTC).isoformat()}
+    checkpoint = {**head, "mac": _signed(head)}
+    path = settings.YANGGUANG_AUDIT_CHECKPOINT
+    partial = path.with_name(f"{path.name}.{os.getpid()}.new")
+    partial.write_text(json.dumps(checkpoint))
+    os.replace(partial, path)  # whole or not at all, also with several processes
+    logger.info("audit checkpoint %s", json.dumps(checkpoint))
+    return checkpoint
+
+
+_last_checkpoint = [0.0]  # when this process last wrote one (time.monotonic)
+
+
+def _checkpoint_if_due() -> None:
+    """After a commit: write the checkpoint if this process has not for a while
+    (``YANGGUANG_AUDIT_CHECKPOINT_SECONDS``), so that at most that much of the end of the
+    chain could go unnoticed; ``yangguang audit checkpoint`` writes one on demand."""
+    now = time.monotonic()
+    if now - _last_checkpoint[0] < settings.YANGGUANG_AUDIT_CHECKPOINT_SECONDS:
+        return
+    _last_checkpoint[0] = now
+    try:
+        write_checkpoint()
+    except OSError:
+        logger.exception("could not write the audit checkpoint")
+
+
+def check_checkpoint() -> str | None:
+    """What is wrong with the chain against its checkpoint, or None: the checkpoint
+    altered (its signature), or the event it names removed or changed (the end of the
+    chain cut off or rewritten). None when no checkpoint was written yet."""
+    path = settings.YANGGUANG_AUDIT_CHECKPOINT
+    if not path.exists():
+        return None
+    try:
+        checkpoint = json.loads(path.read_text())
+        head = {k: checkpoint[k] for k in ("id", "hash", "occurred_at")}
+        signed = checkpoint["mac"] == _signed(head)
+    except (ValueError, KeyError, TypeError):
+        signed = False
+    if not signed:
+        return "checkpoint_invalid"
+    stored = AuditEvent.objects.filter(id=head["id"], segment="").values_list("hash", flat=True)
+    if stored.first() != head["hash"]:
+        return "checkpoint_missing"
     return None

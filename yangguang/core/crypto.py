@@ -145,22 +145,31 @@ def hash_ids(id_numbers: list[str]) -> list[str]:
     return hmac_sha256_hex(_hash_key(), id_numbers)
 
 
+class HmacSha256:
+    """HMAC-SHA256 under one key, for many messages: RFC 2104 as ``hmac`` builds it
+    (SHA-256 of the key padded and XORed with 0x5c, then of the key XORed with 0x36 and
+    the message), from the two SHA-256 states taken once and copied for each message."""
+
+    def __init__(self, key: bytes) -> None:
+        block = hashlib.sha256().block_size
+        if len(key) > block:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def hex(self, message: bytes) -> str:
+        one = self._inner.copy()
+        one.update(message)
+        two = self._outer.copy()
+        two.update(one.digest())
+        return two.hexdigest()
+
+
 def hmac_sha256_hex(key: bytes, messages: list[str]) -> list[str]:
     """HMAC-SHA256 of each (ASCII) message under ``key``, in hex (see ``hash_ids``)."""
-    block = hashlib.sha256().block_size
-    if len(key) > block:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(block, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
-    hashes = []
-    for message in messages:
-        one = inner.copy()
-        one.update(message.encode("ascii"))
-        two = outer.copy()
-        two.update(one.digest())
-        hashes.append(two.hexdigest())
-    return hashes
+    mac = HmacSha256(key).hex
+    return [mac(message.encode("ascii")) for message in messages]
 
 
 def mask_id(id_number: str) -> str:

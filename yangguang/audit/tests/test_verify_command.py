@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from yangguang.audit.models import AuditEvent
 from yangguang.audit.services import (
-    COLUMNS,
     Actor,
     Event,
     Segment,
@@ -18,7 +17,6 @@ from yangguang.audit.services import (
     record_many,
     verify_chain,
 )
-from yangguang.core import bulk
 
 pytestmark = pytest.mark.django_db
 
@@ -125,9 +123,8 @@ def segmented() -> dict[str, list[int]]:
     actor = Actor("test")
     record_many(actor, [Event("view", "person", str(n)) for n in (1, 2)])
     segment = Segment(actor)
-    rows = segment.rows([Event("create", "person", str(n), person_id=n) for n in (10, 11, 12)],
-                        timezone.now())
-    bulk.insert_rows(AuditEvent, COLUMNS, rows)
+    segment.write([Event("create", "person", str(n), person_id=n) for n in (10, 11, 12)],
+                  timezone.now())
     record_many(actor, [Event("view", "person", "3")])
     record_many(actor, [Event("import", "import", "batch", data={"rows": 3, **segment.seal()})])
     record_many(actor, [Event("view", "person", "4")])
@@ -187,3 +184,101 @@ def test_a_seal_that_claims_another_length_is_named(segmented):
     data = {**seal.data, "segment": {**seal.data["segment"], "events": 2}}
     AuditEvent.objects.filter(pk=seal.pk).update(data=data)
     assert verify_chain().id == seal.id
+
+
+# ---------------------------------------------------------------------------
+# A keyed chain, anchored outside the database (issue 16 hardening)
+
+_CONTENT = ("occurred_at", "actor_id", "actor_name", "action", "object_type", "object_id",
+            "person_id", "region_code", "data")
+
+
+def _unkeyed(prev: str, event: AuditEvent) -> str:
+    """What anyone with database access can compute: SHA-256 without a key."""
+    import hashlib
+
+    from yangguang.audit.services import canonical
+
+    values = {k: getattr(event, k) for k in _CONTENT}
+    return hashlib.sha256((prev + canonical(values)).encode()).hexdigest()
+
+
+def _rechain_unkeyed(ids: list[int]) -> None:
+    """Rewrite the hashes of ``ids`` (in order) with the unkeyed rule."""
+    prev = AuditEvent.objects.get(pk=ids[0]).prev_hash
+    for pk in ids:
+        event = AuditEvent.objects.get(pk=pk)
+        digest = _unkeyed(prev, event)
+        AuditEvent.objects.filter(pk=pk).update(prev_hash=prev, hash=digest)
+        prev = digest
+
+
+def test_an_event_rewritten_with_every_later_hash_recomputed_is_found(events):
+    AuditEvent.objects.filter(pk=events[2]).update(actor_name="someone-else")
+    _rechain_unkeyed(events[2:])  # the attack on an unkeyed chain: no link breaks
+
+    status, _out, err = verify()
+
+    assert status == 1 and f"第{events[2]}号事件" in err
+
+
+def test_events_removed_from_the_end_are_found_by_the_checkpoint(events):
+    call_command("audit", "checkpoint", stdout=io.StringIO())
+    AuditEvent.objects.filter(pk__in=events[3:]).delete()  # no link breaks
+
+    status, out, err = verify()
+
+    assert status == 1 and out == ""
+    assert "链尾的事件被删除或改写" in err
+
+
+def test_an_altered_checkpoint_is_found(events, settings):
+    call_command("audit", "checkpoint", stdout=io.StringIO())
+    path = settings.YANGGUANG_AUDIT_CHECKPOINT
+    path.write_text(path.read_text().replace(f'"id": {events[-1]}', f'"id": {events[1]}'))
+
+    status, _out, err = verify()
+
+    assert status == 1 and "签名不符" in err
+
+
+def test_a_checkpoint_is_written_after_a_commit_and_logged(settings, caplog,
+                                                           django_capture_on_commit_callbacks):
+    import json
+    import logging
+
+    from yangguang.audit import services
+
+    services._last_checkpoint[0] = 0.0  # as in a fresh process
+    with caplog.at_level(logging.INFO, logger="yangguang.audit"), \
+            django_capture_on_commit_callbacks(execute=True):
+        record_many(Actor("test"), [Event("view", "person", "1")])
+    last = AuditEvent.objects.order_by("-id").first()
+
+    checkpoint = json.loads(settings.YANGGUANG_AUDIT_CHECKPOINT.read_text())
+    assert (checkpoint["id"], checkpoint["hash"]) == (last.id, last.hash)
+    assert settings.YANGGUANG_AUDIT_CHECKPOINT.stat().st_mode & 0o077 == 0
+    assert any(last.hash in message for message in caplog.messages)
+    assert verify()[0] == 0
+
+
+def test_a_chain_written_before_the_key_verifies_and_the_first_keyed_event_seals_it():
+    """Events hashed with the unkeyed rule (before the upgrade) stay as they are; the
+    first keyed event covers their last hash, so rewriting them is found there."""
+    record_many(Actor("before"), [Event("view", "person", str(n)) for n in range(3)])
+    legacy = list(AuditEvent.objects.order_by("id").values_list("id", flat=True))
+    _rechain_unkeyed(legacy)  # as the previous version wrote them
+    record_many(Actor("after"), [Event("view", "person", str(n)) for n in range(3, 5)])
+    keyed = list(AuditEvent.objects.exclude(pk__in=legacy).order_by("id")
+                 .values_list("id", flat=True))
+    assert verify_chain() is None
+
+    AuditEvent.objects.filter(pk=legacy[1]).update(actor_name="someone-else")
+    _rechain_unkeyed(legacy[1:])
+
+    assert verify_chain().id == keyed[0]
+
+
+def test_an_unkeyed_event_after_a_keyed_one_is_never_accepted(events):
+    _rechain_unkeyed(events[3:])
+    assert verify_chain().id == events[3]

@@ -117,3 +117,18 @@ def test_the_var_directory_and_the_sqlite_file_are_the_service_users_only(tmp_pa
     assert mode(var / "secrets.json") == 0o600
     assert mode(var / "yangguang.sqlite3") == 0o600  # created by SQLite, private from the start
     assert mode(var / "media" / "upload.xlsx") == 0o600
+
+
+def test_an_older_secrets_file_gains_the_audit_key_and_keeps_its_keys(tmp_path, monkeypatch):
+    from yangguang.core import secrets
+
+    for key in secrets.KEYS:
+        monkeypatch.delenv(f"YANGGUANG_{key.upper()}", raising=False)
+    older = {"secret_key": "s", "id_encryption_key": "e", "id_hash_key": "h"}
+    (tmp_path / "secrets.json").write_text(json.dumps(older))
+
+    loaded = secrets.load(str(tmp_path))
+
+    assert {k: loaded[k] for k in older} == older and len(loaded["audit_key"]) == 44
+    assert json.loads((tmp_path / "secrets.json").read_text()) == loaded  # kept for next time
+    assert (tmp_path / "secrets.json").stat().st_mode & 0o077 == 0

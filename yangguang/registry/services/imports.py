@@ -15,8 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from yangguang.audit.models import AuditAction, AuditEvent
-from yangguang.audit.services import COLUMNS as AUDIT_COLUMNS
+from yangguang.audit.models import AuditAction
 from yangguang.audit.services import Actor, Event, Segment, record_many
 from yangguang.core import bulk
 from yangguang.core.crypto import encrypt_ids, mask_id
@@ -341,9 +340,9 @@ class BulkImport:
                 for day, suffix, row in zip(issued.dt.to_string("%Y-%m-%d").to_list(),
                                             suffix.to_list(), new["row"].to_list(),
                                             strict=True)]
-        writer.insert_columns(AuditEvent, self.chain.columns(
-            AuditAction.CREATE, "person", [str(pk) for pk in person_ids], person_ids,
-            new["hukou_region"].to_list(), data, now))
+        self.chain.write_columns(
+            writer, AuditAction.CREATE, "person", [str(pk) for pk in person_ids], person_ids,
+            new["hukou_region"].to_list(), data, now)
         return count
 
     def _load_existing(self, hashes: list[str]) -> dict[str, _Existing]:
@@ -493,8 +492,7 @@ class BulkImport:
                     history.append((decision.current["id"], decision.status,
                                     StatusReason.RENEWED, cert.issue_date, "", now))
         self.writer.insert(CertificateStatusChange, _HISTORY_FIELDS, history)
-        self.writer.insert(AuditEvent, AUDIT_COLUMNS,
-                           self.chain.rows((plan.event(self.batch_id) for plan in plans), now))
+        self.chain.write((plan.event(self.batch_id) for plan in plans), now, self.writer)
 
 
 @dataclass

@@ -83,8 +83,7 @@ def test_an_import_in_progress_does_not_hold_up_sign_ins_and_page_views(committe
     from django.db import connections, transaction
     from django.utils import timezone
 
-    from yangguang.audit.services import COLUMNS, Actor, Event, Segment, record, verify_chain
-    from yangguang.core import bulk
+    from yangguang.audit.services import Actor, Event, Segment, record, verify_chain
 
     if connection.vendor != "postgresql":
         assert connection.vendor == "sqlite"
@@ -95,9 +94,8 @@ def test_an_import_in_progress_does_not_hold_up_sign_ins_and_page_views(committe
         try:
             with transaction.atomic():
                 segment = Segment(Actor("import"))
-                bulk.insert_rows(AuditEvent, COLUMNS, segment.rows(
-                    [Event("create", "person", str(n), person_id=n) for n in range(3)],
-                    timezone.now()))
+                segment.write([Event("create", "person", str(n), person_id=n) for n in range(3)],
+                              timezone.now())
                 written.set()
                 assert finish.wait(30)
                 record(Actor("import"), "import", "import", "b1", data=segment.seal())
