@@ -37,8 +37,6 @@ class RegistryConfig(AppConfig):
                           "registry:search", f"status={CertificateStatus.FROZEN}"),
                 HomeCount(_("近7天的导入"), Capability.EDIT_PERSON,
                           lambda user: selectors.imports_count(user, within=7), "registry:import"),
-                HomeCount(_("持证残疾人"), Capability.VIEW_STATISTICS,
-                          selectors.certified_total, "statistics:index"),
             ],
             panels=[
                 HomePanel("registry/home/search.html", Capability.VIEW_PERSON, search_panel, order=10),

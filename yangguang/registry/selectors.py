@@ -35,7 +35,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from yangguang.accounts.permissions import Capability
-from yangguang.accounts.selectors import scope_paths, scope_prefixes, scope_q, scope_regions
+from yangguang.accounts.selectors import scope_paths, scope_prefixes, scope_q
 from yangguang.audit.models import AuditAction, AuditEvent
 from yangguang.core.crypto import hash_id
 from yangguang.core.errors import ValidationFailed
@@ -392,8 +392,3 @@ def imports_count(user: Any, *, within: int) -> int:
     return ImportJob.objects.filter(
         user=user, created_at__gte=timezone.now() - dt.timedelta(days=within)).count()
 
-
-def certified_total(user: Any) -> int:
-    """Living persons with a valid certificate in the user's statistics scope."""
-    return sum(certified_count(user, region)
-               for region in scope_regions(user, Capability.VIEW_STATISTICS))
