@@ -43,7 +43,7 @@ from yangguang.registry.forms import (
     SearchForm,
     add_problems,
 )
-from yangguang.registry.models import Category, ImportJob, Level
+from yangguang.registry.models import Category, ImportJob, Level, Person
 from yangguang.registry.services import import_jobs
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -211,16 +211,31 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST if request.method == "POST" else None, user=request.user)
+    existing = None
     if form.is_bound and form.is_valid():
         try:
             created = services.register_person(form.person_data, actor=Actor.of(request.user),
                                                scope=services.write_scope(request.user))
         except ValidationFailed as exc:
             add_problems(form, exc.problems)
+            if any(problem.code == "id_exists" for problem in exc.problems):
+                existing = _registered_as(request, form.person_data.id_number.normalized)
         else:
             messages.success(request, _("已登记{name}。").format(name=created.name))
             return redirect("registry:person", pk=created.pk)
-    return render(request, "registry/person_form.html", {"form": form})
+    return render(request, "registry/person_form.html", {"form": form, "existing": existing})
+
+
+def _registered_as(request: HttpRequest, id_number: str) -> Person | None:
+    """Who an ID number the user tried to register again belongs to, for a link to
+    them: found like a search by that number (in the user's scope; the service says
+    nothing more for others) and audited as one."""
+    criteria = {"id_number": id_number}
+    found = selectors.search_persons(request.user, **criteria).select_related("hukou_region").first()
+    if found is not None:
+        services.record_search(criteria, [found.pk], actor=Actor.of(request.user),
+                               region_code=home_region_code(request.user))
+    return found
 
 
 @never_cache

@@ -302,6 +302,26 @@ def test_create_form_reports_an_id_already_registered(staff, person_a):
 
     assert "该公民身份号码已登记" in page
     assert Person.objects.count() == 1
+    # A link to the person already registered (in the registrar's scope), and the
+    # lookup is audited like a search by that ID number.
+    assert f'<a href="/registry/persons/{person_a.pk}/">张阳光</a>' in page
+    lookup = events("view", person_id=None)[-1]
+    assert lookup.data["ids"] == [person_a.pk] and "id_number_hash" in lookup.data["query"]
+    assert id_of(person_a) not in lookup.data_text
+
+
+def test_create_form_links_to_nobody_for_an_id_registered_outside_the_scope(staff, person_b):
+    registrar = staff(Role.REGISTRAR, COUNTY_A)
+    certificate = person_b.certificates.get()
+    data = form_data(person_row(公民身份号码=id_of(person_b), 户籍地区划代码=VILLAGE_A,
+                                残疾类别=certificate.category, 残疾等级=certificate.level,
+                                多重残疾明细=""))
+    data["components"] = ", ".join(f"{c['category']}-{c['level']}" for c in certificate.components)
+
+    page = html(registrar.post("/registry/persons/new/", data))
+
+    assert Person.objects.count() == 1
+    assert "张碑林" not in page and f"/registry/persons/{person_b.pk}/" not in page
 
 
 def test_edit_form_keeps_the_id_and_saves_changes_after_an_error(staff, person_a):
