@@ -20,11 +20,17 @@ from yangguang.api.common import READ_ERRORS, WRITE_ERRORS
 from yangguang.api.errors import LABELS, problem
 from yangguang.api.pagination import Page, PageQuery, paginate
 from yangguang.api.persons import person_for, stored_row
-from yangguang.api.schemas import CertificateDetail, CertificateIssue, CertificateItem, StatusChange
+from yangguang.api.schemas import (
+    CertificateDetail,
+    CertificateIssue,
+    CertificateItem,
+    ReassessmentIn,
+    StatusChange,
+)
 from yangguang.core.errors import ValidationFailed
 from yangguang.registry import services
 from yangguang.registry.models import Certificate, StatusReason
-from yangguang.registry.rules import certificate_suffix, parse_row
+from yangguang.registry.rules import certificate_suffix, parse_reassessment, parse_row
 from yangguang.registry.selectors import get_certificate_for, persons_visible_to
 from yangguang.registry.validation import parse_category, parse_date, parse_level
 from yangguang.registry.validation import problem as field_problem
@@ -113,6 +119,23 @@ def issue_certificate(request: HttpRequest, person_id: int, payload: Certificate
     data = parse_row(row)
     certificate = services.issue_certificate(person, data.certificate, actor=actor(request),
                                              scope=services.write_scope(request.user))
+    return Status(201, detail(certificate.pk))
+
+
+@router.post("/persons/{int:person_id}/reassessments",
+             response={201: CertificateDetail, **WRITE_ERRORS},
+             summary="重新评定：按评定结果变更残疾类别或等级", tags=["certificates"])
+def reassess(request: HttpRequest, person_id: int, payload: ReassessmentIn) -> Status:
+    """A change of category or level rests on an assessment (recorded with it): the open
+    certificate is cancelled (reason ``reassessed``) and the new one issued, both on the
+    effective date. Needs ``change_certificate``, as the web page does."""
+    person = person_for(request, person_id, Capability.CHANGE_CERTIFICATE)
+    values = payload.model_dump()
+    if isinstance(values["components"], list):
+        values["components"] = [dict(c) for c in values["components"]]
+    certificate = services.reassess(person, parse_reassessment(values), actor=actor(request),
+                                    scope=services.write_scope(request.user,
+                                                               Capability.CHANGE_CERTIFICATE))
     return Status(201, detail(certificate.pk))
 
 

@@ -146,6 +146,17 @@ class CertificateIssue(Input):
         None, description="仅多重残疾：如“视力二级；肢体三级”或 [{\"category\": 1, \"level\": 2}, …]")
 
 
+class ReassessmentIn(Input):
+    institution: str = Field(max_length=100, pattern=PRINTABLE, description="评定机构")
+    assessed_on: str = Field(description="评定日期，如 2024-05-01", examples=["2024-05-01"])
+    category: int | str = Field(description="评定的残疾类别：1–7 或名称", examples=[4])
+    level: int | str = Field(description="评定的残疾等级：1–4 或 一级至四级", examples=[3])
+    components: str | list[Component] | None = Field(
+        None, description="仅多重残疾：如“视力二级；肢体三级”或 [{\"category\": 1, \"level\": 2}, …]")
+    effective_date: str = Field(description="生效日期：新证的发证日期，原证同日注销",
+                                examples=["2024-05-10"])
+
+
 class StatusChange(Input):
     status: Literal["frozen", "valid", "cancelled"] = Field(
         description="新状态：frozen 冻结、valid 恢复为有效、cancelled 注销")

@@ -190,8 +190,10 @@ class PersonForm(Form):
 
     ``person`` None: a new registration, with the ID and certificate numbers typed in.
     Otherwise the ID stays the person's; the certificate part (present when the person
-    holds a certificate that is not cancelled) changes that certificate, and its number
-    follows from the ID, category, level and reissue count.
+    holds a certificate that is not cancelled) renews or reissues that certificate (issue
+    date, reissue count), and its number follows from the ID, category, level and reissue
+    count. Category, level and components are the assessment's: they change only by a
+    reassessment (``ReassessmentForm``), so here they are shown, not edited.
     """
 
     name = _text(_("姓名"), help_text=_("与身份证一致"), max_length=50, autocomplete="off")
@@ -226,6 +228,7 @@ class PersonForm(Form):
     guardian_relation = _choice(_("监护人关系"), Relation.choices, blank=_("（无）"))
 
     CERTIFICATE_FIELDS = ("category", "level", "components", "reissue_count", "issue_date")
+    ASSESSED_FIELDS = ("category", "level", "components")
 
     def __init__(self, *args: Any, user: Any, person: Person | None = None,
                  certificate: Certificate | None = None, **kwargs: Any) -> None:
@@ -234,7 +237,7 @@ class PersonForm(Form):
         self.mandatory = frozenset({"name", "hukou_region"} | (
             {"id_number", "certificate_number", "category", "level", "issue_date"}
             if person is None else
-            {"category", "level", "issue_date"} if self.with_certificate else set()))
+            {"issue_date"} if self.with_certificate else set()))
         if person is not None:
             kwargs.setdefault("initial", self.initial_of(person, certificate))
         super().__init__(*args, **kwargs)
@@ -245,6 +248,9 @@ class PersonForm(Form):
             del self.fields["reissue_count"]
         if not self.with_certificate:
             for name in self.CERTIFICATE_FIELDS:
+                del self.fields[name]
+        elif person is not None:
+            for name in self.ASSESSED_FIELDS:
                 del self.fields[name]
         self.person_data: PersonData | None = None
 
@@ -280,9 +286,11 @@ class PersonForm(Form):
             # The ID is the person's; decrypted here only to check the row, never shown.
             cells["id_number"] = decrypt_id(self.person.id_number_encrypted)
             if self.with_certificate:
-                reissue = data.get("reissue_count") or 0
+                certificate = self.certificate
+                cells |= {"category": certificate.category, "level": certificate.level,
+                          "components": certificate.components}
                 cells["certificate_number"] = cells["id_number"] + rules.certificate_suffix(
-                    data.get("category"), data.get("level"), int(reissue))
+                    certificate.category, certificate.level, int(data.get("reissue_count") or 0))
         problems: list[Problem] = []
         try:
             person_data = rules.parse_row(cells, certificate=self.with_certificate)
@@ -316,6 +324,36 @@ class PersonForm(Form):
 
 def _parse_day(value: str, label: Any, *, field: str = "day") -> dt.date:
     return validation.parse_date(value or "", field=field, label=label)
+
+
+class ReassessmentForm(Form):
+    """A change of category or level (or of a multiple disability's components): the
+    assessment it rests on, and the day the new certificate takes effect."""
+
+    institution = _text(_("评定机构"), max_length=100,
+                        help_text=_("作出评定的指定医疗机构或评定机构"))
+    assessed_on = _text(_("评定日期"), help_text=rules.HELP["issue_date"], max_length=20)
+    category = _choice(_("残疾类别"), Category.choices)
+    level = _choice(_("残疾等级"), Level.choices, help_text=_("一级最重"))
+    components = _text(_("多重残疾明细"), help_text=rules.HELP["components"])
+    effective_date = _text(_("生效日期"), max_length=20,
+                           help_text=_("新证的发证日期，原证同日注销"))
+    mandatory = frozenset({"institution", "assessed_on", "category", "level", "effective_date"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"effective_date": timezone.localdate().isoformat()})
+        super().__init__(*args, **kwargs)
+        self.reassessment: rules.Reassessment | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.reassessment = rules.parse_reassessment(data)
+        except ValidationFailed as exc:
+            add_problems(self, exc.problems)
+        return data
 
 
 class DayForm(Form):

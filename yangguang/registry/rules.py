@@ -18,6 +18,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yangguang.core import text
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.imports.reading import UNCOMPUTED_FORMULA
 from yangguang.imports.running import MESSAGES as IMPORT_MESSAGES
@@ -230,6 +231,96 @@ def person_event(changes: dict[str, list[Any]], decision: CertificateDecision | 
     return data
 
 
+# ---------------------------------------------------------------------------
+# Reassessment: a change of category or level rests on an assessment
+
+INSTITUTION_MAX = 100
+
+
+@dataclass(frozen=True)
+class Reassessment:
+    """A new assessment and the day the certificate it gives takes effect."""
+
+    institution: str
+    assessed_on: dt.date
+    category: int
+    level: int
+    components: list[dict[str, int]]
+    effective_date: dt.date
+
+
+def parse_reassessment(values: dict[str, Any], *, today: dt.date | None = None) -> Reassessment:
+    """Check a reassessment (the form's and the API's fields); ``ValidationFailed``
+    lists every problem."""
+    problems: list[Problem] = []
+
+    def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+            return None
+
+    label = _("评定机构")
+    institution = " ".join(v.clean_text(values.get("institution")).split())
+    if not institution:
+        problems.append(v.problem("required", "institution", label=label))
+    elif len(institution) > INSTITUTION_MAX:
+        problems.append(v.problem("too_long", "institution", label=label, max=INSTITUTION_MAX))
+    else:
+        attempt(text.check_text, institution, field="institution", label=label)
+    assessed_on = attempt(v.parse_date, values.get("assessed_on"), field="assessed_on",
+                          label=_("评定日期"), today=today)
+    category = attempt(v.parse_category, values.get("category"))
+    level = attempt(v.parse_level, values.get("level"))
+    effective = attempt(v.parse_date, values.get("effective_date"), field="effective_date",
+                        label=_("生效日期"), today=today)
+    components = None
+    if category is not None and level is not None:
+        components = attempt(v.parse_components, values.get("components") or "", category, level)
+    if assessed_on is not None and effective is not None and effective < assessed_on:
+        problems.append(Problem("effective_before_assessment", "effective_date",
+                                DB_MESSAGES["effective_before_assessment"],
+                                {"value": assessed_on.isoformat()}))
+    if problems:
+        raise ValidationFailed(problems)
+    return Reassessment(institution, assessed_on, category, level, components, effective)
+
+
+def reassessed_certificate(reassessment: Reassessment, stored: list[dict[str, Any]]
+                           ) -> CertificateData:
+    """The certificate a reassessment gives: its category and level, issued on its
+    effective date; a number once held and cancelled is not given again (the next
+    reissue count of that category and level)."""
+    counts = [c["reissue_count"] for c in stored
+              if (c["category"], c["level"]) == (reassessment.category, reassessment.level)]
+    return CertificateData(category=reassessment.category, level=reassessment.level,
+                           issue_date=reassessment.effective_date,
+                           reissue_count=max(counts) + 1 if counts else 0,
+                           components=reassessment.components)
+
+
+def decide_reassessment(reassessment: Reassessment, stored: list[dict[str, Any]], *,
+                        today: dt.date) -> tuple[CertificateData, CertificateDecision]:
+    """What a reassessment does: it needs an open certificate, and a change of category,
+    level or components (``reassessment_unchanged`` otherwise)."""
+    current = next((c for c in stored if c["status"] != CertificateStatus.CANCELLED), None)
+    if current is None:
+        raise ValidationFailed([db_problem("reassessment_without_certificate", "category")])
+    if ((current["category"], current["level"], current["components"])
+            == (reassessment.category, reassessment.level, reassessment.components)):
+        raise ValidationFailed([db_problem("reassessment_unchanged", "category")])
+    same_kind = (current["category"], current["level"]) == (reassessment.category,
+                                                             reassessment.level)
+    certificate = (CertificateData(category=current["category"], level=current["level"],
+                                   issue_date=reassessment.effective_date,
+                                   reissue_count=current["reissue_count"],
+                                   components=reassessment.components)
+                   if same_kind else reassessed_certificate(reassessment, stored))
+    decision = decide_certificate(certificate, stored, today=today)
+    return certificate, decision
+
+
 def refuse_if_deceased(deceased_date: dt.date | None) -> None:
     """A deceased person's record is closed: nothing of it changes any more."""
     if deceased_date is not None:
@@ -245,6 +336,9 @@ DB_MESSAGES = {
     "cert_cancelled": _("该残疾人证号已注销，不能再次登记"),
     "status_transition": _("残疾人证当前状态为{value}，不能{action}"),
     "person_out_of_scope": _("该公民身份号码已由您负责地区以外的残联登记，请联系其户籍地残联办理"),
+    "effective_before_assessment": _("生效日期不能早于评定日期{value}"),
+    "reassessment_unchanged": _("评定的残疾类别、等级与现有残疾人证相同，无需变更"),
+    "reassessment_without_certificate": _("该人员没有未注销的残疾人证，请登记新证"),
 }
 
 

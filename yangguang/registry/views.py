@@ -39,6 +39,7 @@ from yangguang.registry.forms import (
     DeathForm,
     ImportForm,
     PersonForm,
+    ReassessmentForm,
     RevealForm,
     SearchForm,
     add_problems,
@@ -315,6 +316,29 @@ def certificate_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     return render(request, "registry/certificate_action.html", {
         "form": form, "certificate": certificate, "person": certificate.person, "action": action,
     })
+
+
+@never_cache
+@require_capability(Capability.CHANGE_CERTIFICATE)
+@require_http_methods(["GET", "POST"])
+def reassess(request: HttpRequest, pk: int) -> HttpResponse:
+    """A change of category or level, on the assessment it rests on (a reviewer's action)."""
+    found = selectors.get_person_for(request.user, pk, Capability.CHANGE_CERTIFICATE)
+    certificate = None if found.deceased_date else services.current_certificate(found)
+    form = ReassessmentForm(request.POST if request.method == "POST" else None)
+    if certificate is not None and form.is_bound and form.is_valid():
+        try:
+            issued = services.reassess(found, form.reassessment, actor=Actor.of(request.user),
+                                       scope=services.write_scope(request.user,
+                                                                  Capability.CHANGE_CERTIFICATE))
+        except ValidationFailed as exc:
+            add_problems(form, exc.problems)
+        else:
+            messages.success(request, _("已按重新评定结果发放残疾人证{number}。").format(
+                number=issued.number_masked))
+            return redirect("registry:person", pk=found.pk)
+    return render(request, "registry/reassess.html",
+                  {"form": form, "person": found, "certificate": certificate})
 
 
 @never_cache

@@ -47,3 +47,10 @@ def test_every_parameterised_route_reaches_its_own_countys_object(world):
     problems = walker.reachable_problems(world)
 
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("home", ["A", "B"])
+def test_no_write_joins_and_no_page_shows_a_household_of_another_county(world, home):
+    problems = walker.household_problems(world, home)
+
+    assert not problems, "\n".join(problems)

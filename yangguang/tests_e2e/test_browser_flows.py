@@ -186,3 +186,34 @@ def test_a_page_behind_a_first_load_asks_to_try_again_and_is_accessible(
         assert axe_violations(page) == []
     page.get_by_role("link", name="刷新").click()
     page.get_by_role("table", name="查询结果").wait_for()
+
+
+def test_a_reviewer_reassesses_from_the_person_page_on_an_assessment(live, page):
+    person = live.a.person
+    old = person.certificates.get()
+    new_level = 4 if old.level != 4 else 3
+    sign_in(page, live, live.a.users["reviewer"].username)
+    page.goto(f"{live.url}/registry/persons/{person.pk}/")
+
+    page.get_by_role("link", name="重新评定（变更类别或等级）").click()
+    page.get_by_label("残疾类别").select_option(str(old.category))
+    page.get_by_label("残疾等级").select_option(str(new_level))
+    page.get_by_role("button", name="确认变更").click()
+
+    summary = page.get_by_role("alert")
+    assert summary.is_visible() and "评定机构" in summary.inner_text()
+    assert page.title().startswith("错误：")
+    assert axe_violations(page) == []
+    assert person.certificates.count() == 1
+
+    page.get_by_label("评定机构").fill("五台县人民医院")
+    page.get_by_label("评定日期").fill(old.issue_date.isoformat())
+    if old.category == 7:  # a multiple disability names its components
+        page.get_by_label("多重残疾明细").fill(f"视力{'一二三四'[new_level - 1]}级；肢体四级")
+    page.get_by_role("button", name="确认变更").click()
+
+    page.wait_for_url(re.compile(rf"/registry/persons/{person.pk}/$"))
+    assert "已按重新评定结果发放残疾人证" in page.get_by_role("status").first.inner_text()
+    old.refresh_from_db()
+    assert old.status == "cancelled"
+    assert person.certificates.exclude(status="cancelled").get().level == new_level

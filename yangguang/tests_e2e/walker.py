@@ -34,7 +34,7 @@ from django.http import HttpResponseBase
 from django.shortcuts import resolve_url
 from django.test import Client
 
-from yangguang.accounts.models import ApiToken, RoleAssignment, User
+from yangguang.accounts.models import ApiToken, Role, RoleAssignment, User
 from yangguang.accounts.permissions import ROLE_CAPABILITIES, Capability
 from yangguang.registry.models import Certificate, Household, HouseholdStatus, Person
 from yangguang.tests_e2e import fillers
@@ -432,3 +432,78 @@ def reachable_problems(world: World) -> list[str]:
             problems.append(f"{route.label}: {url} is 404 for every role of {county.spec.name} "
                             f"({', '.join(answers)}): its filler does not name a reachable object")
     return problems
+
+
+# ---------------------------------------------------------------------------
+# Households: a household belongs to its region, whoever names its number
+
+
+def household_problems(world: World, home: str) -> list[str]:
+    """The registrar of ``home`` names a household of the other county on every write
+    path (the API's create and update, the edit page, an import row), then, with one of
+    their persons put into it behind their back, reads the person page and the API's
+    person: every write is refused, the other county's households keep their members,
+    and nothing of that household's economic status is shown. The problems found."""
+    from yangguang.registry import importing
+    from yangguang.registry.services import write_scope
+    from yangguang.tests_e2e.world import row_in
+
+    own, foreign = world.counties[home], world.other(world.counties[home])
+    user = own.users[Role.REGISTRAR]
+    visitor = Visitor(f"registrar@{own.spec.name}", user, own.tokens.get(Role.REGISTRAR),
+                      ROLE_CAPABILITIES[Role.REGISTRAR])
+    household = foreign.households[0]
+    person = own.person
+    problems = Problems([])
+    members = sorted(household.members.values_list("pk", flat=True))
+
+    api = next(r for r in routes() if r.is_api and r.template.endswith("/persons"))
+    new = {key: str(value) for key, value in _keyed(row_in(own.spec)).items() if value}
+    answer = visitor.request(api, "POST", api.url({}), new | {
+        "household_number": household.number, "relation_to_head": "子女"})
+    if answer.status_code < 300:
+        problems.add(visitor.label, "POST", api.url({}), answer,
+                     f"registered a person into {foreign.spec.name}'s household")
+    detail = next(r for r in routes() if r.is_api and r.template.endswith("/persons/%(person_id)s"))
+    url = detail.url({"person_id": person.pk})
+    answer = visitor.request(detail, "PATCH", url, {"household_number": household.number})
+    if answer.status_code < 300:
+        problems.add(visitor.label, "PATCH", url, answer,
+                     f"moved a person into {foreign.spec.name}'s household")
+    page = next(r for r in routes() if r.name == "registry:edit")
+    url = page.url({"pk": person.pk})
+    visitor.request(page, "POST", url, {
+        "name": person.name, "hukou_region": person.hukou_region_id,
+        "household_number": household.number, "relation_to_head": "child",
+        "issue_date": own.certificates[0].issue_date.isoformat()})
+    result = importing.import_rows([row_in(own.spec, 家庭编号=household.number, 与户主关系="子女")],
+                                   actor=user, scope=write_scope(user))
+    if result.created or result.updated:
+        problems.lines.append(f"{visitor.label}: an import row joined {foreign.spec.name}'s "
+                              "household")
+    if sorted(household.members.values_list("pk", flat=True)) != members:
+        problems.lines.append(f"{visitor.label}: {foreign.spec.name}'s household "
+                              f"{household.number} gained members")
+
+    status = HouseholdStatus.objects.create(household=household, status="dibao",
+                                            start_date=dt.date(2001, 2, 3))
+    Person.objects.filter(pk=person.pk).update(household=household)
+    try:
+        shown = next(r for r in routes() if r.name == "registry:person")
+        url = shown.url({"pk": person.pk})
+        response = visitor.request(shown, "GET", url)
+        if "2001-02-03" in response.content.decode():
+            problems.add(visitor.label, "GET", url, response,
+                         f"shows the economic status of {foreign.spec.name}'s household")
+    finally:
+        Person.objects.filter(pk=person.pk).update(household=own.person.household)
+        status.delete()
+    return problems.lines
+
+
+def _keyed(row: dict[str, Any]) -> dict[str, Any]:
+    from yangguang.registry.vocabulary import HEADER_TO_KEY
+
+    keyed = {HEADER_TO_KEY[header]: value for header, value in row.items()}
+    keyed.pop("birth_date", None)
+    return keyed

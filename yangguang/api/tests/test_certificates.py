@@ -132,3 +132,28 @@ def test_list_and_detail_are_recorded(reviewer_a, person, actor):
 def test_unknown_certificate_is_404(reviewer_a):
     assert_error(reviewer_a.get("/certificates/424242"), 404, "not_found")
     assert_error(reviewer_a.get(f"/certificates/{2**64}"), 404, "not_found")
+
+
+def test_a_reassessment_is_the_reviewers_action_with_its_assessment(registrar_a, reviewer_a,
+                                                                     person):
+    old = person.certificates.get()
+    body = {"institution": "西宁市第一人民医院", "assessed_on": TODAY.isoformat(),
+            "category": old.category, "level": 4 if old.level != 4 else 3,
+            "effective_date": TODAY.isoformat()}
+    if old.category == 7:
+        body["components"] = [{"category": 1, "level": body["level"]},
+                              {"category": 4, "level": 4}]
+    assert_error(registrar_a.post(f"/persons/{person.pk}/reassessments", body), 403, "forbidden")
+
+    response = reviewer_a.post(f"/persons/{person.pk}/reassessments", body)
+
+    assert response.status_code == 201, response.content
+    new = response.json()
+    assert (new["level"], new["issue_date"], new["status"]) == (
+        body["level"], TODAY.isoformat(), "valid")
+    old.refresh_from_db()
+    assert old.status == "cancelled"
+    assert old.history.last().reason == "reassessed"
+    assert person.assessments.get().institution == "西宁市第一人民医院"
+    bad = reviewer_a.post(f"/persons/{person.pk}/reassessments", body | {"institution": ""})
+    assert field_codes(bad) == {"institution": "required"}

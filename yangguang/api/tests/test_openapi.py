@@ -18,6 +18,7 @@ EXPECTED = {
     ("GET", "/api/v1/persons/{person_id}"), ("PUT", "/api/v1/persons/{person_id}"),
     ("PATCH", "/api/v1/persons/{person_id}"),
     ("POST", "/api/v1/persons/{person_id}/certificates"),
+    ("POST", "/api/v1/persons/{person_id}/reassessments"),
     ("GET", "/api/v1/certificates"), ("GET", "/api/v1/certificates/{certificate_id}"),
     ("POST", "/api/v1/certificates/{certificate_id}/status"),
     ("GET", "/api/v1/households"), ("GET", "/api/v1/households/{household_id}"),

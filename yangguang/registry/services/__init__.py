@@ -42,10 +42,10 @@ from yangguang.registry.rules import (
 from yangguang.registry.validation import fail, parse_components, problem, split_certificate_number
 
 
-def write_scope(user: Any) -> Scope:
-    """Where ``user`` may write persons (``edit_person``): the scope every write path
-    passes to the services."""
-    return tuple(scope_prefixes(user, Capability.EDIT_PERSON))
+def write_scope(user: Any, capability: str = Capability.EDIT_PERSON) -> Scope:
+    """Where ``user`` may write persons (``edit_person``; a reviewer's actions:
+    ``change_certificate``): the scope every write path passes to the services."""
+    return tuple(scope_prefixes(user, capability))
 
 
 def _region_of(person: Person) -> str:
@@ -219,6 +219,27 @@ def issue_certificate(person: Person, data: CertificateData, *, actor: Actor | A
                                         today=timezone.localdate())
     if decision is None:
         return current_certificate(person)
+    certificate = _apply_certificate(person, data, decision)
+    record(actor, AuditAction.UPDATE, "person", person.pk, person_id=person.pk,
+           region_code=_region_of(person), data=rules.person_event({}, decision, data))
+    return certificate
+
+
+@transaction.atomic
+def reassess(person: Person, reassessment: rules.Reassessment, *, actor: Actor | Any,
+             scope: Scope) -> Certificate:
+    """A change of category or level (or of a multiple disability's components) on a new
+    assessment: the assessment is recorded, the open certificate cancelled (reason
+    ``reassessed``) and the new one issued, both on the reassessment's effective date.
+    A reviewer's action: ``scope`` is their ``change_certificate`` scope."""
+    rules.check_region_scope_of(person.hukou_region_id, scope)
+    rules.refuse_if_deceased(person.deceased_date)
+    stored = _stored_certificates(person)
+    data, decision = rules.decide_reassessment(reassessment, stored, today=timezone.localdate())
+    record_assessment(person, category=reassessment.category, level=reassessment.level,
+                      institution=reassessment.institution,
+                      assessed_on=reassessment.assessed_on,
+                      components=reassessment.components, actor=actor)
     certificate = _apply_certificate(person, data, decision)
     record(actor, AuditAction.UPDATE, "person", person.pk, person_id=person.pk,
            region_code=_region_of(person), data=rules.person_event({}, decision, data))
