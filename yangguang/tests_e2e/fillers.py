@@ -177,4 +177,6 @@ def body_values(county: County) -> dict[str, Any]:
         "reason": "other",
         "effective_date": today,
         "note": "e2e",
+        "institution": "e2e评定机构",
+        "assessed_on": today,
     }
