@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -24,3 +26,9 @@ class AuditConfig(AppConfig):
                           "audit:events", f"action={AuditAction.LOGIN_FAILED}"),
             ],
         )
+
+    def audit_objects(self) -> dict[str, Any]:
+        """The audit log's own events: its exports."""
+        from yangguang.audit.describe import ObjectKind
+
+        return {"audit_event": ObjectKind(_("审计日志"))}

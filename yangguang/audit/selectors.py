@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import scope_paths
+from yangguang.audit.describe import person_directory
 from yangguang.audit.models import AuditEvent
 from yangguang.regions.models import code_prefix
 
@@ -32,11 +33,32 @@ class EventFilters:
     action: str = ""
     date_from: dt.date | None = None  # local dates, both ends included
     date_to: dt.date | None = None
+    person_name: str = ""  # events about persons of this name, exactly
+    # Events about the person with this ID number: its keyed hash (``core.crypto.hash_id``)
+    # and masked form. The number itself is never kept, nor put in a URL.
+    person_key: str = ""
+    person_masked: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        """The filters that are set, as JSON-ready values (for the export's audit event)."""
+        """The filters that are set, as JSON-ready values (kept in the session between
+        pages; see ``described`` for the export's audit event)."""
         return {k: (v.isoformat() if isinstance(v, dt.date) else v)
                 for k, v in asdict(self).items() if v not in ("", None)}
+
+    def described(self) -> dict[str, Any]:
+        """``as_dict`` without the keyed hash: what the export's audit event records."""
+        return {k: v for k, v in self.as_dict().items() if k != "person_key"}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EventFilters:
+        """The filters ``as_dict`` gave, or the same as text (unknown keys ignored)."""
+        values: dict[str, Any] = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        for key in ("date_from", "date_to"):
+            if values.get(key):
+                values[key] = dt.date.fromisoformat(values[key])
+        if values.get("person_id") is not None:
+            values["person_id"] = int(values["person_id"])
+        return cls(**values)
 
 
 def visible_events(user: Any) -> QuerySet[AuditEvent]:
@@ -61,6 +83,12 @@ def filter_events(events: QuerySet[AuditEvent], filters: EventFilters) -> QueryS
         events = events.filter(actor_name=filters.username)
     if filters.person_id is not None:
         events = events.filter(person_id=filters.person_id)
+    if filters.person_name or filters.person_key:
+        directory = person_directory()
+        if directory is None:
+            return events.none()
+        events = events.filter(person_id__in=directory.find(name=filters.person_name,
+                                                            id_key=filters.person_key))
     if filters.action:
         events = events.filter(action=filters.action)
     if filters.date_from:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -52,3 +54,40 @@ class RegistryConfig(AppConfig):
 
         spec.register(PERSONS)
         spec.register(HOUSEHOLD_STATUSES)
+
+    def audit_objects(self) -> dict[str, Any]:
+        """How the audit log labels the registry's events (``audit.describe``)."""
+        from yangguang.audit.describe import ObjectKind
+        from yangguang.registry import selectors
+        from yangguang.registry.models import (
+            Assessment,
+            Certificate,
+            HouseholdStatus,
+            Person,
+            StatusReason,
+        )
+
+        def names(ids: Any) -> dict[str, str]:
+            numeric = [int(i) for i in ids if str(i).isdigit()]
+            return {str(pk): name for pk, name in selectors.person_names(numeric).items()}
+
+        return {
+            "person": ObjectKind(Person._meta.verbose_name, Person, names=names,
+                                 masked=frozenset({"phone", "guardian_phone"})),
+            "certificate": ObjectKind(Certificate._meta.verbose_name, Certificate,
+                                      values={"reason": dict(StatusReason.choices)},
+                                      keys={"renewed": _("换领"), "reason": _("原因")}),
+            "assessment": ObjectKind(Assessment._meta.verbose_name, Assessment),
+            "household_status": ObjectKind(HouseholdStatus._meta.verbose_name, HouseholdStatus,
+                                           keys={"household": _("家庭编号"), "start": _("开始日期"),
+                                                 "end": _("结束日期")}),
+            "import": ObjectKind(_("批量导入")),
+        }
+
+    def audit_persons(self) -> Any:
+        """The audit log's directory of persons (``audit.describe.PersonDirectory``)."""
+        from yangguang.audit.describe import PersonDirectory
+        from yangguang.registry import selectors
+
+        return PersonDirectory(names=selectors.person_names, id_key=selectors.id_key,
+                               find=selectors.person_ids)

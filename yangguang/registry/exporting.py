@@ -77,14 +77,16 @@ def _export_rows(region: Region, persons: QuerySet[Person] | None = None
 
 def export_persons(region_code: str, path: str | Path, *, actor: Actor | Any,
                    persons: QuerySet[Person] | None = None,
-                   criteria: dict[str, Any] | None = None) -> int:
+                   criteria: dict[str, Any] | None = None, file_name: str = "") -> int:
     """Write the persons whose hukou is in the region's subtree to an XLSX file.
 
     Exported are living persons with an open (not cancelled) certificate, one row each,
     in the template's columns; ID and certificate numbers are decrypted for the file,
     so the export is recorded as one audit event. ``persons`` narrows the export
     (a search the user ran, already limited to their scope); ``criteria`` describes
-    it for the audit event. Returns the number of rows.
+    it for the audit event, ``file_name`` the name the user receives it under (a page
+    writes to a temporary file; the command line's path is the name). Returns the
+    number of rows.
     Raises ``UnknownRegion`` for a code that is not a 6- or 12-digit region code.
     """
     region = resolve_region(region_code)
@@ -98,7 +100,7 @@ def export_persons(region_code: str, path: str | Path, *, actor: Actor | Any,
             count += 1
         workbook.write_instructions(book, PERSONS)
         book.save(path)
-        data = {"rows": count, "region": region.code, "file": Path(path).name}
+        data = {"rows": count, "region": region.code, "file": file_name or Path(path).name}
         if criteria:
             data["criteria"] = criteria
         record(actor, AuditAction.EXPORT, "person", region_code=region.code, data=data)

@@ -163,10 +163,10 @@ def export(request: HttpRequest) -> HttpResponse:
         described["certificate_number"] = "…" + criteria["certificate_number"][-4:]
     with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as tmp:
         path = Path(tmp.name)
-    exporting.export_persons(region.code, path, actor=Actor.of(request.user), persons=persons,
-                             criteria=described)
     filename = _("残疾人信息_{region}_{day}.xlsx").format(
         region=region.name, day=timezone.localdate().strftime("%Y%m%d"))
+    exporting.export_persons(region.code, path, actor=Actor.of(request.user), persons=persons,
+                             criteria=described, file_name=filename)
     return _file_response(path, filename)
 
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -658,6 +659,9 @@ def test_export_of_a_search_is_audited_with_its_row_count(staff, person_a, perso
     [export] = events("export")
     assert export.data["rows"] == 1 and export.data["criteria"]["name"] == "张"
     assert export.actor_id == registrar.user.pk and export.region_code == COUNTY_A + "000000"
+    # The name the user received, not the temporary file's.
+    assert response["Content-Disposition"].endswith(quote(export.data["file"]))
+    assert export.data["file"].startswith("残疾人信息_")
 
 
 def test_export_needs_the_capability_and_a_region_in_scope(staff, person_a):
