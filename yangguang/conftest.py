@@ -36,6 +36,15 @@ def _audit_checkpoint(tmp_path_factory, settings) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _sign_in_counts(tmp_path_factory, settings) -> None:
+    """Each test its own counts of failed sign-ins per address (``accounts.throttle``):
+    every test client signs in from 127.0.0.1."""
+    settings.CACHES = {**settings.CACHES, "throttle": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": tmp_path_factory.mktemp("throttle")}}
+
+
 @pytest.fixture
 def actor() -> Actor:
     """The actor that tests act as in service calls and audit events."""

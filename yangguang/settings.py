@@ -196,6 +196,11 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": VAR_DIR / "cache" / "progress",
     },
+    # Failed sign-ins per client address (accounts.throttle), seen by every process.
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": VAR_DIR / "cache" / "throttle",
+    },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -214,6 +219,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AUTHENTICATION_BACKENDS = ["yangguang.accounts.backends.StaffBackend"]
 YANGGUANG_LOGIN_MAX_FAILURES = int(os.environ.get("YANGGUANG_LOGIN_MAX_FAILURES", "5"))
 YANGGUANG_LOGIN_LOCK_MINUTES = int(os.environ.get("YANGGUANG_LOGIN_LOCK_MINUTES", "15"))
+YANGGUANG_LOGIN_ADDRESS_FREE_FAILURES = int(
+    os.environ.get("YANGGUANG_LOGIN_ADDRESS_FREE_FAILURES", "10"))
 YANGGUANG_SESSION_IDLE_MINUTES = int(os.environ.get("YANGGUANG_SESSION_IDLE_MINUTES", "30"))
 # Roles that must use a one-time-code app, e.g. "administrator,auditor" (off by default
 # so that the demo accounts sign in with a password alone).

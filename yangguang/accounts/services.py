@@ -29,7 +29,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yangguang.accounts import totp
+from yangguang.accounts import throttle, totp
 from yangguang.accounts.models import ApiToken, Role, RoleAssignment, User
 from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import can, home_region_code, may_manage
@@ -354,6 +354,7 @@ def is_locked(user: User, now: dt.datetime | None = None) -> bool:
 
 def _record_failure(username: str, reason: str, user: User | None,
                     request: HttpRequest | None, **extra: Any) -> None:
+    throttle.count_failure(request, user)
     # The actor of a failed attempt is unknown: it is named for the username tried.
     record(Actor(name=username[:150] or "-"), AuditAction.LOGIN_FAILED, "user",
            user.pk if user else "", region_code=home_region_code(user) if user else "",
@@ -380,6 +381,15 @@ def _count_failure(user: User, reason: str, request: HttpRequest | None) -> None
                     **({"locked_until": locked_until.isoformat()} if locked_until else {}))
 
 
+class AddressThrottled(Exception):
+    """Too many failed sign-ins from the client's address: it may try again in
+    ``seconds`` (``accounts.throttle``); no password was checked."""
+
+    def __init__(self, seconds: int):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
 class AccountLocked(Exception):
     """The right password of an account that may not sign in now: locked after failed
     sign-ins until ``until``, or (``until`` None) locked by an administrator."""
@@ -387,6 +397,11 @@ class AccountLocked(Exception):
     def __init__(self, until: dt.datetime | None):
         super().__init__(until)
         self.until = until
+
+
+def _lock_holds(user: User, request: HttpRequest | None) -> bool:
+    """Whether a lock after failed sign-ins holds for this request's address."""
+    return throttle.failed_against(user, request) or throttle.lock_holds_for_everyone(user)
 
 
 def check_password_login(request: HttpRequest | None, username: str, password: str) -> User | None:
@@ -398,10 +413,18 @@ def check_password_login(request: HttpRequest | None, username: str, password: s
     success is recorded by ``complete_login``.
 
     A locked or inactive account raises ``AccountLocked``, but only for its right
-    password (see ``_refuse``), so that the lock is no oracle for usernames.
+    password (see ``_refuse``), so that the lock is no oracle for usernames. A lock
+    after failed sign-ins holds for the addresses that failed: the right password
+    from another one signs in (``accounts.throttle``). ``AddressThrottled`` when the
+    client's address must wait after too many failures.
     """
+    wait = throttle.wait_seconds(request)
+    if wait:
+        raise AddressThrottled(wait)
     known = User.objects.filter(username=username).first()
     if known is not None and (is_locked(known) or not known.is_active):
+        if known.is_active and not _lock_holds(known, request) and known.check_password(password):
+            return known  # the owner, from an address that did not cause the lock
         _refuse(request, known, password)
         return None
     user = authenticate(request, username=username, password=password)
@@ -441,7 +464,7 @@ def check_totp_login(request: HttpRequest | None, user: User, code: str) -> bool
     been used). A wrong code counts towards the lock-out like a wrong password."""
     user.refresh_from_db(fields=["locked_until", "failed_logins", "totp_secret", "totp_enabled",
                                  "totp_last_step", "is_active"])
-    if is_locked(user) or not user.is_active:
+    if not user.is_active or (is_locked(user) and _lock_holds(user, request)):
         _record_failure(user.username, "locked" if user.is_active else "inactive", user, request)
         return False
     if user.totp_enabled and _accept_code(user, totp.unseal(user.totp_secret), code):

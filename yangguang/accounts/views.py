@@ -100,6 +100,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
                                                  form.cleaned_data["password"])
         except services.AccountLocked as locked:  # only ever for the right password
             form.add_error(None, _locked_message(locked.until))
+        except services.AddressThrottled as throttled:
+            form.add_error(None, _("从您的网络地址登录失败的次数过多，请在{seconds}秒后再试。").format(
+                seconds=throttled.seconds))
+            response = render(request, "accounts/login.html",
+                              {"form": form, "next": next_url, "notice": ""}, status=429)
+            response["Retry-After"] = str(throttled.seconds)
+            return response
         else:
             if user is None:
                 # One message for an unknown user and a wrong password, so nobody

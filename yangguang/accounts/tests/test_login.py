@@ -371,3 +371,46 @@ def test_a_user_name_with_a_control_character_is_refused_by_the_form(client):
     assert response.status_code == 200
     assert "用户名不能包含控制字符或无效字符" in _html(response)
     assert not AuditEvent.objects.filter(actor_name__contains="\x0b").exists()
+
+
+def _try(client, username: str, password: str, address: str):
+    return client.post("/accounts/login/", {"username": username, "password": password},
+                       REMOTE_ADDR=address)
+
+
+def test_one_address_trying_user_name_after_user_name_must_back_off(client, staff, settings):
+    staff("beilin", ("registrar", "610103"))
+    free = settings.YANGGUANG_LOGIN_ADDRESS_FREE_FAILURES
+
+    for n in range(free):
+        assert _try(client, f"guess{n}", "not-the-password", "203.0.113.9").status_code == 200
+
+    refused = _try(client, "beilin", PASSWORD, "203.0.113.9")  # even the right password
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert "从您的网络地址登录失败的次数过多" in _html(refused)
+    assert not _signed_in(client)
+    assert AuditEvent.objects.filter(action="login_failed").count() == free  # nothing checked
+    # Another address is not held back.
+    assert _try(client, "beilin", PASSWORD, "198.51.100.7").status_code == 302
+
+
+def test_a_stranger_cannot_lock_the_owner_out(client, staff, settings):
+    user = staff("beilin", ("registrar", "610103"))
+    for _ in range(settings.YANGGUANG_LOGIN_MAX_FAILURES):
+        _try(client, "beilin", "not-the-password", "203.0.113.9")
+    user.refresh_from_db()
+    assert user.locked_until is not None  # locked …
+
+    assert "账号已被暂时锁定" in _html(_try(client, "beilin", PASSWORD, "203.0.113.9"))  # … for them
+    assert _try(client, "beilin", PASSWORD, "198.51.100.7").status_code == 302  # not the owner
+    assert _signed_in(client)
+
+
+def test_failures_from_many_addresses_lock_the_account_for_everyone(client, staff, settings):
+    user = staff("beilin", ("registrar", "610103"))
+    for _ in range(settings.YANGGUANG_LOGIN_MAX_FAILURES):
+        _try(client, "beilin", "not-the-password", "203.0.113.9")
+    User.objects.filter(pk=user.pk).update(failed_logins=10 * settings.YANGGUANG_LOGIN_MAX_FAILURES)
+
+    assert _try(client, "beilin", PASSWORD, "198.51.100.7").status_code == 200
+    assert not _signed_in(client)
