@@ -179,18 +179,37 @@ def test_the_daily_certificate_expiry_is_submitted_once_a_day_and_expires_what_i
 
     assert workers.submit_due(today) == []  # not yet 01:00
     first = workers.submit_due(today.replace(hour=1, minute=0))
-    assert workers.submit_due(today.replace(hour=23)) == []  # once a day, whoever asks
+    later = workers.submit_due(today.replace(hour=23))  # once a day, whoever asks
+    assert [job.kind for job in later] == ["prune_tasks"]  # due from 02:00
     tomorrow = workers.submit_due(today.replace(hour=2) + dt.timedelta(days=1))
 
     assert [job.kind for job in first] == ["expire_certificates"]
-    assert [job.slot for job in tomorrow] == [
+    assert [job.slot for job in tomorrow if job.kind == "expire_certificates"] == [
         f"expire_certificates@{(today + dt.timedelta(days=1)).date().isoformat()}"]
+    assert [job.kind for job in tomorrow] == ["expire_certificates", "prune_tasks"]
     services.run(first[0].pk)
     services.run(tomorrow[0].pk)  # idempotent: nothing more to expire
     done = {job.pk: job for job in Job.objects.filter(kind="expire_certificates")}
     assert done[first[0].pk].result == {"expired": 1}
     assert done[tomorrow[0].pk].result == {"expired": 0}
     assert person.certificates.get().status == CertificateStatus.EXPIRED
+
+
+def test_the_queue_keeps_its_finished_tasks_for_30_days():
+    old, recent = services.submit("test_steps"), services.submit("test_steps")
+    task_of = {t.args_kwargs["args"][0]: t.pk for t in DBTaskResult.objects.all()}
+    for job, days in ((old, 31), (recent, 29)):
+        DBTaskResult.objects.filter(pk=task_of[str(job.pk)]).update(
+            status="SUCCESSFUL", finished_at=timezone.now() - dt.timedelta(days=days))
+    prune = services.submit("prune_tasks")
+
+    services.run(prune.pk)
+
+    prune.refresh_from_db()
+    assert prune.result == {"pruned": 1}
+    remaining = {t.args_kwargs["args"][0] for t in DBTaskResult.objects.all()}
+    assert remaining == {str(recent.pk), str(prune.pk)}
+    assert Job.objects.filter(pk=old.pk).exists()  # the job itself is kept
 
 
 # ---------------------------------------------------------------------------
