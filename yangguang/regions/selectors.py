@@ -6,13 +6,14 @@ filter in ``accounts`` uses :func:`subtree` to turn a user's regions into querys
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Case, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.regions.catalog import normalize_code
-from yangguang.regions.models import Region
+from yangguang.regions.models import Region, RegionLevel
 
 
 class UnknownRegion(Region.DoesNotExist):
@@ -59,6 +60,18 @@ def ancestors(region: Region, *, include_self: bool = False) -> QuerySet[Region]
         prefixes = prefixes[:-1]
     codes = [p.ljust(12, "0") for p in prefixes]
     return Region.objects.filter(code__in=codes).order_by("level")
+
+
+def path_labels(regions: Iterable[Region], *, top: int = RegionLevel.COUNTY) -> dict[str, str]:
+    """Each region's names from level ``top`` down to itself, by code: with the default,
+    ``五台县 · 台城镇 · 西米市社区`` (a village's name alone is ambiguous in a province).
+    A region above ``top`` is its own name. One query for all of them (a page)."""
+    chains = {region.code: region.path.rstrip("/").split("/")[top - 1:] or [region.code]
+              for region in regions}
+    codes = {prefix.ljust(12, "0") for chain in chains.values() for prefix in chain}
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    return {code: " · ".join(names.get(prefix.ljust(12, "0"), prefix) for prefix in chain)
+            for code, chain in chains.items()}
 
 
 #: At most this many regions answer a lookup by name: a picker lists them all.

@@ -112,7 +112,7 @@ class SearchForm(Form):
     # the search's address holds a token for them instead (``core.stash``).
     NUMBERS = ("id_number", "certificate_number")
     mark_optional = False  # every criterion is optional
-    name = _text(_("姓名"), help_text=_("可只填姓或名字的开头"), max_length=50)
+    name = _text(_("姓名"), help_text=_("可只填姓名中的任意一部分，如“萍英”"), max_length=50)
     id_number = _text(_("公民身份号码"), help_text=_("完整的18位或15位号码"), max_length=40,
                       inputmode="text", autocomplete="off")
     certificate_number = _text(_("残疾人证号"), help_text=_("完整的20位证号，补发证含B1、B2等"),

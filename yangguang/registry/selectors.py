@@ -19,16 +19,21 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Count,
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    TextField,
+    Value,
 )
 from django.db.models.functions import Substr
 from django.http import Http404
@@ -40,7 +45,7 @@ from yangguang.audit.models import AuditAction, AuditEvent
 from yangguang.core.crypto import hash_id, mask_id
 from yangguang.core.errors import ValidationFailed
 from yangguang.regions.models import Region, RegionLevel
-from yangguang.regions.selectors import resolve_region
+from yangguang.regions.selectors import path_labels, resolve_region
 from yangguang.registry import validation
 from yangguang.registry.models import (
     Category,
@@ -108,7 +113,7 @@ def search_persons(user: Any, *, name: str = "", id_number: str = "",
                    capability: str = Capability.VIEW_PERSON) -> QuerySet[Person]:
     """Persons in ``user``'s scope matching every criterion given, ordered by ``id``.
 
-    ``name`` matches the start of the name; ``id_number`` (18 or 15 digits, any
+    ``name`` matches any part of the name (「萍英」 finds 张萍英); ``id_number`` (18 or 15 digits, any
     spacing) and ``certificate_number`` match exactly; ``region`` (a Region or a 6-
     or 12-digit code) keeps its subtree; ``category``, ``level`` and ``status`` (a
     certificate status, or ``"deceased"``) look at the person's certificate that is
@@ -118,7 +123,7 @@ def search_persons(user: Any, *, name: str = "", id_number: str = "",
     persons = persons_visible_to(user, capability)
     name = " ".join(name.split())
     if name:
-        persons = persons.filter(name__startswith=name)
+        persons = _name_contains(persons, name)
     if id_number.strip():
         digest = _id_hash(id_number)
         if digest is None:
@@ -162,6 +167,28 @@ def search_persons(user: Any, *, name: str = "", id_number: str = "",
     return persons.order_by("id")
 
 
+class _NameCharacters(Func):
+    """A name as the array of its characters: the expression of PostgreSQL's
+    ``person_name_characters`` index (registry migration 0008)."""
+
+    function = "regexp_split_to_array"
+    output_field = ArrayField(TextField())
+
+    def __init__(self, expression: Any) -> None:
+        super().__init__(expression, Value(""))
+
+
+def _name_contains(persons: QuerySet[Person], part: str) -> QuerySet[Person]:
+    """The persons whose name contains ``part``. On PostgreSQL the index of names'
+    characters first keeps the names that have every character of ``part`` (few, for
+    a part of two characters or more); LIKE then checks the order."""
+    persons = persons.filter(name__contains=part)
+    if connection.vendor == "postgresql":
+        persons = persons.alias(name_characters=_NameCharacters("name")).filter(
+            name_characters__contains=list(dict.fromkeys(part)))
+    return persons
+
+
 #: Orders by id without letting the database walk the primary-key index to do it.
 BY_ID_AFTER_FILTERING = ExpressionWrapper(F("id") + 0, output_field=BigIntegerField())
 
@@ -180,6 +207,15 @@ def with_display(persons: QuerySet[Person]) -> QuerySet[Person]:
         "certificates", queryset=Certificate.objects.exclude(status=CertificateStatus.CANCELLED),
         to_attr="open_certificates",
     ))
+
+
+def label_hukou_paths(persons: list[Person]) -> list[Person]:
+    """``persons``, each with ``hukou_path``: 县 · 乡镇 · 村 of their hukou region, which a
+    list and the person page show (a village's name alone is ambiguous in a province)."""
+    labels = path_labels(person.hukou_region for person in persons)
+    for person in persons:
+        person.hukou_path = labels[person.hukou_region.code]
+    return persons
 
 
 @dataclass

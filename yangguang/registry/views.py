@@ -111,6 +111,7 @@ def search(request: HttpRequest) -> HttpResponse:
         page = selectors.page_of(selectors.with_display(persons),
                                  after=form.cleaned_data.get("after"),
                                  before=form.cleaned_data.get("before"))
+        selectors.label_hukou_paths(page.items)
         count, capped = selectors.count_capped(persons)
         if criteria["id_number"] or criteria["certificate_number"]:
             services.record_search(criteria, [p.pk for p in page.items],
@@ -189,6 +190,7 @@ def _abilities(user: Any, person: Any) -> dict[str, bool]:
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     found = selectors.get_person_for(request.user, pk)
     services.record_view(found, actor=Actor.of(request.user))
+    selectors.label_hukou_paths([found])
     certificates = selectors.certificates_of(found)
     for certificate in certificates:
         certificate.components_text = _("、").join(

@@ -149,6 +149,24 @@ def test_search_finds_by_id_and_certificate_number_and_filters_by_certificate(st
     assert "张阳光" not in html(registrar.get("/registry/persons/", {"status": "deceased"}))
 
 
+def test_search_finds_a_name_by_any_part_and_shows_the_hukou_path(staff, person_a):
+    province = staff(Role.REGISTRAR, "140000")  # 山西省: many villages share a name
+    zhang = create_person(户籍地区划代码=VILLAGE_A, 姓名="张萍英")
+    other = create_person(户籍地区划代码=VILLAGE_A, 姓名="萍张英")  # the characters, not the part
+    create_person(户籍地区划代码=VILLAGE_B, 姓名="王萍英")  # another province
+
+    for part in ("萍英", "张萍", "张萍英"):
+        assert list(search_persons(province.user, name=part)) == [zhang], part
+    assert list(search_persons(province.user, name="英")) == [zhang, other]
+    assert list(search_persons(province.user, name="阳")) == [person_a]
+
+    page = html(province.get("/registry/persons/", {"name": "萍英"}))
+    assert "<td>五台县 · 台城镇 · 西米市社区居民委员会</td>" in page
+    assert "王萍英" not in page
+    person_page = html(province.get(f"/registry/persons/{zhang.pk}/"))
+    assert "五台县 · 台城镇 · 西米市社区居民委员会（140922100001）" in person_page
+
+
 def test_search_reports_a_malformed_id_number_with_the_registry_message(staff):
     registrar = staff(Role.REGISTRAR, COUNTY_A)
 
