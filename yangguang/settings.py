@@ -36,6 +36,15 @@ AUDIT_KEY = _secrets["audit_key"]
 YANGGUANG_AUDIT_CHECKPOINT = Path(os.environ.get("YANGGUANG_AUDIT_CHECKPOINT")
                                   or VAR_DIR / "audit-checkpoint.json")
 YANGGUANG_AUDIT_CHECKPOINT_SECONDS = int(os.environ.get("YANGGUANG_AUDIT_CHECKPOINT_SECONDS", "60"))
+# Electronic certificates: the Ed25519 key that signs their tokens, and the public keys
+# of the keys it replaced (``yangguang certificate rotate-key``), which still verify.
+ECERT_SIGNING_KEY = _secrets["ecert_signing_key"]
+ECERT_RETIRED_PUBLIC_KEYS = [k for k in _secrets["ecert_retired_public_keys"].split(",") if k]
+# Public verifications of e-certificate tokens a client address may make a minute.
+ECERT_VERIFY_LIMIT = int(os.environ.get("YANGGUANG_ECERT_VERIFY_LIMIT", "30"))
+# The platform's public address (https://…), for the QR codes of e-certificates made on
+# the command line; pages use the address they were asked on.
+PUBLIC_URL = os.environ.get("YANGGUANG_PUBLIC_URL", "").rstrip("/")
 
 DEBUG = os.environ.get("YANGGUANG_DEBUG", "") == "1"
 ALLOWED_HOSTS = [

@@ -1,5 +1,6 @@
 from django.urls import include, path, re_path
 
+from yangguang.certificates import views as certificate_views
 from yangguang.core import views
 from yangguang.registry import statistics
 
@@ -8,6 +9,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("display/", views.display, name="display"),
     path("registry/", include("yangguang.registry.urls")),
+    path("certificates/", include("yangguang.certificates.urls")),
+    # Public: the address in an e-certificate's QR code.
+    path("verify/<str:token>", certificate_views.verify, name="verify"),
     path("statistics/", include("yangguang.registry.statistics_urls")),
     # The statistics pages' addresses before they moved from the regions app.
     re_path(r"^regions/(?:(?P<code>[0-9]{6}|[0-9]{12})/)?$", statistics.moved, name="statistics_moved"),

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+#: Operations answered without a token: the verification of an e-certificate, whose QR
+#: code anyone may scan (rate-limited per client address instead).
+PUBLIC = frozenset({("GET", "/api/v1/verify/{token}")})
+
 
 def routes() -> list[tuple[str, str]]:
     """Every operation of the API as ``(METHOD, path)``, e.g. ``("GET", "/api/v1/persons/{person_id}")``.
 
     Read from the OpenAPI document, so a route added anywhere is listed. Path
     parameters stay as ``{name}``; ids are integers, ``{code}`` is a region code.
-    ``/api/v1/openapi.json`` itself is not listed: it is the one address served
-    without a token.
+    ``/api/v1/openapi.json`` itself is not listed. It and the operations in ``PUBLIC``
+    are the addresses served without a token.
     """
     from yangguang.api.main import api
 

@@ -6,7 +6,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.operation import Operation
 from ninja.renderers import JSONRenderer
 
-from yangguang.api import certificates, errors, households, persons, regions
+from yangguang.api import certificates, errors, households, persons, regions, verification
 from yangguang.api.auth import BearerToken
 
 DESCRIPTION = """\
@@ -14,6 +14,7 @@ DESCRIPTION = """\
 
 - 认证：每个请求带 `Authorization: Bearer yg_…` 请求头；
   令牌由 `yangguang token create --user 用户名` 签发，只显示一次。
+  唯一的例外是电子证照核验 `GET /verify/{token}`：任何人扫码即可核验，按客户端地址限速（超出时返回 429）。
 - 范围：与页面相同，只能读写您的角色所管辖地区的数据；范围外的对象与不存在的对象一样返回 404；
   角色在任何地区都没有某项权限时返回 403。
 - 隐私：响应中的公民身份号码和残疾人证号一律遮蔽，接口不提供完整号码。
@@ -56,3 +57,4 @@ api.add_router("", persons.router)
 api.add_router("", certificates.router)
 api.add_router("", households.router)
 api.add_router("", regions.router)
+api.add_router("", verification.router)

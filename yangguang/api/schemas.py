@@ -264,3 +264,13 @@ class HouseholdMember(Schema):
 class HouseholdDetail(HouseholdItem):
     statuses: list[HouseholdStatusOut]
     members: list[HouseholdMember] = Field(description="您管辖范围内的家庭成员")
+
+
+class Verification(Schema):
+    state: Literal["valid", "invalid", "cancelled", "expired"] = Field(
+        description="valid 有效、invalid 无效、cancelled 已注销、expired 已过期")
+    state_label: str
+    name: str = Field(description="持证人姓名；无效时为空")
+    number_masked: str = Field(description="遮蔽的残疾人证号；无效时为空")
+    issue_date: dt.date | None
+    valid_until: dt.date | None

@@ -2,8 +2,12 @@
 
 Environment variables override the file, so a production deployment can keep keys in
 its secret store: YANGGUANG_SECRET_KEY, YANGGUANG_ID_ENCRYPTION_KEY, YANGGUANG_ID_HASH_KEY,
-YANGGUANG_AUDIT_KEY (the last three base64-encoded, 32 bytes each). A key added in a
-later version is added to an existing file on first start.
+YANGGUANG_AUDIT_KEY (the last three base64-encoded, 32 bytes each),
+YANGGUANG_ECERT_SIGNING_KEY (the Ed25519 private key that signs electronic
+certificates, 32 bytes base64-encoded) with YANGGUANG_ECERT_RETIRED_PUBLIC_KEYS (the
+public keys of the signing keys it replaced, comma-separated, so that certificates
+signed before a rotation still verify). A key added in a later version is added to an
+existing file on first start.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from functools import cache
 from pathlib import Path
 
 FILE_NAME = "secrets.json"
-KEYS = ("secret_key", "id_encryption_key", "id_hash_key", "audit_key")
+KEYS = ("secret_key", "id_encryption_key", "id_hash_key", "audit_key", "ecert_signing_key",
+        "ecert_retired_public_keys")
 
 
 def _generate() -> dict[str, str]:
@@ -27,7 +32,14 @@ def _generate() -> dict[str, str]:
         # Keys the audit chain (HMAC), so that one with database access alone cannot
         # rewrite events and recompute the hashes after them.
         "audit_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+        **_new_ecert_key(),
     }
+
+
+def _new_ecert_key() -> dict[str, str]:
+    # An Ed25519 private key is any 32 random bytes (RFC 8032 §5.1.5).
+    return {"ecert_signing_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+            "ecert_retired_public_keys": ""}
 
 
 def _read_or_create(path: Path) -> dict[str, str]:
@@ -82,23 +94,50 @@ def _add_missing(path: Path) -> dict[str, str]:
         missing = {k: v for k, v in _generate().items() if k not in stored}
         if missing:
             stored |= missing
-            partial = path.with_suffix(".new")
-            partial.write_text(json.dumps(stored, indent=2))
-            partial.chmod(0o600)
-            os.replace(partial, path)
+            _replace(path, stored)
     return stored
+
+
+def _replace(path: Path, stored: dict[str, str]) -> None:
+    partial = path.with_suffix(".new")
+    partial.write_text(json.dumps(stored, indent=2))
+    partial.chmod(0o600)
+    os.replace(partial, path)
+
+
+def rotate_ecert_key(var_dir: str) -> str:
+    """Replace the e-certificate signing key in VAR_DIR/secrets.json by a new one; the
+    old key's public key joins the retired ones, so tokens it signed still verify.
+    Returns the new public key (base64). Running processes read keys at start: restart
+    them. A key from the environment is rotated in the secret store, not here."""
+    import fcntl
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    if os.environ.get("YANGGUANG_ECERT_SIGNING_KEY"):
+        raise RuntimeError("YANGGUANG_ECERT_SIGNING_KEY is set: rotate it in the secret store")
+    path = Path(var_dir) / FILE_NAME
+    _read_or_create(path)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stored = json.loads(path.read_text())
+        old = Ed25519PrivateKey.from_private_bytes(base64.b64decode(stored["ecert_signing_key"]))
+        retired = [k for k in stored["ecert_retired_public_keys"].split(",") if k]
+        retired.append(base64.b64encode(old.public_key().public_bytes_raw()).decode())
+        stored |= _new_ecert_key() | {"ecert_retired_public_keys": ",".join(retired)}
+        _replace(path, stored)
+    load.cache_clear()
+    new = Ed25519PrivateKey.from_private_bytes(base64.b64decode(stored["ecert_signing_key"]))
+    return base64.b64encode(new.public_key().public_bytes_raw()).decode()
 
 
 @cache
 def load(var_dir: str) -> dict[str, str]:
     """Return the secrets, from the environment or from VAR_DIR/secrets.json (created if missing)."""
-    env = {
-        "secret_key": os.environ.get("YANGGUANG_SECRET_KEY"),
-        "id_encryption_key": os.environ.get("YANGGUANG_ID_ENCRYPTION_KEY"),
-        "id_hash_key": os.environ.get("YANGGUANG_ID_HASH_KEY"),
-        "audit_key": os.environ.get("YANGGUANG_AUDIT_KEY"),
-    }
-    if all(env.values()):
-        return env  # type: ignore[return-value]
+    env = {key: os.environ.get("YANGGUANG_" + key.upper()) for key in KEYS}
+    if all(env[key] for key in KEYS if key != "ecert_retired_public_keys"):
+        return {key: value or "" for key, value in env.items()}
     stored = _read_or_create(Path(var_dir) / FILE_NAME)
+    if env["ecert_signing_key"]:  # the retired keys come with the key they went before
+        stored = stored | {"ecert_retired_public_keys": ""}
     return {key: env[key] or stored[key] for key in env}

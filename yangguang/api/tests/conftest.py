@@ -98,7 +98,8 @@ def person_b(actor) -> Person:
 def example_url(path: str) -> str:
     """A URL for a route of ``yangguang.api.routes()``, its parameters filled in."""
     return path.replace("{person_id}", "1").replace("{certificate_id}", "1") \
-        .replace("{household_id}", "1").replace("{code}", "630102")
+        .replace("{household_id}", "1").replace("{code}", "630102") \
+        .replace("{token}", "x")
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:

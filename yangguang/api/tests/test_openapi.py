@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import get_resolver
 from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
-from yangguang.api import routes
+from yangguang.api import PUBLIC, routes
 from yangguang.api.tests.conftest import API, example_url
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +23,7 @@ EXPECTED = {
     ("POST", "/api/v1/certificates/{certificate_id}/status"),
     ("GET", "/api/v1/households"), ("GET", "/api/v1/households/{household_id}"),
     ("GET", "/api/v1/regions"), ("GET", "/api/v1/regions/{code}"),
+    ("GET", "/api/v1/verify/{token}"),
 }
 
 
@@ -56,8 +57,13 @@ def test_every_operation_needs_the_bearer_token_and_documents_its_errors(documen
         "BearerToken": {"type": "http", "scheme": "bearer"}}
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            assert operation["security"] == [{"BearerToken": []}], (method, path)
-            for status in ("401", "403", "404", "422"):
+            if (method.upper(), path) in PUBLIC:
+                assert "security" not in operation, (method, path)
+                statuses = ("422", "429")
+            else:
+                assert operation["security"] == [{"BearerToken": []}], (method, path)
+                statuses = ("401", "403", "404", "422")
+            for status in statuses:
                 schema = operation["responses"][status]["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/Error"}, (method, path, status)
             assert operation.get("summary"), (method, path)
