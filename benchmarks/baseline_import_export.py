@@ -71,7 +71,7 @@ from yangguang.registry.models import (
     Sex,
     StatusReason,
 )
-from yangguang.registry.services import CERTIFICATE_VALIDITY_YEARS
+from yangguang.registry.rules import CERTIFICATE_VALIDITY_YEARS
 
 # Columns of the import template (the file's headers).
 NAME = "姓名"
