@@ -184,7 +184,7 @@ class _Reader:
         if isinstance(value, list):
             return "、".join(self.value(key, item) for item in value)
         if isinstance(value, dict):
-            return "，".join(f"{self.key(k)}：{self.value(k, v)}" for k, v in value.items()
+            return "，".join(f"{self.key(k)}：{self.value(k, v)}" for k, v in sorted(value.items())
                             if k not in _HIDDEN)
         labels = self.labels(key)
         if labels is not None and value in labels:
@@ -200,11 +200,12 @@ class _Reader:
         if not isinstance(data, dict):
             return str(data)
         parts = []
-        for key, value in data.items():
+        # In key order: PostgreSQL's jsonb keeps its own order, SQLite the one written.
+        for key, value in sorted(data.items()):
             if key in _HIDDEN:
                 continue
             if key == "changes" and isinstance(value, dict):
-                parts += [self.change(k, *pair) for k, pair in value.items()
+                parts += [self.change(k, *pair) for k, pair in sorted(value.items())
                           if isinstance(pair, list) and len(pair) == 2]
             elif key == "ids" and isinstance(value, list):
                 parts.append(f"{self.key(key)}：{len(value)}")
