@@ -52,6 +52,9 @@ PUBLIC_ROUTES = frozenset({
     "accounts:login",
     "api-v1:openapi-json",
     "api-v1:openapi-view",  # the documentation page of the API
+    # E-certificate verification: anyone may scan the QR code (rate-limited per address).
+    "verify",
+    "api-v1:verify",
 })
 
 #: Capabilities under which a role may see persons' names and ID numbers (of its own
