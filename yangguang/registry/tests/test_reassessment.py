@@ -66,6 +66,20 @@ def test_reassessment_needs_a_change_a_valid_assessment_and_the_scope(person, ac
     assert person.certificates.get().level == 2
 
 
+def test_reassessment_needs_an_open_certificate(person, actor):
+    certificate = person.certificates.get()
+    services.cancel_certificate(certificate, reason=StatusReason.NO_LONGER_ELIGIBLE,
+                                day=EFFECTIVE, actor=actor)
+
+    with pytest.raises(ValidationFailed) as info:
+        services.reassess(person, reassessment(), actor=actor, scope=(COUNTY_A,))
+
+    assert info.value.problems[0].code == "reassessment_without_certificate"
+    assert [(c.level, c.status) for c in person.certificates.all()] == [
+        (2, CertificateStatus.CANCELLED)]
+    assert not person.assessments.exists()
+
+
 def test_the_edit_form_shows_category_and_level_but_cannot_change_them(person, staff):
     registrar = staff(Role.REGISTRAR, COUNTY_A)
     page = registrar.get(f"/registry/persons/{person.pk}/edit/").content.decode()
