@@ -6,6 +6,7 @@ factory (``demo.generator.create_person``), as everywhere else in the tests.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -83,16 +84,21 @@ def analyst_a(make_caller) -> Caller:
     return make_caller("analyst_a", (Role.ANALYST, COUNTY_A))
 
 
+#: The fixtures' certificates were issued a year ago: a random issue date may lie past the
+#: ten years' validity, and a certificate's status comes from its dates.
+ISSUED = dt.date.today() - dt.timedelta(days=365)
+
+
 @pytest.fixture
 def person_a(actor) -> Person:
     return create_person(actor=actor, hukou_region=COUNTY_A, household_number="A-0001",
-                         relation_to_head="户主")
+                         relation_to_head="户主", issue_date=ISSUED)
 
 
 @pytest.fixture
 def person_b(actor) -> Person:
     return create_person(actor=actor, hukou_region=COUNTY_B, household_number="B-0001",
-                         relation_to_head="户主")
+                         relation_to_head="户主", issue_date=ISSUED)
 
 
 def example_url(path: str) -> str:
