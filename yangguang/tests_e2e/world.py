@@ -116,6 +116,9 @@ def build_world(*, api_tokens: bool = True) -> World:
             person = create_person(
                 actor=admin, 姓名=name, 户籍地区划代码=spec.township, 居住地区划代码=spec.township,
                 家庭编号=f"{spec.township}{i + 1:06d}",
+                # Valid certificates: a random issue date may lie past the ten years'
+                # validity, and pages such as the e-certificate are for valid ones only.
+                发证日期=(dt.date.today() - dt.timedelta(days=365 + i)).isoformat(),
             )
             county.persons.append(person)
             county.id_numbers[person.pk] = decrypt_id(person.id_number_encrypted)
