@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from yangguang.accounts.selectors import home_region_code, scope_prefixes
+from yangguang.accounts.selectors import home_region_code
 from yangguang.audit.services import Actor
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.imports import spec
@@ -105,8 +105,11 @@ def sync_status(job: ImportJob) -> bool:
 
 
 def import_scope(user: Any, kind: spec.ImportKind) -> tuple[str, ...]:
-    """The region code prefixes under which ``user`` may import ``kind``."""
-    return tuple(scope_prefixes(user, kind.capability))
+    """The region code prefixes under which ``user`` may import ``kind``: the write scope
+    of the kind's capability, as every write path passes it to the services."""
+    from yangguang.registry.services import write_scope
+
+    return write_scope(user, kind.capability)
 
 
 def start_import(user: Any, upload: UploadedFile | None, *, dry_run: bool,
