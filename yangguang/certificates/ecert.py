@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.audit.models import AuditAction
@@ -75,6 +76,12 @@ def verdict_of(certificate: Certificate, today: dt.date) -> Verdict:
     if certificate.status == CertificateStatus.VALID:
         return Verdict.VALID
     return Verdict.INVALID  # frozen: not to be relied on, and not cancelled either
+
+
+def issuable(certificate: Certificate, today: dt.date | None = None) -> bool:
+    """Whether ``issue_ecert`` makes an e-certificate of ``certificate`` today (the
+    person page links to it only then)."""
+    return verdict_of(certificate, today or timezone.localdate()) == Verdict.VALID
 
 
 def federation_of(certificate: Certificate) -> str:

@@ -1,8 +1,11 @@
-"""What each app adds to the pages every user shares: the menu and the home page.
+"""What each app adds to the pages every user shares: the menu, the home page, and the
+links on the person page.
 
 ``core`` knows no domain app. An app contributes by giving its ``AppConfig`` a
 ``contributions()`` method that returns a ``Contributions``: menu entries, to-do counts
-and panels for the home page, each shown to the users who hold its capability. Core
+and panels for the home page, and links on the registry's person page (so an app above
+the registry adds to that page without the registry naming it), each shown to the users
+who hold its capability. Core
 collects them from the installed apps, in ``INSTALLED_APPS`` order, the first time a
 page asks (the method runs after every app is loaded, so it may import models).
 
@@ -77,11 +80,36 @@ class HomePanel:
     order: int = 100
 
 
+#: Where on the person page a ``PersonAction`` goes: among the person's own actions, or
+#: on each of the person's certificates.
+ACTION_PLACES = frozenset(("person", "certificate"))
+
+
+@dataclass(frozen=True)
+class PersonAction:
+    """A link an app adds to the person page, which belongs to the registry, an app below
+    it: among the person's actions (``on="person"``) or on each certificate
+    (``on="certificate"``). ``url_name`` is reversed with that record's primary key; the
+    link is shown to users who hold ``capability`` in the person's hukou region (the
+    page asks), and only when ``applies(record, person)``."""
+
+    url_name: str
+    label: str | Promise
+    capability: str
+    on: str = "person"
+    applies: Callable[[Any, Any], bool] = field(default=lambda record, person: True)
+
+    def __post_init__(self) -> None:
+        if self.on not in ACTION_PLACES:
+            raise ValueError(f"person action {self.url_name}: unknown place {self.on!r}")
+
+
 @dataclass(frozen=True)
 class Contributions:
     menu: Sequence[MenuEntry] = ()
     counts: Sequence[HomeCount] = ()
     panels: Sequence[HomePanel] = ()
+    person_actions: Sequence[PersonAction] = ()
 
 
 @cache
@@ -90,6 +118,7 @@ def collected() -> Contributions:
     menu: list[MenuEntry] = []
     counts: list[HomeCount] = []
     panels: list[HomePanel] = []
+    actions: list[PersonAction] = []
     for config in apps.get_app_configs():
         contribute = getattr(config, "contributions", None)
         if contribute is None:
@@ -98,8 +127,9 @@ def collected() -> Contributions:
         menu += given.menu
         counts += given.counts
         panels += given.panels
+        actions += given.person_actions
     panels.sort(key=lambda panel: panel.order)
-    return Contributions(tuple(menu), tuple(counts), tuple(panels))
+    return Contributions(tuple(menu), tuple(counts), tuple(panels), tuple(actions))
 
 
 def holds(user: Any, capability: str) -> bool:
@@ -136,6 +166,23 @@ def menu_for(user: Any, path: str = "") -> list[dict[str, Any]]:
             groups.append({"key": key, "label": label, "entries": members,
                            "current": any(entry["current"] for entry in members)})
     return groups
+
+
+def person_actions(on: str, record: Any, person: Any, may: Callable[[str], bool]
+                   ) -> list[dict[str, Any]]:
+    """The contributed links for ``record`` (the person, or one of their certificates:
+    ``on``) that apply to it and whose capability ``may(capability)`` grants (the page
+    asks in the person's region), as {"url", "label"}, in ``INSTALLED_APPS`` order."""
+    links = []
+    for action in collected().person_actions:
+        if action.on != on or not may(action.capability) or not action.applies(record, person):
+            continue
+        try:
+            url = reverse(action.url_name, args=[record.pk])
+        except NoReverseMatch:
+            continue
+        links.append({"url": url, "label": action.label})
+    return links
 
 
 def home_for(request: HttpRequest) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import can, home_region_code, scope_regions
 from yangguang.audit.services import Actor
 from yangguang.core import stash
+from yangguang.core.contributions import person_actions
 from yangguang.core.crypto import mask_id
 from yangguang.core.errors import ValidationFailed
 from yangguang.imports import spec as import_spec
@@ -192,14 +193,20 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     services.record_view(found, actor=Actor.of(request.user))
     selectors.label_hukou_paths([found])
     certificates = selectors.certificates_of(found)
+
+    def may(capability: str) -> bool:  # (links other apps add: in the person's region)
+        return can(request.user, capability, found.hukou_region)
+
     for certificate in certificates:
         certificate.components_text = _("、").join(
             _("{category}{level}").format(category=Category(c["category"]).label,
                                           level=Level(c["level"]).label)
             for c in certificate.components)
+        certificate.links = person_actions("certificate", certificate, found, may)
     return render(request, "registry/person.html", {
         "person": found,
         "may": _abilities(request.user, found),
+        "links": person_actions("person", found, found, may),
         "certificates": certificates,
         "assessments": list(found.assessments.order_by("-assessed_on")),
         "members": selectors.household_members(request.user, found),

@@ -194,3 +194,30 @@ def test_command_writes_the_pdf_and_prints_the_verification_path(certificate, tm
     assert tokens.read_token(match.group(1)).certificate_id == certificate.pk
     assert AuditEvent.objects.filter(object_type="certificate", object_id=str(certificate.pk),
                                      action="export").get().data["ecert"] == "card"
+
+
+def test_the_person_page_links_to_the_ecert_through_the_contribution(certificate, staff, actor):
+    """The registry's person page names no page of this app: the link comes from
+    ``CertificatesConfig.contributions`` (``person_actions``), shown while the
+    certificate would get an e-certificate and only to users who may see it there."""
+    link = f'href="/certificates/{certificate.pk}/ecert/"'
+    own = staff("registrar", VILLAGE_A[:6])
+    assert link in own.get(f"/registry/persons/{certificate.person_id}/").content.decode()
+    services.freeze_certificate(certificate, reason=StatusReason.MOVED_AWAY, day=TODAY,
+                                actor=actor)
+    certificate.refresh_from_db()
+    assert not ecert.issuable(certificate)
+    page = own.get(f"/registry/persons/{certificate.person_id}/")
+    assert page.status_code == 200 and link not in page.content.decode()
+
+
+def test_the_registry_templates_name_no_page_of_an_app_above_it():
+    from pathlib import Path
+
+    import yangguang
+
+    templates = Path(yangguang.__file__).parent / "templates" / "registry"
+    above = ("certificates:", "services:", "benefits:", "matching:", "plans:", "survey:")
+    for path in templates.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert not any(f"url '{name}" in text or f'url "{name}' in text for name in above), path

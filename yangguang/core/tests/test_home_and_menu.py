@@ -186,3 +186,13 @@ def test_a_user_without_a_role_is_told_so(actor):
     text = page(client)
 
     assert "您的账号还没有任何角色" in text and counts(text) == {} and menu(text) == {}
+
+
+def test_a_person_action_names_its_place():
+    from yangguang.core.contributions import PersonAction
+
+    with pytest.raises(ValueError):
+        PersonAction("certificates:ecert", "x", "view_person", on="household")
+    places = {action.on for action in collected().person_actions}
+    assert places <= {"person", "certificate"}
+    assert any(action.url_name == "certificates:ecert" for action in collected().person_actions)
