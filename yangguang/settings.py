@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "yangguang.audit",
     "yangguang.imports",
     "yangguang.registry",
+    "yangguang.survey",
     "yangguang.certificates",
     "yangguang.jobs",
     "yangguang.demo",

@@ -158,7 +158,9 @@ def map_headers(raw: Sequence[Any], columns: Sequence[Column]
     if not any(headers):
         raise UnreadableFile(gettext("第1行没有表头：第1行应为列名（{examples}……）").format(
             examples="、".join(c.header for c in columns[:2])))
-    to_key = {c.header: c.key for c in columns}
+    # The kinds' headers normalised as the file's are (a header with full-width
+    # brackets, 家庭人均收入（元）, would otherwise never match).
+    to_key = {normalise_header(c.header): c.key for c in columns}
     keys = [to_key.get(h) for h in headers]
     seen: set[str] = set()
     for header, key in zip(headers, keys, strict=True):
