@@ -324,12 +324,12 @@ def _import_blocks(blocks: Iterable[columnar.Block], writes: BulkImport,
         # second and later rows of an ID number, then a second head of a household.
         rejected: dict[int, Problem] = {}
         numbers = accepted["row"].to_list()
-        if scope is not None:
-            outside = accepted.select(~pl.any_horizontal(
-                pl.col("hukou_region").str.starts_with(prefix) for prefix in scope))
-            for k in outside.to_series().arg_true().to_list():
-                rejected[k] = _problem("region_out_of_scope", "hukou_region", label=v.HUKOU_LABEL,
-                                       value=accepted["hukou_region"][k])
+        if scope is not None:  # (the services' check, once per distinct region)
+            refused = writes.hukou_out_of_scope(accepted["hukou_region"].unique().to_list())
+            if refused:
+                hukou = accepted["hukou_region"]
+                for k in hukou.is_in(list(refused)).arg_true().to_list():
+                    rejected[k] = refused[hukou[k]]
         ids, seen = accepted["id_number"].to_list(), first_row_of_id
         for k, (id_number, number) in enumerate(zip(ids, numbers, strict=True)):
             if k not in rejected and (first := seen.setdefault(id_number, number)) != number:

@@ -235,6 +235,18 @@ class BulkImport:
                 record_many(self.actor, elsewhere)
         return outcome
 
+    def hukou_out_of_scope(self, codes: list[str]) -> dict[str, Problem]:
+        """The problem of each hukou region among ``codes`` (a block's distinct ones)
+        that lies outside the import's scope: ``rules.check_region_scope_of``, the check
+        every service makes before it writes a person."""
+        refused: dict[str, Problem] = {}
+        for code in codes:
+            try:
+                rules.check_region_scope_of(code, self.scope)
+            except ValidationFailed as exc:
+                refused[code] = exc.problems[0]
+        return refused
+
     def _foreign_household(self, data: PersonData) -> list[Problem] | None:
         """The problem of a row naming a stored household outside the import's scope."""
         region = self.household_regions.get(data.household_number)

@@ -47,3 +47,22 @@ def test_a_form_row_without_certificate_columns_reads_only_the_person(actor):
     data = rules.parse_row(cells, certificate=False)
 
     assert data.certificate is None and data.name == row["姓名"]
+
+
+def test_the_import_refuses_a_hukou_outside_the_scope_as_the_services_do(actor):
+    """One check: the import asks the services' ``rules.check_region_scope_of`` (once per
+    distinct region of a block), so its row error is the one ``register_person`` raises."""
+    from yangguang.core.errors import ValidationFailed
+    from yangguang.registry import services
+
+    row = person_row(户籍地区划代码=VILLAGE_B)
+    data = rules.parse_row({vocabulary.HEADER_TO_KEY[h]: v for h, v in row.items()})
+    with pytest.raises(ValidationFailed) as refused:
+        services.register_person(data, actor=actor, scope=(COUNTY_A,))
+    [problem] = refused.value.problems
+
+    result = importing.import_rows([row, person_row(户籍地区划代码=VILLAGE_B)], actor=actor,
+                                   scope=(COUNTY_A,))
+
+    assert result.rejected == 2 and not Person.objects.exists()
+    assert {(e.code, e.message) for e in result.errors} == {(problem.code, problem.message)}
