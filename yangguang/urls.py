@@ -10,6 +10,7 @@ urlpatterns = [
     path("display/", views.display, name="display"),
     path("registry/", include("yangguang.registry.urls")),
     path("certificates/", include("yangguang.certificates.urls")),
+    path("survey/", include("yangguang.survey.urls")),
     # Public: the address in an e-certificate's QR code.
     path("verify/<str:token>", certificate_views.verify, name="verify"),
     path("statistics/", include("yangguang.registry.statistics_urls")),

@@ -3,7 +3,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from yangguang.core.contributions import Contributions, HomeCount, MenuEntry
+from yangguang.core.contributions import Contributions, HomeCount, MenuEntry, PersonAction
 
 
 class SurveyConfig(AppConfig):
@@ -22,6 +22,7 @@ class SurveyConfig(AppConfig):
                             Capability.VIEW_PERSON)],
             counts=[HomeCount(_("本年度尚未调查的持证残疾人"), Capability.VIEW_PERSON,
                               selectors.not_surveyed_count, "survey:completion")],
+            person_actions=[PersonAction("survey:person", _("年度调查"), Capability.VIEW_PERSON)],
         )
 
     def ready(self) -> None:

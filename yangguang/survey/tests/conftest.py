@@ -50,3 +50,26 @@ def write_csv(path: Path, rows: list[list[Any]], encoding: str = "utf-8-sig") ->
     with open(path, "w", encoding=encoding, newline="") as f:
         csv.writer(f).writerows([list(HEADERS), *rows])
     return path
+
+
+PASSWORD = "Yg-survey-Tests-2025!"
+
+
+@pytest.fixture
+def staff(actor):
+    """``staff("registrar", COUNTY_A)``: a signed-in client of a new user with that role."""
+    from django.test import Client
+
+    from yangguang.accounts import services as accounts
+
+    count = [0]
+
+    def make(role: str, region: str) -> Client:
+        count[0] += 1
+        user = accounts.create_user(f"s{role}{count[0]}", PASSWORD, [(role, region)], actor=actor)
+        client = Client()
+        client.force_login(user)
+        client.user = user
+        return client
+
+    return make
