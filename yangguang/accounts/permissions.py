@@ -22,16 +22,22 @@ class Capability:
     # The background jobs page in the menu: one's own jobs (administrators: those of
     # their regions and the periodic ones). The page answers every signed-in user.
     VIEW_JOBS = "view_jobs"
+    # Certificate cases (certificates app): receive an application and take it through
+    # acceptance, assessment, publication and disputes; the county review's decision
+    # (issue, complete, refuse at review) is a reviewer's, apart from who prepared it.
+    HANDLE_CASE = "handle_case"
+    DECIDE_CASE = "decide_case"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.REGISTRAR: frozenset({
         Capability.VIEW_PERSON, Capability.EDIT_PERSON, Capability.REVEAL_ID,
         Capability.EXPORT, Capability.VIEW_STATISTICS, Capability.VIEW_JOBS,
+        Capability.HANDLE_CASE,
     }),
     Role.REVIEWER: frozenset({
         Capability.VIEW_PERSON, Capability.CHANGE_CERTIFICATE, Capability.REVEAL_ID,
-        Capability.EXPORT, Capability.VIEW_STATISTICS,
+        Capability.EXPORT, Capability.VIEW_STATISTICS, Capability.DECIDE_CASE,
     }),
     Role.ANALYST: frozenset({Capability.VIEW_STATISTICS}),
     Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),

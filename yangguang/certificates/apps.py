@@ -24,3 +24,19 @@ class CertificatesConfig(AppConfig):
             PersonAction("certificates:ecert", _("电子证照"), Capability.VIEW_PERSON,
                          on="certificate", applies=issuable),
         ])
+
+    def audit_objects(self) -> dict[str, Any]:
+        """How the audit log labels the case events (``audit.describe``)."""
+        from yangguang.audit.describe import ObjectKind
+        from yangguang.certificates.models import CaseState, CertificateCase
+        from yangguang.certificates.workflow import Action
+
+        return {
+            "certificate_case": ObjectKind(
+                CertificateCase._meta.verbose_name, CertificateCase,
+                values={"action": dict(Action.choices), "state": dict(CaseState.choices)},
+                keys={"action": _("操作"), "day": _("日期"), "reason": _("原因"),
+                      "effective_on": _("生效日期"), "dispute_until": _("异议期限"),
+                      "dispute_level": _("复评次数"), "number": _("残疾人证号"),
+                      "category": _("残疾类别"), "level": _("残疾等级")}),
+        }

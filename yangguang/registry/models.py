@@ -300,6 +300,7 @@ class Assessment(models.Model):
     level = models.PositiveSmallIntegerField(_("残疾等级"), choices=Level.choices)
     components = models.JSONField(_("多重残疾明细"), default=list, blank=True)
     institution = models.CharField(_("评定机构"), max_length=100)
+    assessor = models.CharField(_("评定人"), max_length=50, blank=True)
     assessed_on = models.DateField(_("评定日期"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 

@@ -287,17 +287,54 @@ def parse_reassessment(values: dict[str, Any], *, today: dt.date | None = None) 
     return Reassessment(institution, assessed_on, category, level, components, effective)
 
 
+def fresh_certificate(category: int, level: int, components: list[dict[str, int]],
+                      issue_date: dt.date, stored: list[dict[str, Any]]) -> CertificateData:
+    """A certificate of ``category`` and ``level`` issued on ``issue_date`` to a person
+    who held ``stored``: a number once held and cancelled is not given again (the next
+    reissue count of that category and level)."""
+    counts = [c["reissue_count"] for c in stored
+              if (c["category"], c["level"]) == (category, level)]
+    return CertificateData(category=category, level=level, issue_date=issue_date,
+                           reissue_count=max(counts) + 1 if counts else 0,
+                           components=components)
+
+
 def reassessed_certificate(reassessment: Reassessment, stored: list[dict[str, Any]]
                            ) -> CertificateData:
     """The certificate a reassessment gives: its category and level, issued on its
-    effective date; a number once held and cancelled is not given again (the next
-    reissue count of that category and level)."""
+    effective date (``fresh_certificate``)."""
+    return fresh_certificate(reassessment.category, reassessment.level,
+                             reassessment.components, reassessment.effective_date, stored)
+
+
+def open_certificate(stored: list[dict[str, Any]]) -> dict[str, Any]:
+    """The certificate of ``stored`` that is not cancelled; refused
+    (``certificate_required``) when there is none."""
+    current = next((c for c in stored if c["status"] != CertificateStatus.CANCELLED), None)
+    if current is None:
+        raise ValidationFailed([db_problem("certificate_required", "certificate")])
+    return current
+
+
+def renewed_certificate(stored: list[dict[str, Any]], issue_date: dt.date) -> CertificateData:
+    """换领: the open certificate's number again, issued on ``issue_date`` (a new
+    validity from the hukou county's issue date)."""
+    current = open_certificate(stored)
+    return CertificateData(category=current["category"], level=current["level"],
+                           issue_date=issue_date, reissue_count=current["reissue_count"],
+                           components=current["components"])
+
+
+def reissued_certificate(stored: list[dict[str, Any]], issue_date: dt.date) -> CertificateData:
+    """挂失补办: the open certificate's category and level with the next reissue suffix
+    (``B1``, ``B2`` …), issued on ``issue_date``; the lost one is cancelled (reason
+    ``reissued``, by ``decide_certificate``)."""
+    current = open_certificate(stored)
     counts = [c["reissue_count"] for c in stored
-              if (c["category"], c["level"]) == (reassessment.category, reassessment.level)]
-    return CertificateData(category=reassessment.category, level=reassessment.level,
-                           issue_date=reassessment.effective_date,
-                           reissue_count=max(counts) + 1 if counts else 0,
-                           components=reassessment.components)
+              if (c["category"], c["level"]) == (current["category"], current["level"])]
+    return CertificateData(category=current["category"], level=current["level"],
+                           issue_date=issue_date, reissue_count=max(counts) + 1,
+                           components=current["components"])
 
 
 def decide_reassessment(reassessment: Reassessment, stored: list[dict[str, Any]], *,
@@ -339,6 +376,8 @@ DB_MESSAGES = {
     "effective_before_assessment": _("生效日期不能早于评定日期{value}"),
     "reassessment_unchanged": _("评定的残疾类别、等级与现有残疾人证相同，无需变更"),
     "reassessment_without_certificate": _("该人员没有未注销的残疾人证，请登记新证"),
+    "certificate_required": _("该人员没有未注销的残疾人证"),
+    "certificate_unchanged": _("发证日期须晚于现证的发证日期{value}"),
 }
 
 

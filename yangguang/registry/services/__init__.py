@@ -226,20 +226,75 @@ def issue_certificate(person: Person, data: CertificateData, *, actor: Actor | A
 
 
 @transaction.atomic
+def issue_on_assessment(person: Person, assessment: Assessment, day: dt.date, *,
+                        actor: Actor | Any, scope: Scope) -> Certificate:
+    """Issue a new certificate (新办) on ``assessment``, dated ``day``: its number is
+    not one the person held and had cancelled (``rules.fresh_certificate``)."""
+    rules.check_region_scope_of(person.hukou_region_id, scope)
+    data = rules.fresh_certificate(assessment.category, assessment.level,
+                                   assessment.components, day, _stored_certificates(person))
+    return issue_certificate(person, data, actor=actor, scope=scope)
+
+
+@transaction.atomic
+def renew_certificate(person: Person, day: dt.date, *, actor: Actor | Any,
+                      scope: Scope) -> Certificate:
+    """换领: the open certificate renewed with the issue date ``day``, which starts its
+    new validity."""
+    rules.check_region_scope_of(person.hukou_region_id, scope)
+    stored = _stored_certificates(person)
+    data = rules.renewed_certificate(stored, day)
+    current = rules.open_certificate(stored)
+    if data.issue_date <= current["issue_date"]:
+        raise ValidationFailed([db_problem("certificate_unchanged", "day",
+                                           value=current["issue_date"].isoformat())])
+    return issue_certificate(person, data, actor=actor, scope=scope)
+
+
+@transaction.atomic
+def reissue_certificate(person: Person, day: dt.date, *, actor: Actor | Any,
+                        scope: Scope) -> Certificate:
+    """挂失补办: a certificate with the next ``B`` suffix, issued on ``day``; the lost
+    one is cancelled (reason ``reissued``)."""
+    rules.check_region_scope_of(person.hukou_region_id, scope)
+    data = rules.reissued_certificate(_stored_certificates(person), day)
+    return issue_certificate(person, data, actor=actor, scope=scope)
+
+
+@transaction.atomic
+def transfer_hukou(person: Person, region_code: str, *, actor: Actor | Any,
+                   scope: Scope) -> None:
+    """迁移: the person's hukou (and with it their certificate and its records) moves
+    to ``region_code``; the writer needs ``scope`` over the region they leave."""
+    rules.check_region_scope_of(person.hukou_region_id, scope)
+    rules.refuse_if_deceased(person.deceased_date)
+    before = person.hukou_region_id
+    if region_code == before:
+        return
+    person.hukou_region_id = region_code
+    person.save(update_fields=["hukou_region", "updated_at"])
+    record(actor, AuditAction.UPDATE, "person", person.pk, person_id=person.pk,
+           region_code=before, data={"changes": {"hukou_region": [before, region_code]}})
+
+
+@transaction.atomic
 def reassess(person: Person, reassessment: rules.Reassessment, *, actor: Actor | Any,
-             scope: Scope) -> Certificate:
+             scope: Scope, assessment: Assessment | None = None) -> Certificate:
     """A change of category or level (or of a multiple disability's components) on a new
-    assessment: the assessment is recorded, the open certificate cancelled (reason
-    ``reassessed``) and the new one issued, both on the reassessment's effective date.
-    A reviewer's action: ``scope`` is their ``change_certificate`` scope."""
+    assessment: the assessment is recorded (unless given as ``assessment``, already
+    recorded, as a certificate case does at its assessment step), the open certificate
+    cancelled (reason ``reassessed``) and the new one issued, both on the
+    reassessment's effective date. A reviewer's action: ``scope`` is their
+    ``change_certificate`` scope."""
     rules.check_region_scope_of(person.hukou_region_id, scope)
     rules.refuse_if_deceased(person.deceased_date)
     stored = _stored_certificates(person)
     data, decision = rules.decide_reassessment(reassessment, stored, today=timezone.localdate())
-    record_assessment(person, category=reassessment.category, level=reassessment.level,
-                      institution=reassessment.institution,
-                      assessed_on=reassessment.assessed_on,
-                      components=reassessment.components, actor=actor)
+    if assessment is None:
+        record_assessment(person, category=reassessment.category, level=reassessment.level,
+                          institution=reassessment.institution,
+                          assessed_on=reassessment.assessed_on,
+                          components=reassessment.components, actor=actor)
     certificate = _apply_certificate(person, data, decision)
     record(actor, AuditAction.UPDATE, "person", person.pk, person_id=person.pk,
            region_code=_region_of(person), data=rules.person_event({}, decision, data))
@@ -343,17 +398,19 @@ def record_death(person: Person, day: dt.date, *, actor: Actor | Any) -> None:
 
 @transaction.atomic
 def record_assessment(person: Person, *, category: int, level: int, institution: str,
-                      assessed_on: dt.date, components: Any = None,
+                      assessed_on: dt.date, components: Any = None, assessor: str = "",
                       actor: Actor | Any) -> Assessment:
-    """Record a disability assessment by a designated institution."""
+    """Record a disability assessment by a designated institution (and its assessor)."""
     clean_components = parse_components(components or [], category, level)
     assessment = Assessment.objects.create(
         person=person, category=category, level=level, components=clean_components,
-        institution=institution, assessed_on=assessed_on,
+        institution=institution, assessor=assessor, assessed_on=assessed_on,
     )
+    data = {"category": category, "level": level, "institution": institution}
+    if assessor:
+        data["assessor"] = assessor
     record(actor, AuditAction.CREATE, "assessment", assessment.pk, person_id=person.pk,
-           region_code=_region_of(person),
-           data={"category": category, "level": level, "institution": institution})
+           region_code=_region_of(person), data=data)
     return assessment
 
 
