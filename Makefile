@@ -31,6 +31,7 @@ BENCH_ARGS ?=
 # is running (a second Ctrl-C stops it at once: the job is rolled back, open to retry).
 run: SHELL := /bin/bash
 run: install migrate
+	$(YG) plans load
 	$(YG) demo --if-empty
 	@echo "Yangguang: http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the worker)"
 	@set -m; \

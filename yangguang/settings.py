@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "yangguang.survey",
     "yangguang.certificates",
     "yangguang.jobs",
+    "yangguang.plans",
     "yangguang.demo",
     # django-ninja's templates and static files: the API documentation page, Swagger
     # UI, from our own server rather than a CDN.

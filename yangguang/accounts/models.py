@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     REGISTRAR = "registrar", _("录入员")
     REVIEWER = "reviewer", _("审核员")
     ANALYST = "analyst", _("统计员")
+    MONITOR = "monitor", _("规划监测员")
     AUDITOR = "auditor", _("审计员")
     ADMINISTRATOR = "administrator", _("系统管理员")
 

@@ -27,6 +27,8 @@ class Capability:
     # (issue, complete, refuse at review) is a reviewer's, apart from who prepared it.
     HANDLE_CASE = "handle_case"
     DECIDE_CASE = "decide_case"
+    # The plans: their indicators (baseline, target) and task trees (plans app).
+    VIEW_PLANS = "view_plans"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -39,7 +41,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         Capability.VIEW_PERSON, Capability.CHANGE_CERTIFICATE, Capability.REVEAL_ID,
         Capability.EXPORT, Capability.VIEW_STATISTICS, Capability.DECIDE_CASE,
     }),
-    Role.ANALYST: frozenset({Capability.VIEW_STATISTICS}),
+    Role.ANALYST: frozenset({Capability.VIEW_STATISTICS, Capability.VIEW_PLANS}),
+    # 残工委办公室: watches the plans' indicators and tasks; sees no person.
+    Role.MONITOR: frozenset({Capability.VIEW_PLANS, Capability.VIEW_STATISTICS}),
     Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),
     Role.ADMINISTRATOR: frozenset({Capability.MANAGE_USERS, Capability.VIEW_JOBS}),
 }

@@ -54,6 +54,7 @@ STAFF_ACCOUNTS: list[tuple[str, str, list[str] | None]] = [
     ("auditor", Role.AUDITOR, None),
     ("wutai_reviewer", Role.REVIEWER, ["wutai"]),
     ("qinghai_analyst", Role.ANALYST, ["qinghai"]),
+    ("linxia_monitor", Role.MONITOR, ["linxia"]),
 ]
 DEMO_ACTOR = Actor(name="demo")
 _LOOKUP_BATCH = 2000

@@ -347,7 +347,7 @@ def test_load_demo_creates_everything_and_is_idempotent(tmp_var, actor):
     assert elderly > summary.total * 0.3
 
     accounts = {a.username: a for a in summary.accounts}
-    assert set(accounts) == {"admin", "auditor", "wutai_reviewer", "qinghai_analyst",
+    assert set(accounts) == {"admin", "auditor", "wutai_reviewer", "qinghai_analyst", "linxia_monitor",
                              "qinghai", "linxia", "wutai", "beilin", "qingzhou"}
     assert accounts["linxia"].role == "registrar"
     assert accounts["linxia"].regions == (("622900", "临夏回族自治州"),)

@@ -1,0 +1,85 @@
+"""Every write of the plans app.
+
+``load_plans`` loads the plan files into the database in one transaction, after
+checking all of them (``plans.files``): a bad file writes nothing. Loading is
+idempotent: a plan whose file has not changed since it was last loaded (same SHA-256)
+is left alone, so ``make run`` calls it every time at no cost. A changed file updates
+its plan in place: indicators by row, tasks by position, the units of each task
+replaced; each created or changed plan is one audit event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from yangguang.audit.models import AuditAction
+from yangguang.audit.services import Actor, record
+from yangguang.plans.files import PlanSpec, plan_files, read_all
+from yangguang.plans.models import Plan, PlanIndicator, PlanTask, TaskUnit
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+
+
+def load_plans(paths: list[Path] | None = None, *, actor: Actor | None = None) -> LoadResult:
+    """Load the plan files (all of ``plans/data/plans/`` by default) in one transaction."""
+    specs = read_all(plan_files() if paths is None else paths)
+    actor = actor or Actor("system:plans")
+    created, updated, unchanged = [], [], []
+    existing = {p.key: p for p in Plan.objects.filter(key__in=[s.plan["key"] for s in specs])}
+    with transaction.atomic():
+        for spec in specs:
+            key = spec.plan["key"]
+            plan = existing.get(key)
+            if plan is not None and plan.file_hash == spec.digest:
+                unchanged.append(key)
+                continue
+            (created if plan is None else updated).append(key)
+            _write(spec, plan, actor)
+    return LoadResult(created, updated, unchanged)
+
+
+def _write(spec: PlanSpec, plan: Plan | None, actor: Actor) -> None:
+    is_new = plan is None
+    if plan is None:
+        plan = Plan(key=spec.plan["key"])
+    for name, value in spec.plan.items():
+        setattr(plan, name, value)
+    plan.file_hash = spec.digest
+    plan.save()
+    # Indicators by row.
+    rows = {i.row: i for i in plan.indicators.all()}
+    for data in spec.indicators:
+        indicator = rows.pop(data["row"], None) or PlanIndicator(plan=plan)
+        for name, value in data.items():
+            setattr(indicator, name, value)
+        indicator.save()
+    PlanIndicator.objects.filter(pk__in=[i.pk for i in rows.values()]).delete()
+    # Tasks by position; a task's parent is written before it.
+    tasks = {t.position: t for t in plan.tasks.all()}
+    written: list[PlanTask] = []
+    for position, data in enumerate(spec.tasks, start=1):
+        task = tasks.pop(position, None) or PlanTask(plan=plan, position=position)
+        task.parent = written[data["parent"]] if data["parent"] is not None else None
+        for name in ("level", "number", "title", "line", "note"):
+            setattr(task, name, data[name])
+        task.save()
+        written.append(task)
+    PlanTask.objects.filter(pk__in=[t.pk for t in tasks.values()]).delete()
+    TaskUnit.objects.filter(task__plan=plan).delete()
+    TaskUnit.objects.bulk_create([
+        TaskUnit(task=task, role=role, name=name, position=n)
+        for task, data in zip(written, spec.tasks, strict=True)
+        for n, (role, name) in enumerate(data["units"], start=1)
+    ])
+    record(actor, AuditAction.CREATE if is_new else AuditAction.UPDATE, "plan", plan.pk,
+           region_code=plan.region_id,
+           data={"key": plan.key, "file": spec.path.name, "sha256": spec.digest,
+                 "indicators": len(spec.indicators), "tasks": len(spec.tasks)})
