@@ -11,7 +11,8 @@ urlpatterns = [
     path("registry/", include("yangguang.registry.urls")),
     path("certificates/", include("yangguang.certificates.urls")),
     path("survey/", include("yangguang.survey.urls")),
-    # Public: the address in an e-certificate's QR code.
+    # Public: the address in an e-certificate's QR code, and the form for its printed code.
+    path("verify/", certificate_views.verify_form, name="verify_form"),
     path("verify/<str:token>", certificate_views.verify, name="verify"),
     path("statistics/", include("yangguang.registry.statistics_urls")),
     # The statistics pages' addresses before they moved from the regions app.

@@ -18,6 +18,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import re
 import struct
 from dataclasses import dataclass
 from functools import cache
@@ -30,6 +31,9 @@ VERSION = 1
 _BODY = struct.Struct(">B4sQQI")
 _SIGNATURE_LENGTH = 64
 _EPOCH = dt.date(1970, 1, 1)
+#: Characters per group when the token is printed for a person to type.
+GROUP = 4
+_TOKEN_CHARACTERS = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -86,3 +90,24 @@ def read_token(token: str) -> TokenClaims | None:
     except InvalidSignature:
         return None
     return TokenClaims(certificate_id, person_id, _EPOCH + dt.timedelta(days=days))
+
+
+def grouped(token: str) -> str:
+    """The token as printed under the QR code: groups of four characters with spaces
+    between them, for a person to read out or type."""
+    return " ".join(token[i:i + GROUP] for i in range(0, len(token), GROUP))
+
+
+def from_typed(code: str) -> str:
+    """The token in what a person typed or pasted: the printed code with its spaces and
+    line breaks, or the whole verification address (the part after ``/verify/``)."""
+    code = code.strip()
+    if "/verify/" in code:
+        code = code.rsplit("/verify/", 1)[1].split("?", 1)[0].split("#", 1)[0]
+    return "".join(code.split())
+
+
+def well_formed(token: str) -> bool:
+    """Whether ``token`` is made only of the characters a token has (a typing check,
+    before the signature is verified)."""
+    return _TOKEN_CHARACTERS.fullmatch(token) is not None

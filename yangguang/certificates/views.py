@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import segno
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from yangguang.core.errors import ValidationFailed
 from yangguang.registry.selectors import get_certificate_for
 
 from . import ecert as ecerts
-from . import pdf, verification
+from . import pdf, tokens, verification
 
 
 def _issue(request: HttpRequest, pk: int, form: str) -> ecerts.ECert:
@@ -48,6 +48,7 @@ def ecert(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "certificates/ecert.html", {
         "certificate": made.certificate, "person": made.certificate.person, "ecert": made,
         "fields": pdf.fields(made), "qr": qr, "verify_url": url,
+        "code": tokens.grouped(made.token),
     })
 
 
@@ -78,3 +79,14 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "certificates/verify.html", {"throttled": True}, status=429)
     result = verification.verify_token(token)
     return render(request, "certificates/verify.html", {"result": result})
+
+
+@never_cache
+@require_safe
+def verify_form(request: HttpRequest) -> HttpResponse:
+    """Public: the code printed under the QR code, typed or pasted, leads to its
+    verification page."""
+    form = verification.VerifyForm(request.GET if "code" in request.GET else None)
+    if form.is_valid():
+        return redirect("verify", token=form.cleaned_data["code"])
+    return render(request, "certificates/verify_form.html", {"form": form})

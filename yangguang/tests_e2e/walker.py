@@ -54,6 +54,7 @@ PUBLIC_ROUTES = frozenset({
     "api-v1:openapi-view",  # the documentation page of the API
     # E-certificate verification: anyone may scan the QR code (rate-limited per address).
     "verify",
+    "verify_form",  # the form for the code printed under the QR code
     "api-v1:verify",
 })
 
