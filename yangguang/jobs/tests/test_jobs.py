@@ -170,7 +170,9 @@ def test_a_worker_elsewhere_is_alive_while_its_heartbeat_is_fresh(settings):
 
 
 def test_the_daily_certificate_expiry_is_submitted_once_a_day_and_expires_what_is_due(actor):
-    person = create_person(actor=actor)
+    # Issued a year ago, so stored valid (a random issue date past ten years would be
+    # stored expired, leaving the job nothing to expire), then its validity ended.
+    person = create_person(actor=actor, 发证日期=timezone.localdate() - dt.timedelta(days=365))
     Certificate.objects.filter(person=person).update(
         valid_until=timezone.localdate() - dt.timedelta(days=1))
     today = timezone.localtime().replace(hour=0, minute=30)
