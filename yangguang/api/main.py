@@ -6,7 +6,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.operation import Operation
 from ninja.renderers import JSONRenderer
 
-from yangguang.api import certificates, errors, households, persons, regions, verification
+from yangguang.api import cases, certificates, errors, households, persons, regions, verification
 from yangguang.api.auth import BearerToken
 
 DESCRIPTION = """\
@@ -55,6 +55,7 @@ api = YangguangAPI(
 errors.install(api)
 api.add_router("", persons.router)
 api.add_router("", certificates.router)
+api.add_router("", cases.router)
 api.add_router("", households.router)
 api.add_router("", regions.router)
 api.add_router("", verification.router)

@@ -3,7 +3,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from yangguang.core.contributions import Contributions, PersonAction
+from yangguang.core.contributions import Contributions, HomeCount, MenuEntry, PersonAction
 
 
 class CertificatesConfig(AppConfig):
@@ -13,17 +13,40 @@ class CertificatesConfig(AppConfig):
     def contributions(self) -> Contributions:
         """The e-certificate link on each certificate of the registry's person page
         (``core.contributions``: the registry, below this app, does not name it), shown
-        when the certificate would get one (``ecert.issuable``)."""
+        when the certificate would get one (``ecert.issuable``); the person's cases and a
+        new application; the case list and the worklist in the menu, their counts on the
+        home page."""
         from yangguang.accounts.permissions import Capability
-        from yangguang.certificates import ecert
+        from yangguang.certificates import ecert, selectors
 
         def issuable(certificate: Any, person: Any) -> bool:
             return ecert.issuable(certificate)
 
-        return Contributions(person_actions=[
-            PersonAction("certificates:ecert", _("电子证照"), Capability.VIEW_PERSON,
-                         on="certificate", applies=issuable),
-        ])
+        def may_apply(record: Any, person: Any) -> bool:
+            return person.deceased_date is None and selectors.open_case_of(person.pk) is None
+
+        return Contributions(
+            menu=[
+                MenuEntry("certificates:cases", _("残疾人证业务"), "persons",
+                          Capability.VIEW_PERSON),
+                MenuEntry("certificates:worklist", _("残疾人证待办"), "persons",
+                          Capability.VIEW_PERSON),
+            ],
+            counts=[
+                HomeCount(_("办理中的残疾人证业务"), Capability.VIEW_PERSON,
+                          selectors.open_cases_count, "certificates:cases", "open=on"),
+                HomeCount(_("办理时限将到或已过的业务"), Capability.VIEW_PERSON,
+                          selectors.due_cases_count, "certificates:worklist"),
+            ],
+            person_actions=[
+                PersonAction("certificates:ecert", _("电子证照"), Capability.VIEW_PERSON,
+                             on="certificate", applies=issuable),
+                PersonAction("certificates:person_cases", _("残疾人证业务记录"),
+                             Capability.VIEW_PERSON),
+                PersonAction("certificates:case_new", _("受理残疾人证申请"),
+                             Capability.HANDLE_CASE, applies=may_apply),
+            ],
+        )
 
     def audit_objects(self) -> dict[str, Any]:
         """How the audit log labels the case events (``audit.describe``)."""

@@ -52,6 +52,23 @@ class CaseState(models.TextChoices):
 CLOSED_STATES = (CaseState.ISSUED, CaseState.COMPLETED, CaseState.REJECTED)
 
 
+class Action(models.TextChoices):
+    """The steps of a case (``workflow.MACHINES`` says which kind takes which, when)."""
+
+    APPLY = "apply", _("申请")
+    ACCEPT = "accept", _("受理")
+    ASSESS = "assess", _("录入评定结论")
+    PUBLISH = "publish", _("开始公示")
+    END_PUBLICATION = "end_publication", _("公示期满，转入审核")
+    SUBMIT = "submit", _("提交审核")
+    ISSUE = "issue", _("审核通过，发证")
+    COMPLETE = "complete", _("审核通过，办结")
+    DISPUTE = "dispute", _("申请地市级复评")
+    APPEAL = "appeal", _("申请省级鉴定")
+    DECIDE_DISPUTE = "decide_dispute", _("录入复评结论")
+    REJECT = "reject", _("不予办理")
+
+
 class DeadlineKind(models.TextChoices):
     PUBLICATION = "publication", _("公示期满")
     REVIEW = "review", _("审核时限")
@@ -166,3 +183,7 @@ class CaseStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.from_state}→{self.to_state} {self.day}"
+
+    @property
+    def action_label(self) -> str:
+        return Action(self.action).label if self.action in Action.values else self.action

@@ -109,6 +109,7 @@ class Worklist:
     disputes_closing: list[CertificateCase]
     expiring: QuerySet[Certificate]
     expiring_count: int
+    expiring_days: int
     today: dt.date
     cutoff: dt.date
 
@@ -132,6 +133,7 @@ def worklist(user: Any, today: dt.date | None = None) -> Worklist:
     expiring = expiring_certificates(user, today)
     return Worklist(by_state=by_state, deadlines=deadlines, disputes_closing=disputes,
                     expiring=expiring[:WORKLIST_LIMIT], expiring_count=expiring.count(),
+                    expiring_days=policy().expiring_within_days,
                     today=today, cutoff=cutoff)
 
 

@@ -116,7 +116,7 @@ def open_case(person: Person, values: dict[str, Any], *, user: Any = None,
             case.save()
     except IntegrityError:  # another open case was saved since the check
         raise ValidationFailed([rules.problem("case_open", "kind", kind="", state="")]) from None
-    CaseStep.objects.create(case=case, action="apply", from_state="", to_state=case.state,
+    CaseStep.objects.create(case=case, action=Action.APPLY, from_state="", to_state=case.state,
                             user_id=who.user_id, actor=who.name, region_id=case.holder_region_id,
                             day=application.applied_on, note=application.note)
     _audit(case, who, AuditAction.CREATE, {

@@ -16,25 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import models
-from django.utils.translation import gettext_lazy as _
-
 from yangguang.accounts.permissions import Capability
-from yangguang.certificates.models import CaseKind, CaseState
-
-
-class Action(models.TextChoices):
-    ACCEPT = "accept", _("受理")
-    ASSESS = "assess", _("录入评定结论")
-    PUBLISH = "publish", _("开始公示")
-    END_PUBLICATION = "end_publication", _("公示期满，转入审核")
-    SUBMIT = "submit", _("提交审核")
-    ISSUE = "issue", _("审核通过，发证")
-    COMPLETE = "complete", _("审核通过，办结")
-    DISPUTE = "dispute", _("申请地市级复评")
-    APPEAL = "appeal", _("申请省级鉴定")
-    DECIDE_DISPUTE = "decide_dispute", _("录入复评结论")
-    REJECT = "reject", _("不予办理")
+from yangguang.certificates.models import Action, CaseKind, CaseState
 
 
 @dataclass(frozen=True)
@@ -43,6 +26,10 @@ class Transition:
     source: str
     target: str
     capability: str
+
+    @property
+    def label(self) -> str:
+        return Action(self.action).label
 
 
 S = CaseState
@@ -125,3 +112,6 @@ def states_of(kind: str) -> list[str]:
     """The states a case of ``kind`` can be in, in the order of ``CaseState``."""
     used = {S.APPLIED} | {t.target for t in MACHINES[kind]}
     return [s for s in CaseState.values if s in used]
+
+
+__all__ = ["Action", "MACHINES", "Transition", "states_of", "transition", "transitions_from"]
