@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "yangguang.registry",
     "yangguang.survey",
     "yangguang.certificates",
+    "yangguang.matching",
     "yangguang.jobs",
     "yangguang.plans",
     "yangguang.demo",

@@ -29,17 +29,23 @@ class Capability:
     DECIDE_CASE = "decide_case"
     # The plans: their indicators (baseline, target) and task trees (plans app).
     VIEW_PLANS = "view_plans"
+    # Data comparison: import department lists, run matches, read the candidates and
+    # discrepancies of one's regions; confirming or rejecting a candidate (which can
+    # record a death and cancel a certificate) is a reviewer's.
+    MATCH_LISTS = "match_lists"
+    REVIEW_MATCHES = "review_matches"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.REGISTRAR: frozenset({
         Capability.VIEW_PERSON, Capability.EDIT_PERSON, Capability.REVEAL_ID,
         Capability.EXPORT, Capability.VIEW_STATISTICS, Capability.VIEW_JOBS,
-        Capability.HANDLE_CASE,
+        Capability.HANDLE_CASE, Capability.MATCH_LISTS,
     }),
     Role.REVIEWER: frozenset({
         Capability.VIEW_PERSON, Capability.CHANGE_CERTIFICATE, Capability.REVEAL_ID,
         Capability.EXPORT, Capability.VIEW_STATISTICS, Capability.DECIDE_CASE,
+        Capability.MATCH_LISTS, Capability.REVIEW_MATCHES,
     }),
     Role.ANALYST: frozenset({Capability.VIEW_STATISTICS, Capability.VIEW_PLANS}),
     # 残工委办公室: watches the plans' indicators and tasks; sees no person.

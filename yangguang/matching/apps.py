@@ -1,0 +1,47 @@
+from typing import Any
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from yangguang.core.contributions import Contributions, HomeCount, MenuEntry
+
+
+class MatchingConfig(AppConfig):
+    name = "yangguang.matching"
+    label = "matching"
+    verbose_name = _("数据比对")
+
+    def contributions(self) -> Contributions:
+        """The menu entries and home-page counts of data comparison."""
+        from yangguang.accounts.permissions import Capability
+        from yangguang.matching import selectors
+
+        return Contributions(
+            menu=[
+                MenuEntry("matching:lists", _("部门名单"), "matching", Capability.MATCH_LISTS),
+                MenuEntry("matching:review", _("比对复核"), "matching", Capability.REVIEW_MATCHES),
+            ],
+            counts=[
+                HomeCount(_("待复核的比对结果"), Capability.REVIEW_MATCHES,
+                          selectors.pending_review_count, "matching:review"),
+                HomeCount(_("比对发现的差异"), Capability.MATCH_LISTS,
+                          selectors.discrepancy_count, "matching:lists"),
+            ],
+        )
+
+    def ready(self) -> None:
+        from yangguang.imports import spec
+        from yangguang.matching.kinds import KINDS
+
+        for kind in KINDS:
+            spec.register(kind)
+
+    def audit_objects(self) -> dict[str, Any]:
+        from yangguang.audit.describe import ObjectKind
+        from yangguang.matching.models import Candidate, DepartmentList, MatchRun
+
+        return {
+            "department_list": ObjectKind(DepartmentList._meta.verbose_name, DepartmentList),
+            "match_run": ObjectKind(MatchRun._meta.verbose_name, MatchRun),
+            "match_candidate": ObjectKind(Candidate._meta.verbose_name, Candidate),
+        }

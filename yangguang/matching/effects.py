@@ -1,0 +1,103 @@
+"""What a confirmed match does, per list kind, through the registry's services.
+
+Each function takes the confirmed person and the list row's facts, acts (or finds
+there is nothing to do) and returns an effect code (``EFFECTS``). Applying the same
+match again returns ``unchanged``: re-running a list changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from yangguang.audit.services import Actor
+from yangguang.core.errors import ValidationFailed
+from yangguang.registry import services as registry
+from yangguang.registry.models import HouseholdStatus, Person
+
+EFFECTS = {
+    "applied": _("已处理"),
+    "unchanged": _("无需处理（登记已一致）"),
+    "recorded": _("已记录部门信息"),
+    "refused": _("登记拒绝了处理"),
+    "no_household": _("未登记家庭，无法记录家庭经济状况"),
+    "death_date_differs": _("已登记死亡，但死亡日期不同"),
+    "hukou_differs": _("户籍地与登记不一致"),
+    "awaiting_benefits": _("待补贴模块处理"),
+}
+
+
+def stop_benefits_after_death(person: Person, death_date: dt.date, *, actor: Actor) -> str:
+    """Hook for the benefits app: stop the person's benefits from the month after
+    ``death_date``. Benefits exposes no stop service yet, so the match is marked
+    ``awaiting_benefits`` (it shows in the discrepancy report as paid while
+    deceased once benefits records payments); call its service here when it lands."""
+    return "awaiting_benefits"
+
+
+def hand_to_benefits(person: Person, kind: str, facts: dict[str, Any], *, actor: Actor) -> str:
+    """Hook for the benefits app: a benefit that excludes a subsidy
+    (work-injury care fee, orphan support). Same state as ``stop_benefits_after_death``."""
+    return "awaiting_benefits"
+
+
+def _death(person: Person, facts: dict[str, Any], kind: str, actor: Actor) -> str:
+    day = dt.date.fromisoformat(facts["death_date"])
+    if person.deceased_date is not None:
+        return "unchanged" if person.deceased_date == day else "death_date_differs"
+    registry.record_death(person, day, actor=actor)
+    stop_benefits_after_death(person, day, actor=actor)
+    return "applied"
+
+
+def _status(status: str) -> Callable[[Person, dict[str, Any], str, Actor], str]:
+    def apply(person: Person, facts: dict[str, Any], kind: str, actor: Actor) -> str:
+        if person.household_id is None:
+            return "no_household"
+        start = dt.date.fromisoformat(facts["start_date"])
+        end = dt.date.fromisoformat(facts["end_date"]) if facts.get("end_date") else None
+        if HouseholdStatus.objects.filter(household_id=person.household_id, status=status,
+                                          start_date=start, end_date=end).exists():
+            return "unchanged"
+        registry.set_household_status(person.household, status, start, end, actor=actor)
+        return "applied"
+    return apply
+
+
+def _exclusion(person: Person, facts: dict[str, Any], kind: str, actor: Actor) -> str:
+    return hand_to_benefits(person, kind, facts, actor=actor)
+
+
+def _recorded(person: Person, facts: dict[str, Any], kind: str, actor: Actor) -> str:
+    return "recorded"
+
+
+def _hukou(person: Person, facts: dict[str, Any], kind: str, actor: Actor) -> str:
+    return "unchanged" if person.hukou_region_id.startswith(facts["moved_to"]) else "hukou_differs"
+
+
+_BY_KIND: dict[str, Callable[[Person, dict[str, Any], str, Actor], str]] = {
+    "deaths": _death,
+    "dibao": _status("dibao"),
+    "near-dibao": _status("near_dibao"),
+    "tekun": _status("tekun"),
+    "monitored-households": _status("monitored"),
+    "work-injury-care": _exclusion,
+    "orphan-support": _exclusion,
+    "pension-insurance": _recorded,
+    "medical-insurance": _recorded,
+    "school-enrolment": _recorded,
+    "hukou-moves": _hukou,
+}
+
+
+def apply(kind: str, person: Person, facts: dict[str, Any], *, actor: Actor) -> str:
+    """Act on a confirmed match of a ``kind`` list row; the effect code. A refusal by
+    the registry (a death date before birth …) is ``refused``, nothing written."""
+    try:
+        return _BY_KIND[kind](person, facts, kind, actor)
+    except ValidationFailed:
+        return "refused"

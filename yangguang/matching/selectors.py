@@ -1,0 +1,86 @@
+"""Reads of data comparison, always within the user's regions.
+
+A candidate belongs to the region of the person it names (``region_code``); a
+list and its runs are seen by those who may match lists anywhere (the rows it holds
+are shown only through the candidates of one's regions).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from yangguang.accounts.permissions import Capability
+from yangguang.accounts.selectors import scope_prefixes
+from yangguang.matching.models import Candidate, Decision, DepartmentList, MatchRun, MatchType
+from yangguang.registry.models import Person
+from yangguang.registry.selectors import persons_visible_to
+
+#: Effects that mean the registry and the department disagree.
+DISCREPANCIES = ("death_date_differs", "hukou_differs", "no_household", "refused")
+
+
+def persons_for(user: Any) -> QuerySet[Person]:
+    """The persons a run compares with: the user's regions (everyone for the CLI)."""
+    if user is None:
+        return Person.objects.all()
+    return persons_visible_to(user, Capability.MATCH_LISTS)
+
+
+def _region_q(user: Any, capability: str) -> Q:
+    prefixes = scope_prefixes(user, capability)
+    if not prefixes:
+        return Q(pk__in=[])
+    q = Q()
+    for prefix in prefixes:
+        q |= Q(region_code__startswith=prefix)
+    return q
+
+
+def candidates_visible_to(user: Any, capability: str = Capability.MATCH_LISTS) -> QuerySet[Candidate]:
+    """Candidates naming a person in the user's regions."""
+    return Candidate.objects.filter(_region_q(user, capability)).exclude(person=None)
+
+
+def review_queue(user: Any) -> QuerySet[Candidate]:
+    return (candidates_visible_to(user, Capability.REVIEW_MATCHES)
+            .filter(match_type=MatchType.REVIEW, decision=Decision.PENDING)
+            .select_related("list_row", "list_row__department_list", "person", "run")
+            .order_by("-weight", "id"))
+
+
+def get_candidate_for(user: Any, pk: Any, capability: str = Capability.REVIEW_MATCHES) -> Candidate:
+    return (candidates_visible_to(user, capability)
+            .select_related("list_row", "list_row__department_list", "person", "run").get(pk=pk))
+
+
+def pending_review_count(user: Any) -> int:
+    return review_queue(user).count()
+
+
+def discrepancies(user: Any, run: MatchRun | None = None) -> QuerySet[Candidate]:
+    found = candidates_visible_to(user).filter(effect__in=DISCREPANCIES)
+    if run is not None:
+        found = found.filter(run=run)
+    return found.select_related("list_row", "person", "run__department_list")
+
+
+def discrepancy_count(user: Any) -> int:
+    """Discrepancies of the latest run of each list, in the user's regions."""
+    latest = [run_id for run_id in (
+        MatchRun.objects.order_by("department_list", "-created_at", "-id")
+        .values_list("department_list", "id"))]
+    seen: dict[int, int] = {}
+    for list_id, run_id in latest:
+        seen.setdefault(list_id, run_id)
+    return candidates_visible_to(user).filter(effect__in=DISCREPANCIES,
+                                              run_id__in=seen.values()).count()
+
+
+def lists() -> QuerySet[DepartmentList]:
+    return DepartmentList.objects.all()
+
+
+def runs_of(department_list: DepartmentList) -> QuerySet[MatchRun]:
+    return department_list.runs.all()

@@ -1,0 +1,201 @@
+"""Every write of data comparison: keep a list, run a match, decide a candidate.
+
+A run compares a list with the persons of the runner's regions: the exact pass on
+the keyed ID hash (the platform's for a list with numbers, the department's exchange
+hash for a hashed one), then the probabilistic pass (``linking``) for rows whose
+number is missing or invalid. Exact and probable matches are confirmed by the run;
+those between the two thresholds wait for a reviewer. A confirmed match acts through
+the registry's services (``effects``). A decision taken on a row and person in an
+earlier run of the same list is kept, so re-running a list changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yangguang.accounts.selectors import scope_prefixes
+from yangguang.audit.models import AuditAction
+from yangguang.audit.services import Actor, record
+from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.imports.reading import read_table
+from yangguang.imports.running import Context, ImportResult
+from yangguang.matching import effects, linking
+from yangguang.matching.exchange import Hasher
+from yangguang.matching.kinds import ListKind
+from yangguang.matching.models import (
+    Candidate,
+    Decision,
+    DepartmentList,
+    IdState,
+    ListRow,
+    MatchRun,
+    MatchType,
+)
+from yangguang.matching.selectors import persons_for
+
+MESSAGES = {
+    "key_required": _("这份名单的身份号码是部门摘要：比对时须提供交换密钥（--key-file）"),
+    "decided": _("该比对结果已复核（{decision}），不能再改"),
+    "not_review": _("只有待复核的比对结果需要人工确认"),
+}
+BLOCK = 2000
+
+
+def _fail(code: str, field: str = "", **params: Any) -> ValidationFailed:
+    return ValidationFailed([Problem(code, field, MESSAGES[code], params)])
+
+
+def import_list(kind: ListKind, path: str | Path, *, actor: Actor | Any,
+                department: str = "", list_date: dt.date | None = None,
+                file_name: str = "") -> tuple[ImportResult, DepartmentList | None]:
+    """Keep a department's file as a list of ``kind`` (the same file again: the list
+    kept before). Returns the import's result and the list (None when refused)."""
+    path = Path(path)
+    table = read_table(path, kind.columns)
+    context = Context(kind, Actor.of(actor), source=f"{file_name or path.name} sha256:{table.sha256[:16]}",
+                      total=table.total)
+    context.seen["meta"] = {"department": department, "list_date": list_date,
+                            "file_name": file_name or path.name}
+    result = kind.import_table(table, context)
+    return result, context.seen.get("list")
+
+
+@dataclass(frozen=True)
+class _Match:
+    person_id: int | None
+    region: str
+    match_type: str
+    weight: float | None = None
+    probability: float | None = None
+    levels: tuple[dict[str, Any], ...] = ()
+
+
+def _exact(rows: list[ListRow], persons: Any, key: bytes | None) -> dict[int, _Match]:
+    found: dict[int, _Match] = {}
+    plain = [r for r in rows if r.id_state == IdState.VALID]
+    for start in range(0, len(plain), BLOCK):
+        block = plain[start:start + BLOCK]
+        ids = {h: (pk, region) for h, pk, region in persons.filter(
+            id_number_hash__in=[r.id_hash for r in block]).values_list(
+                "id_number_hash", "id", "hukou_region_id")}
+        for r in block:
+            if r.id_hash in ids:
+                pk, region = ids[r.id_hash]
+                found[r.pk] = _Match(pk, region, MatchType.EXACT)
+    hashed = [r for r in rows if r.id_state == IdState.HASHED]
+    if hashed:
+        if key is None:
+            raise _fail("key_required", "id_hash")
+        wanted = {r.id_hash for r in hashed}
+        by_hash: dict[str, tuple[int, str]] = {}
+        regions = dict(persons.values_list("id", "hukou_region_id"))
+        for digest, pk in Hasher(key).of_encrypted(
+                persons.values_list("id", "id_number_encrypted").iterator(chunk_size=BLOCK)):
+            if digest in wanted:
+                by_hash[digest] = (pk, regions[pk])
+        for r in hashed:
+            if r.id_hash in by_hash:
+                pk, region = by_hash[r.id_hash]
+                found[r.pk] = _Match(pk, region, MatchType.EXACT)
+    return found
+
+
+def _probable(rows: list[ListRow], persons: Any, taken: set[int]) -> dict[int, _Match]:
+    open_rows = [r for r in rows if r.id_state in (IdState.MISSING, IdState.INVALID)]
+    if not open_rows:
+        return {}
+    records = [linking.Record(r.pk, r.name, r.sex, r.birth_date, r.region_code) for r in open_rows]
+    people = [linking.Record(pk, name, sex, birth, region)
+              for pk, name, sex, birth, region in persons.exclude(pk__in=taken).values_list(
+                  "id", "name", "sex", "birth_date", "hukou_region_id").iterator(chunk_size=BLOCK)]
+    regions = {p.key: p.region for p in people}
+    found = {}
+    for row_key, link in linking.link(records, people).items():
+        kind = MatchType.REVIEW if link.ambiguous else linking.classify(link.weight)
+        found[row_key] = _Match(link.person_key, regions[link.person_key], kind, link.weight,
+                                link.probability, tuple(lv.to_json() for lv in link.levels))
+    return found
+
+
+@transaction.atomic
+def run_match(department_list: DepartmentList, *, actor: Actor | Any, user: Any = None,
+              key: bytes | None = None) -> MatchRun:
+    """Compare a list with the persons of ``user``'s regions (every person when
+    ``user`` is None: the command line) and act on the confirmed matches."""
+    actor = Actor.of(actor if actor is not None else user)
+    persons = persons_for(user)
+    rows = list(department_list.rows.order_by("row"))
+    matches = _exact(rows, persons, key)
+    matches.update(_probable(rows, persons, {m.person_id for m in matches.values()}))
+    earlier = {(c.list_row_id, c.person_id): c for c in Candidate.objects.filter(
+        list_row__department_list=department_list).exclude(decision=Decision.PENDING)
+        .order_by("run_id")}
+    run = MatchRun.objects.create(
+        department_list=department_list, actor=actor.name,
+        scope=[] if user is None else list(scope_prefixes(user, "match_lists")), rows=len(rows))
+    counts = {t: 0 for t in MatchType.values}
+    kind = department_list.kind
+    people = {}
+    candidates = []
+    for r in rows:
+        m = matches.get(r.pk) or _Match(None, "", MatchType.NONE)
+        counts[m.match_type] += 1
+        c = Candidate(run=run, list_row=r, person_id=m.person_id, region_code=m.region,
+                      match_type=m.match_type, weight=m.weight, probability=m.probability,
+                      levels=list(m.levels))
+        before = earlier.get((r.pk, m.person_id))
+        if m.match_type in (MatchType.EXACT, MatchType.PROBABLE):
+            c.decision = Decision.CONFIRMED
+        elif m.match_type == MatchType.REVIEW and before is not None:
+            c.decision, c.decided_by_id, c.decided_at = (before.decision, before.decided_by_id,
+                                                        before.decided_at)
+        candidates.append(c)
+        if c.decision == Decision.CONFIRMED:
+            people[m.person_id] = None
+    for person in persons.model.objects.filter(pk__in=list(people)).select_related("household"):
+        people[person.pk] = person
+    for c in candidates:
+        if c.decision == Decision.CONFIRMED:
+            c.effect = effects.apply(kind, people[c.person_id], c.list_row.facts, actor=actor)
+    Candidate.objects.bulk_create(candidates, batch_size=BLOCK)
+    run.matched_exact, run.matched_probable = counts[MatchType.EXACT], counts[MatchType.PROBABLE]
+    run.review, run.unmatched = counts[MatchType.REVIEW], counts[MatchType.NONE]
+    run.save(update_fields=["matched_exact", "matched_probable", "review", "unmatched"])
+    record(actor, AuditAction.CREATE, "match_run", run.pk,
+           data={"list": department_list.pk, "kind": kind, "sha256": department_list.sha256[:16],
+                 **run.summary()})
+    return run
+
+
+@transaction.atomic
+def decide(candidate: Candidate, *, confirm: bool, user: Any) -> Candidate:
+    """A reviewer's decision on a candidate waiting for review; a confirmation acts on
+    the registry (``effects``). Both are audited."""
+    candidate = Candidate.objects.select_for_update().select_related(
+        "list_row", "run__department_list").get(pk=candidate.pk)
+    if candidate.match_type != MatchType.REVIEW:
+        raise _fail("not_review")
+    if candidate.decision != Decision.PENDING:
+        raise _fail("decided", decision=Decision(candidate.decision).label)
+    actor = Actor.of(user)
+    candidate.decision = Decision.CONFIRMED if confirm else Decision.REJECTED
+    candidate.decided_by = user
+    candidate.decided_at = timezone.now()
+    if confirm:
+        person = persons_for(None).select_related("household").get(pk=candidate.person_id)
+        candidate.effect = effects.apply(candidate.run.department_list.kind, person,
+                                         candidate.list_row.facts, actor=actor)
+    candidate.save(update_fields=["decision", "decided_by", "decided_at", "effect"])
+    record(actor, AuditAction.UPDATE, "match_candidate", candidate.pk,
+           person_id=candidate.person_id, region_code=candidate.region_code,
+           data={"decision": candidate.decision, "kind": candidate.run.department_list.kind,
+                 "row": candidate.list_row.row, "weight": round(candidate.weight or 0, 2),
+                 "effect": candidate.effect})
+    return candidate
