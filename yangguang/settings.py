@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "yangguang.survey",
     "yangguang.certificates",
     "yangguang.matching",
+    "yangguang.services",
     "yangguang.jobs",
     "yangguang.plans",
     "yangguang.demo",
@@ -199,6 +200,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A job's worker counts as gone when its heartbeat (every 5 s) is older than this;
 # on the same machine a worker that no longer exists is known at once.
 YANGGUANG_JOBS_WORKER_TIMEOUT = int(os.environ.get("YANGGUANG_JOBS_WORKER_TIMEOUT", 60))
+# Days after which a service need not yet met counts as overdue (the services app's list
+# of needs open too long, and the home page's count).
+YANGGUANG_NEED_OVERDUE_DAYS = int(os.environ.get("YANGGUANG_NEED_OVERDUE_DAYS", 90))
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Jobs' progress, cancel requests and workers' heartbeats: written by the worker

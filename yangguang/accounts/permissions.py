@@ -34,6 +34,10 @@ class Capability:
     # record a death and cancel a certificate) is a reviewer's.
     MATCH_LISTS = "match_lists"
     REVIEW_MATCHES = "review_matches"
+    # The service loop (``services``): needs, referrals, service records and providers.
+    VIEW_SERVICES = "view_services"  # needs and their loop, providers (names persons)
+    RECORD_SERVICES = "record_services"  # open, refer, record services, re-open, withdraw
+    MANAGE_PROVIDERS = "manage_providers"  # register, change and import providers
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -41,11 +45,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         Capability.VIEW_PERSON, Capability.EDIT_PERSON, Capability.REVEAL_ID,
         Capability.EXPORT, Capability.VIEW_STATISTICS, Capability.VIEW_JOBS,
         Capability.HANDLE_CASE, Capability.MATCH_LISTS,
+        Capability.VIEW_SERVICES, Capability.RECORD_SERVICES, Capability.MANAGE_PROVIDERS,
     }),
     Role.REVIEWER: frozenset({
         Capability.VIEW_PERSON, Capability.CHANGE_CERTIFICATE, Capability.REVEAL_ID,
         Capability.EXPORT, Capability.VIEW_STATISTICS, Capability.DECIDE_CASE,
         Capability.MATCH_LISTS, Capability.REVIEW_MATCHES,
+        Capability.VIEW_SERVICES,
     }),
     Role.ANALYST: frozenset({Capability.VIEW_STATISTICS, Capability.VIEW_PLANS}),
     # 残工委办公室: watches the plans' indicators and tasks; sees no person.

@@ -16,7 +16,7 @@ capability)``), so it imports no app above it. See docs/architecture.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -110,6 +110,12 @@ class Contributions:
     counts: Sequence[HomeCount] = ()
     panels: Sequence[HomePanel] = ()
     person_actions: Sequence[PersonAction] = ()
+    #: Sentences for the person page's history: by an audit event's object type, a
+    #: function saying in the user's language what the event did to the person. The
+    #: registry's timeline asks these for the object types it does not know, so an app
+    #: above the registry adds its events to the history without the registry
+    #: importing it.
+    timeline: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
 
 
 @cache
@@ -119,6 +125,7 @@ def collected() -> Contributions:
     counts: list[HomeCount] = []
     panels: list[HomePanel] = []
     actions: list[PersonAction] = []
+    timeline: dict[str, Callable[[Any], str]] = {}
     for config in apps.get_app_configs():
         contribute = getattr(config, "contributions", None)
         if contribute is None:
@@ -128,8 +135,9 @@ def collected() -> Contributions:
         counts += given.counts
         panels += given.panels
         actions += given.person_actions
+        timeline.update(given.timeline)
     panels.sort(key=lambda panel: panel.order)
-    return Contributions(tuple(menu), tuple(counts), tuple(panels), tuple(actions))
+    return Contributions(tuple(menu), tuple(counts), tuple(panels), tuple(actions), timeline)
 
 
 def holds(user: Any, capability: str) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from yangguang.audit.models import AuditAction, AuditEvent
+from yangguang.core.contributions import collected
 from yangguang.registry.models import (
     Category,
     CertificateStatus,
@@ -133,6 +134,9 @@ def describe(event: AuditEvent) -> str:
         return _("记录残疾评定：{category}{level}，评定机构：{institution}").format(
             category=_label(Category, category), level=_label(Level, level),
             institution=data.get("institution", ""))
+    contributed = collected().timeline.get(kind)  # the events of apps above the registry
+    if contributed is not None:
+        return contributed(event)
     return _label(AuditAction, action)
 
 
