@@ -27,7 +27,7 @@ class ServicesConfig(AppConfig):
                           Capability.VIEW_STATISTICS),
             ],
             counts=[
-                HomeCount(_("待转介的服务需求"), Capability.VIEW_SERVICES, selectors.unmet_count,
+                HomeCount(_("待转介的服务需求"), Capability.RECORD_SERVICES, selectors.open_count,
                           "services:needs", "state=open"),
                 HomeCount(_("超期未满足的服务需求"), Capability.VIEW_SERVICES,
                           selectors.overdue_count, "services:overdue"),

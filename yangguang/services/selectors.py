@@ -104,7 +104,7 @@ def search_needs(user: Any, *, state: str = "", kind: str = "", region: str = ""
     return needs.select_related("person", "person__hukou_region").order_by("opened_on", "id")
 
 
-def unmet_count(user: Any) -> int:
+def open_count(user: Any) -> int:
     return needs_visible_to(user).filter(state=NeedState.OPEN).count()
 
 

@@ -131,11 +131,12 @@ def test_registrars_and_reviewers_see_their_counts(actor, certificates):
     assert registrar == {"辖区内在世的残疾人": 4, "90天内到期的残疾人证": 1,
                          "已过期待换领的残疾人证": 1, "近7天的导入": 0,
                          "近7天失败的后台任务": 0, "比对发现的差异": 0,
-                         "本年度尚未调查的持证残疾人": 5}
+                         "本年度尚未调查的持证残疾人": 5, "待转介的服务需求": 0,
+                         "超期未满足的服务需求": 0}
     reviewer = counts(page(signed_in(actor, Role.REVIEWER)))
     assert reviewer == {"辖区内在世的残疾人": 4, "90天内到期的残疾人证": 1,
                         "冻结中的残疾人证": 1, "待复核的比对结果": 0, "比对发现的差异": 0,
-                        "本年度尚未调查的持证残疾人": 5}
+                        "本年度尚未调查的持证残疾人": 5, "超期未满足的服务需求": 0}
     # Analysts have no persons to act on: their regions' certified persons are in the
     # regions panel (one number in one place).
     analyst = page(signed_in(actor, Role.ANALYST))
