@@ -13,6 +13,11 @@ problem, a cell of a type other than text, an ID that needs upgrading or cleanin
 it is handed back, and ``rules.parse_row`` checks it: so every problem and its
 message come from ``parse_row`` alone, and for every row both accept they give the
 same person (``test_columnar.py`` compares the two on generated and mutated rows).
+
+Every pattern and limit here is ``validation``'s own (``ID_NUMBER``,
+``EARLIEST_BIRTH_YEAR``, ``ID_CHECK_WEIGHTS``, ``CERTIFICATE_NUMBER``, ``PHONE``,
+``PLAIN_NAME`` …): this module adds none, so the two paths cannot drift apart
+(``test_columnar`` checks edge values through both).
 """
 
 from __future__ import annotations
@@ -147,9 +152,7 @@ class Rules:
         # column, so the rule need not see them. Each pattern admits only values its
         # rule returns unchanged (``test_columnar`` checks this).
         self.plain: dict[str, str | dt.date] = {
-            "name": _PLAIN_NAME, "phone": _PLAIN_PHONE,
-            "household_number": _PLAIN_HOUSEHOLD,
-            "issue_date": today, "birth_date": dt.date.today(),  # (parse_date's "today")
+            **PLAIN, "issue_date": today, "birth_date": dt.date.today(),  # (parse_date's "today")
         }
         self.answers: dict[str, dict[Any, Any]] = {key: {} for key in self.rules}
         self.components: dict[tuple[str, int, int], Any] = {}
@@ -207,17 +210,17 @@ class Rules:
 
 _BAD = object()
 _MISSING = object()
-# (CJK unified ideographs are letters that NFKC leaves as they are; "·" joins the parts
-# of a minority name.)
-_PLAIN_NAME = r"^[\u4e00-\u9fff]{1,50}$|^[\u4e00-\u9fff]{1,16}(?:·[\u4e00-\u9fff]{1,16}){1,2}$"
-_PLAIN_PHONE = r"^$|^1[3-9][0-9]{9}$|^0[0-9]{2,3}-?[0-9]{7,8}(?:-[0-9]{1,6})?$"
-_PLAIN_HOUSEHOLD = r"^[0-9A-Za-z-]{0,32}$"
-_ISO_DATE = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"
+#: The columns' plain values, by ``validation``'s patterns: a cell that matches is what
+#: its rule returns for it (blank, for the optional phone and household number).
+PLAIN = {
+    "name": v.PLAIN_NAME,
+    "phone": rf"^$|^(?:{v.PHONE})$",
+    "household_number": rf"^$|^(?:{v.HOUSEHOLD_NUMBER})$",
+}
+_ISO_DATE = rf"^{v.ISO_DATE}$"
+_ID_NUMBER = rf"^{v.ID_NUMBER}$"
+_CERTIFICATE_NUMBER = rf"^{v.CERTIFICATE_NUMBER}$"
 _REMEMBERED = 200_000  # answers per column kept between blocks at most
-_CHECK_CHARS = "10X98765432"  # GB 11643's check character by weighted sum mod 11
-_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
-_ID_FORMAT = r"^[0-8][0-9]{16}[0-9X]$"  # not 9: foreign permanent residents' cards
-_REISSUE = r"^B[1-9][0-9]?$"
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -229,20 +232,23 @@ def check(block: Block, rules: Rules) -> Checked:
     col, lit = pl.col, pl.lit
     number = col("id_number")
     digits = [number.str.slice(i, 1).cast(pl.Int32, strict=False).fill_null(0) * weight
-              for i, weight in enumerate(_WEIGHTS)]
+              for i, weight in enumerate(v.ID_CHECK_WEIGHTS)]
     expected = (pl.sum_horizontal(digits) % 11).replace_strict(
-        list(range(11)), list(_CHECK_CHARS), return_dtype=pl.String)
+        list(range(11)), list(v.ID_CHECK_CHARACTERS), return_dtype=pl.String)
     year = number.str.slice(6, 4).cast(pl.Int32, strict=False).fill_null(0)
     # (The year is checked before the date is read: polars reads a year 0, Python not.)
-    well_formed = (number.str.contains(_ID_FORMAT) & (number.str.slice(17, 1) == expected)
-                   & (year >= 1880))
+    well_formed = (number.str.contains(_ID_NUMBER)
+                   & ~number.str.starts_with(v.FOREIGN_ID_PREFIX)
+                   & (number.str.slice(17, 1) == expected)
+                   & (year >= v.EARLIEST_BIRTH_YEAR))
     birth = (pl.when(well_formed).then(number.str.slice(6, 8))
              .str.strptime(pl.Date, "%Y%m%d", strict=False))
     plain = {key: rules.plain_value(key) for key in rules.rules}
     frame = block.frame.with_columns(
         birth.alias("_birth"), number.str.slice(0, 6).alias("_birthplace"),
-        ((number.str.slice(16, 1).cast(pl.Int16, strict=False).fill_null(0) % 2 == 0)
-         .cast(pl.Int16) + 1).alias("_id_sex"),  # odd: 1 (male), even: 2 (female)
+        pl.when(number.str.slice(16, 1).cast(pl.Int16, strict=False).fill_null(0) % 2 == 1)
+        .then(lit(int(Sex.MALE), pl.Int16)).otherwise(lit(int(Sex.FEMALE), pl.Int16))
+        .alias("_id_sex"),  # (parse_id_number: odd, male; even, female)
         *[p[0].alias(f"_plain_{key}") for key, p in plain.items() if p is not None],
     ).with_columns(
         (col("_birth").is_not_null() & (col("_birth") <= rules.today)).alias("_id_ok"))
@@ -275,13 +281,13 @@ def check(block: Block, rules: Rules) -> Checked:
          & (col("_issue_date") >= col("_birth"))
          & ((col("_relation_to_head") == "") | (col("_household_number") != ""))
          ).fill_null(False).alias("_good"),
-        (number + col("_category").cast(pl.String) + col("_level").cast(pl.String))
-        .alias("_prefix"),
+        col("certificate_number").str.extract_groups(_CERTIFICATE_NUMBER).alias("_cert"),
     ).with_columns(
-        pl.when(col("certificate_number") == col("_prefix")).then(lit(0, pl.Int16))
-        .when(col("certificate_number").str.starts_with(col("_prefix"))
-              & col("certificate_number").str.slice(20).str.contains(_REISSUE))
-        .then(col("certificate_number").str.slice(21).cast(pl.Int16, strict=False))
+        # (As parse_certificate_number: its ID, category and level those of the row.)
+        pl.when((col("_cert").struct.field("1") == number)
+                & (col("_cert").struct.field("2").cast(pl.Int16) == col("_category"))
+                & (col("_cert").struct.field("3").cast(pl.Int16) == col("_level")))
+        .then(col("_cert").struct.field("4").cast(pl.Int16).fill_null(0))
         .alias("_reissue_count"),
     ).with_columns((col("_good") & col("_reissue_count").is_not_null()).alias("_good"))
 

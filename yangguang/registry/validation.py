@@ -4,6 +4,12 @@ Each ``parse_*`` function takes what a user typed (or a spreadsheet cell) and re
 the clean value, or raises ``ValidationFailed`` with one ``Problem`` whose code is
 stable and listed in ``MESSAGES``. The functions need no database: the region and
 ethnicity code lists are in memory, so an import can call them for millions of rows.
+
+The patterns and limits the rules apply are named here (``ID_NUMBER``,
+``EARLIEST_BIRTH_YEAR``, ``PHONE``, ``CERTIFICATE_NUMBER`` …) and are the only copies:
+the import's columnar check (``columnar.py``) builds its column expressions from them.
+So they are written in the syntax Python's ``re`` and polars (Rust's ``regex``) read
+alike, with ``[0-9]`` rather than ``\\d`` (which matches other scripts' digits too).
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from stdnum.cn import ric
 
 from yangguang.core import text as core_text
 from yangguang.core.errors import Problem, ValidationFailed
@@ -87,6 +92,59 @@ def fail(code: str, field: str, **params: Any) -> ValidationFailed:
 
 _SEPARATORS = re.compile(r"[\s\-_]")
 
+# ---------------------------------------------------------------------------
+# Patterns and limits (see the module's docstring)
+
+#: An 18-character resident ID number in its clean form (digits, upper-case X last).
+ID_NUMBER = r"[0-9]{17}[0-9X]"
+_ID_NUMBER = re.compile(ID_NUMBER)
+#: A legacy 15-digit ID number (no century, no check character).
+LEGACY_ID_NUMBER = r"[0-9]{15}"
+_LEGACY_ID_NUMBER = re.compile(LEGACY_ID_NUMBER)
+#: The first digit of a foreign permanent resident's ID card, which the registry refuses.
+FOREIGN_ID_PREFIX = "9"
+#: GB 11643's check character: the weights of the first 17 digits, and the character
+#: by the weighted sum modulo 11.
+ID_CHECK_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+ID_CHECK_CHARACTERS = "10X98765432"
+#: The earliest year of birth an ID number may give.
+EARLIEST_BIRTH_YEAR = 1880
+#: What follows the ID number in a certificate number: category, level, and ``B1``,
+#: ``B2`` … for a reissued certificate (``rules.certificate_suffix`` writes it).
+CERTIFICATE_SUFFIX = r"([1-7])([1-4])(?:B([1-9][0-9]?))?"
+#: A certificate number in its clean form; groups: ID, category, level, reissue count.
+CERTIFICATE_NUMBER = rf"({ID_NUMBER}){CERTIFICATE_SUFFIX}"
+_CERTIFICATE_NUMBER = re.compile(CERTIFICATE_NUMBER)
+#: A mobile number, or a landline with its area code (and an extension).
+PHONE = r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}(?:-[0-9]{1,6})?"
+_PHONE = re.compile(PHONE)
+HOUSEHOLD_NUMBER_MAX_LENGTH = 32
+#: A household number: letters, digits and hyphens.
+HOUSEHOLD_NUMBER = rf"[0-9A-Za-z-]{{1,{HOUSEHOLD_NUMBER_MAX_LENGTH}}}"
+_HOUSEHOLD_NUMBER = re.compile(HOUSEHOLD_NUMBER)
+NAME_MAX_LENGTH = 50
+#: What joins the parts of a minority name (张·三), one of ``NAME_MARKS``.
+NAME_JOINER = "·"
+#: Marks a name may hold besides letters.
+NAME_MARKS = frozenset(" ·•・.-'")
+_CJK = "\u4e00-\u9fff"  # CJK unified ideographs: letters NFKC leaves as they are
+_NAME_PART = (NAME_MAX_LENGTH - 2) // 3  # three parts and two joiners at most
+#: A name ``parse_name`` returns as it is: CJK ideographs alone, or two or three runs of
+#: them joined by ``NAME_JOINER``; at most ``NAME_MAX_LENGTH`` characters. (Other names,
+#: such as Latin ones, pass ``parse_name`` too; the import checks them one by one.)
+PLAIN_NAME = (rf"^[{_CJK}]{{1,{NAME_MAX_LENGTH}}}$"
+              rf"|^[{_CJK}]{{1,{_NAME_PART}}}(?:{NAME_JOINER}[{_CJK}]{{1,{_NAME_PART}}}){{1,2}}$")
+#: A date in ISO form from the year 1000 on: ``parse_date`` reads it as that day.
+ISO_DATE = r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}"
+_ISO_DATE = re.compile(ISO_DATE)
+
+
+def id_check_character(body: str) -> str:
+    """The check character of an ID number whose first 17 characters are ``body``'s
+    (ASCII digits)."""
+    return ID_CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(body[:17], ID_CHECK_WEIGHTS,
+                                                                 strict=True)) % 11]
+
 
 def clean_text(value: Any) -> str:
     """A cell or form value as text: full-width characters folded, outer space trimmed.
@@ -151,15 +209,15 @@ def parse_id_number(value: Any, *, field: str = "id_number", today: dt.date | No
     if not text:
         raise fail("required", field, label=_("公民身份号码"))
     upgraded = False
-    if len(text) == 15 and text.isdigit():
+    if _LEGACY_ID_NUMBER.fullmatch(text):
         body = text[:6] + "19" + text[6:]
-        text = body + ric.calc_check_digit(body + "0")
+        text = body + id_check_character(body)
         upgraded = True
-    if len(text) != 18 or not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
+    if not _ID_NUMBER.fullmatch(text):
         raise fail("id_format", field)
-    if text[0] == "9":
+    if text.startswith(FOREIGN_ID_PREFIX):
         raise fail("id_foreign", field)
-    expected = ric.calc_check_digit(text)
+    expected = id_check_character(text)
     if text[17] != expected:
         raise fail("id_checksum", field, expected=expected)
     raw_date = text[6:14]
@@ -167,8 +225,8 @@ def parse_id_number(value: Any, *, field: str = "id_number", today: dt.date | No
         birth = _date_of(raw_date)
     except ValueError:
         raise fail("id_birth_date", field, value=raw_date) from None
-    if birth > (today or dt.date.today()) or birth.year < 1880:
-        if birth.year < 1880:
+    if birth > (today or dt.date.today()) or birth.year < EARLIEST_BIRTH_YEAR:
+        if birth.year < EARLIEST_BIRTH_YEAR:
             raise fail("id_birth_date", field, value=raw_date)
         raise fail("id_birth_future", field, value=birth.isoformat())
     if not _birthplace_valid(text[:6], birth.year):
@@ -244,8 +302,7 @@ def parse_date(value: Any, *, field: str, label: Any, today: dt.date | None = No
         result = value.date()
     elif isinstance(value, dt.date):
         result = value
-    elif type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-" \
-            and value.isascii():
+    elif type(value) is str and _ISO_DATE.fullmatch(value):
         try:
             result = dt.date.fromisoformat(value)
         except ValueError:
@@ -315,9 +372,6 @@ def parse_level(value: Any, *, field: str = "level") -> int:
     return level
 
 
-_CERT_PATTERN = re.compile(r"^(\d{17}[\dX])([1-7])([1-4])(?:B([1-9]\d?))?$")
-
-
 @dataclass(frozen=True, slots=True)
 class CertificateNumber:
     normalized: str
@@ -327,7 +381,7 @@ class CertificateNumber:
 def split_certificate_number(value: Any) -> tuple[str, int, int, int] | None:
     """(ID part, category, level, reissue count) of a well-formed certificate number,
     or None; the ID part is not checked (``parse_certificate_number`` does that)."""
-    match = _CERT_PATTERN.match(_SEPARATORS.sub("", clean_text(value)).upper())
+    match = _CERTIFICATE_NUMBER.fullmatch(_SEPARATORS.sub("", clean_text(value)).upper())
     if not match:
         return None
     cert_id, category, level, reissue = match.groups()
@@ -341,7 +395,7 @@ def parse_certificate_number(value: Any, id_number: IdNumber, category: int, lev
     text = _compact(value)
     if not text:
         raise fail("required", field, label=_("残疾人证号"))
-    match = _CERT_PATTERN.match(text)
+    match = _CERTIFICATE_NUMBER.fullmatch(text)
     if not match:
         raise fail("cert_format", field)
     cert_id, cert_category, cert_level, reissue = match.groups()
@@ -459,14 +513,11 @@ def parse_ethnicity(value: Any, *, field: str = "ethnicity") -> str:
     return code
 
 
-_PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
-
-
 def parse_phone(value: Any, *, field: str = "phone") -> str:
     text = clean_text(value).replace(" ", "")
     if text.startswith("+86"):
         text = text[3:]
-    if text and not _PHONE.match(text):
+    if text and not _PHONE.fullmatch(text):
         raise fail("phone_invalid", field, value=text)
     return text
 
@@ -501,18 +552,15 @@ def parse_relation(value: Any, *, field: str = "relation_to_head") -> str:
     return str(relation)
 
 
-_HOUSEHOLD_NUMBER = re.compile(r"^[0-9A-Za-z-]{1,32}$")
-
-
 def parse_household_number(value: Any, *, field: str = "household_number") -> str:
     text = clean_text(value)
-    if text and not _HOUSEHOLD_NUMBER.match(text):
+    if text and not _HOUSEHOLD_NUMBER.fullmatch(text):
         raise fail("household_number_invalid", field, value=text)
     return text
 
 
 def parse_name(value: Any, *, field: str = "name", label: Any = None, required: bool = True,
-               max_length: int = 50) -> str:
+               max_length: int = NAME_MAX_LENGTH) -> str:
     label = label or _("姓名")
     # Control characters inside the name are refused, not folded into spaces below.
     text = " ".join(core_text.check_text(clean_text(value), field=field, label=label).split())
@@ -520,9 +568,7 @@ def parse_name(value: Any, *, field: str = "name", label: Any = None, required: 
         raise fail("required", field, label=label)
     if len(text) > max_length:
         raise fail("too_long", field, label=label, max=max_length)
-    if not text.isalpha() and not all(ch.isalpha() or ch in _NAME_MARKS for ch in text):
+    if not text.isalpha() and not all(ch.isalpha() or ch in NAME_MARKS for ch in text):
         raise fail("name_invalid", field, label=label, value=text)
     return text
 
-
-_NAME_MARKS = frozenset(" ·•・.-'")

@@ -13,12 +13,16 @@ import datetime as dt
 import random
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from stdnum.cn import ric
 
 from yangguang.core.errors import ValidationFailed
 from yangguang.demo.generator import person_row, write_rows
 from yangguang.imports.reading import read_table
 from yangguang.registry import columnar, importing, rules, vocabulary
+from yangguang.registry import validation as v
+from yangguang.registry.tests.conftest import VILLAGE_A
 from yangguang.registry.vocabulary import KEY_TO_HEADER
 
 TODAY = dt.date(2026, 6, 30)
@@ -261,3 +265,122 @@ def test_the_frame_of_persons_parse_row_made_round_trips():
             person.name, person.sex, person.birth_date, person.hukou_region,
             person.certificate, person.provided, person.household_number,
             person.relation_to_head)
+
+
+# ---------------------------------------------------------------------------
+# One home for the patterns and limits: the columns take them from ``validation``, and
+# edge values get the same verdict through both paths. (If either side's pattern or
+# limit changed alone, one of these would fail.)
+
+
+def test_the_columns_define_no_pattern_or_limit_of_their_own():
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(columnar))
+    literals = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)]
+    patterns = [s for s in literals if isinstance(s, str)
+                and any(mark in s for mark in ("[0-9", "\\d", "\u4e00", "10X9", "{1,", "[1-"))]
+    assert patterns == []
+    assert v.EARLIEST_BIRTH_YEAR not in literals
+    assert columnar.PLAIN["name"] is v.PLAIN_NAME
+    assert v.PHONE in columnar.PLAIN["phone"]
+    assert v.HOUSEHOLD_NUMBER in columnar.PLAIN["household_number"]
+
+
+def _plain(key: str, value: str) -> bool:
+    """Whether the columns take ``value`` of column ``key`` as plain (their own
+    expression, as ``check`` evaluates it)."""
+    import polars as pl
+
+    is_plain, _clean = columnar.Rules(TODAY).plain_value(key)
+    return pl.DataFrame({key: [value]}, schema={key: pl.String}).select(is_plain).item()
+
+
+def _gives_back(rule, value: str) -> bool:
+    try:
+        return rule(value) == value
+    except ValidationFailed:
+        return False
+
+
+_CJK = "张王李阿卜杜热合曼买提江"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_CJK + "·• a1-", max_size=60))
+@example("张" * v.NAME_MAX_LENGTH)
+@example("张" * (v.NAME_MAX_LENGTH + 1))
+@example("阿" * 16 + "·" + "卜" * 16 + "·" + "杜" * 16)
+@example("阿" * 17 + "·" + "卜")
+def test_a_plain_name_is_one_parse_name_gives_back(text):
+    assert _gives_back(v.parse_name, text) >= _plain("name", text)  # plain ⇒ accepted as is
+    if text and set(text) <= set(_CJK):  # CJK alone: plain exactly when accepted
+        assert _plain("name", text) == _gives_back(v.parse_name, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789-+ ١", max_size=22))
+@example("13800000000")
+@example("12800000000")
+@example("0971-1234567-123456")
+@example("0971-1234567-1234567")
+@example("1٣800000000")
+def test_a_plain_phone_is_one_parse_phone_gives_back(text):
+    assert _gives_back(v.parse_phone, text) >= _plain("phone", text)
+    if set(text) <= set("0123456789-"):  # (no space or +86 for parse_phone to drop)
+        assert _plain("phone", text) == _gives_back(v.parse_phone, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0aZ9-_ 户", max_size=40))
+@example("H" * v.HOUSEHOLD_NUMBER_MAX_LENGTH)
+@example("H" * (v.HOUSEHOLD_NUMBER_MAX_LENGTH + 1))
+def test_a_plain_household_number_is_one_parse_household_number_gives_back(text):
+    assert _gives_back(v.parse_household_number, text) >= _plain("household_number", text)
+    if set(text) <= set("0aZ9-"):
+        assert _plain("household_number", text) == _gives_back(v.parse_household_number, text)
+
+
+_BIRTHPLACES = ("140922", "610103", "632123", "000000", "910101")  # (632123: retired)
+
+
+@st.composite
+def _id_rows(draw):
+    """A row whose cells are all in their clean form, with an 18-character ID number
+    near the rules' limits (births around EARLIEST_BIRTH_YEAR and today, check
+    characters right and wrong, foreign cards, retired birthplaces) and a certificate
+    number that agrees with it or not."""
+    birth = draw(st.one_of(
+        st.dates(dt.date(v.EARLIEST_BIRTH_YEAR - 2, 1, 1), dt.date(v.EARLIEST_BIRTH_YEAR + 2, 12, 31)),
+        st.dates(TODAY - dt.timedelta(days=3), TODAY + dt.timedelta(days=3)),
+        st.dates(dt.date(1900, 1, 1), TODAY)))
+    body = (draw(st.sampled_from(_BIRTHPLACES)) + birth.strftime("%Y%m%d")
+            + draw(st.from_regex(r"[0-9]{3}", fullmatch=True)))
+    right = v.id_check_character(body)
+    number = body + draw(st.sampled_from([right, right, right, "X", "0", "7"]))
+    category, level = draw(st.integers(1, 6)), draw(st.integers(1, 4))
+    suffix = draw(st.sampled_from(["", "", "B1", "B12", "B99", "B0", "B100", "B1X"]))
+    certificate = number + draw(st.sampled_from([
+        f"{category}{level}", f"{category}{level}", f"{category}{5 - level}", "81"])) + suffix
+    return {"id_number": number, "certificate_number": certificate, "name": "张阳光",
+            "category": str(category), "level": str(level), "hukou_region": VILLAGE_A,
+            "issue_date": TODAY.isoformat(), "sex": "", "birth_date": "", "ethnicity": "",
+            "residence_region": "", "phone": "", "household_number": "",
+            "relation_to_head": "", "components": ""}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_id_rows(), min_size=1, max_size=40))
+def test_ids_and_certificate_numbers_near_the_limits_get_one_verdict_through_both(rows):
+    block = columnar.block_of(list(range(2, len(rows) + 2)), rows)
+    checked = columnar.check(block, columnar.Rules(TODAY))
+    accepted = dict(zip(checked.accepted["i"].to_list(), columnar.persons(checked.accepted),
+                        strict=True))
+    for i, cells in enumerate(rows):
+        try:
+            expected = rules.parse_row(cells, today=TODAY)
+        except ValidationFailed:
+            expected = None
+        # Every cell is in its clean form: the columns take exactly what parse_row takes.
+        assert accepted.get(i) == expected, cells

@@ -275,3 +275,22 @@ def test_every_error_code_is_exercised_by_a_test():
     codes = [*v.MESSAGES, *importing.MESSAGES, *services.DB_MESSAGES]
     untested = [code for code in codes if f'"{code}"' not in source]
     assert untested == []
+
+
+def test_the_check_character_is_gb_11643s():
+    """``id_check_character`` (whose weights the import's columns use too) against
+    python-stdnum's implementation of the same standard."""
+
+    from stdnum.cn.ric import calc_check_digit
+
+    rng = random.Random(11643)
+    for _ in range(2000):
+        body = "".join(rng.choice("0123456789") for _ in range(17))
+        assert v.id_check_character(body) == calc_check_digit(body + "0")
+
+
+def test_digits_of_other_scripts_are_not_an_id_number_or_a_phone_number():
+    # (NFKC folds full-width digits, which are accepted; Arabic-Indic ones it leaves.)
+    assert code_of(v.parse_id_number, "11010519491231002" + "\u0661", today=TODAY) == "id_format"
+    assert code_of(v.parse_phone, "1\u0663800000000") == "phone_invalid"
+    assert v.parse_phone("１３８００００００００") == "13800000000"
