@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("yangguang.accounts.urls")),
     path("audit/", include("yangguang.audit.urls")),
     path("jobs/", include("yangguang.jobs.urls")),
+    path("plans/", include("yangguang.plans.urls")),
 ]
 
 # 400, 403 and 404 are Django's handlers with our templates; 500 needs the request.

@@ -85,6 +85,11 @@ def _job(county: County) -> Any:
     return county.import_job.job_id
 
 
+def _plan(county: County) -> Any:
+    """The plan of the county's own jurisdiction (the world loads the five plans)."""
+    return {"140922": "wutai", "370781": "qingzhou"}[county.spec.code]
+
+
 FILLERS: dict[str, Filler] = {
     "person_id": Filler(_person),
     "household_id": Filler(_household),
@@ -100,6 +105,7 @@ FILLERS: dict[str, Filler] = {
     "households/pk": Filler(_household),
     "imports/pk": Filler(_import_job),
     "jobs/pk": Filler(_job),
+    "plans/key": Filler(_plan),
     "statistics/code": Filler(_region12),
     "regions/code": Filler(_region12),  # the statistics pages' old addresses
     # Not objects: the verbs of a route.

@@ -107,8 +107,10 @@ def build_world(*, api_tokens: bool = True) -> World:
     from yangguang.accounts import services as accounts
     from yangguang.core.crypto import decrypt_id
     from yangguang.demo.generator import create_person
+    from yangguang.plans.services import load_plans
 
     admin = Actor("e2e-setup")
+    load_plans(actor=admin)  # the five plans: 五台's and 青州's are the counties'
     world = World({key: County(spec) for key, spec in COUNTIES.items()})
     for county in world.counties.values():
         spec = county.spec

@@ -26,6 +26,7 @@ EXPECTED = {
     ("GET", "/api/v1/households"), ("GET", "/api/v1/households/{household_id}"),
     ("GET", "/api/v1/regions"), ("GET", "/api/v1/regions/{code}"),
     ("GET", "/api/v1/verify/{token}"),
+    ("GET", "/api/v1/plans"), ("GET", "/api/v1/plans/{key}"), ("GET", "/api/v1/plans/{key}/tasks"),
 }
 
 
