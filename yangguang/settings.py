@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "yangguang.certificates",
     "yangguang.matching",
     "yangguang.services",
+    "yangguang.benefits",
     "yangguang.jobs",
     "yangguang.plans",
     "yangguang.demo",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("display/", views.display, name="display"),
     path("registry/", include("yangguang.registry.urls")),
+    path("benefits/", include("yangguang.benefits.urls")),
     path("certificates/", include("yangguang.certificates.urls")),
     path("survey/", include("yangguang.survey.urls")),
     # Public: the address in an e-certificate's QR code, and the form for its printed code.

@@ -105,6 +105,19 @@ class PersonAction:
 
 
 @dataclass(frozen=True)
+class PersonSection:
+    """A section of the registry's person page from a domain above the registry (the
+    benefits decisions …): ``template`` is rendered with ``section`` set to
+    ``context(request, person)``; sections of all apps are shown by ``order``, after the
+    registry's own. The registry imports no domain: it asks core for these."""
+
+    template: str
+    capability: str
+    context: Callable[[HttpRequest, Any], dict[str, Any]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class Contributions:
     menu: Sequence[MenuEntry] = ()
     counts: Sequence[HomeCount] = ()
@@ -116,6 +129,7 @@ class Contributions:
     #: above the registry adds its events to the history without the registry
     #: importing it.
     timeline: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
+    person_sections: Sequence[PersonSection] = ()
 
 
 @cache
@@ -126,6 +140,7 @@ def collected() -> Contributions:
     panels: list[HomePanel] = []
     actions: list[PersonAction] = []
     timeline: dict[str, Callable[[Any], str]] = {}
+    sections: list[PersonSection] = []
     for config in apps.get_app_configs():
         contribute = getattr(config, "contributions", None)
         if contribute is None:
@@ -136,8 +151,11 @@ def collected() -> Contributions:
         panels += given.panels
         actions += given.person_actions
         timeline.update(given.timeline)
+        sections += given.person_sections
     panels.sort(key=lambda panel: panel.order)
-    return Contributions(tuple(menu), tuple(counts), tuple(panels), tuple(actions), timeline)
+    sections.sort(key=lambda section: section.order)
+    return Contributions(tuple(menu), tuple(counts), tuple(panels), tuple(actions), timeline,
+                         tuple(sections))
 
 
 def holds(user: Any, capability: str) -> bool:
@@ -208,3 +226,9 @@ def home_for(request: HttpRequest) -> dict[str, Any]:
     panels = [{"template": panel.template, "context": panel.context(request)}
               for panel in given.panels if holds(user, panel.capability)]
     return {"counts": counts, "panels": panels}
+
+
+def person_sections_for(request: HttpRequest, person: Any) -> list[dict[str, Any]]:
+    """The sections other apps add to ``person``'s page that the user may see."""
+    return [{"template": section.template, "context": section.context(request, person)}
+            for section in collected().person_sections if holds(request.user, section.capability)]

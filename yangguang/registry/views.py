@@ -26,7 +26,7 @@ from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import can, home_region_code, scope_regions
 from yangguang.audit.services import Actor
 from yangguang.core import stash
-from yangguang.core.contributions import person_actions
+from yangguang.core.contributions import person_actions, person_sections_for
 from yangguang.core.crypto import mask_id
 from yangguang.core.errors import ValidationFailed
 from yangguang.imports import spec as import_spec
@@ -213,6 +213,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         "household_statuses": selectors.household_statuses(request.user, found),
         "timeline": timeline.timeline(selectors.timeline_events(found)),
         "ethnicity": validation.ethnicities().get(found.ethnicity, found.ethnicity),
+        "sections": person_sections_for(request, found),
     })
 
 

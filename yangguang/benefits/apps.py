@@ -1,0 +1,31 @@
+from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from yangguang.core.contributions import Contributions, MenuEntry, PersonSection
+
+
+class BenefitsConfig(AppConfig):
+    name = "yangguang.benefits"
+    label = "benefits"
+    verbose_name = _("补贴")
+
+    def ready(self) -> None:
+        """Read and check every policy file at start: a server or command with a broken
+        policy file does not start (the error names the file and the field)."""
+        from yangguang.benefits import policy
+
+        try:
+            policy.policies()
+        except policy.PolicyError as e:
+            raise ImproperlyConfigured(str(e)) from e
+
+    def contributions(self) -> Contributions:
+        from yangguang.accounts.permissions import Capability
+        from yangguang.benefits import views
+
+        return Contributions(
+            menu=[MenuEntry("benefits:programmes", _("补贴政策"), "benefits", Capability.VIEW_PERSON)],
+            person_sections=[PersonSection("benefits/person_section.html", Capability.VIEW_PERSON,
+                                           views.person_section, order=50)],
+        )

@@ -1,0 +1,93 @@
+"""The facts a rule reads about persons on a day, as columns of one query.
+
+Both evaluations read the facts through ``annotate``: the decision for one person
+(``rules.decide``) reads its one row, the screening of a region (``rules.screen``)
+reads every row and tests the conditions in SQL. So the two can differ only in how a
+rule is applied, which the agreement test checks.
+
+Columns (``None`` where the fact does not hold on the day):
+
+- ``birth_date``, ``deceased_date``, ``hukou_region_id`` (the person's own fields);
+- ``f_urban``: True / False from the hukou region's urban-rural class, None if unknown;
+- ``f_cert_level``, ``f_cert_category``, ``f_cert_issue``, ``f_cert_until``: the
+  certificate held on the day (issued by then, not yet expired, not cancelled or
+  frozen by then in its status history);
+- ``f_hs_<status>``: since when the household has held that economic status, if it
+  holds it on the day;
+- ``f_pf_<kind>`` and ``f_pfa_<kind>``: since when a person fact of that kind holds,
+  and its monthly amount (the highest, if several).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+
+from yangguang.benefits.models import PersonFact
+from yangguang.registry.models import (
+    Certificate,
+    CertificateStatus,
+    CertificateStatusChange,
+    HouseholdStatus,
+    Person,
+)
+
+PERSON_COLUMNS = ("id", "birth_date", "deceased_date", "hukou_region_id")
+CERTIFICATE_COLUMNS = {"f_cert_level": "level", "f_cert_category": "category",
+                       "f_cert_issue": "issue_date", "f_cert_until": "valid_until"}
+
+
+def held_certificate(on: dt.date) -> QuerySet[Certificate]:
+    """The certificates of the outer person held on ``on``, latest first."""
+    last_status = (CertificateStatusChange.objects
+                   .filter(certificate=OuterRef("pk"), effective_date__lte=on)
+                   .order_by("-effective_date", "-id").values("status")[:1])
+    return (Certificate.objects
+            .filter(person=OuterRef("pk"), issue_date__lte=on, valid_until__gte=on)
+            .annotate(status_then=Subquery(last_status))
+            .exclude(status_then__in=[CertificateStatus.CANCELLED, CertificateStatus.FROZEN])
+            .order_by("-issue_date", "-id"))
+
+
+def annotate(persons: QuerySet[Person], on: dt.date, *, statuses: Iterable[str],
+             kinds: Iterable[str]) -> QuerySet[Person]:
+    """``persons`` with the fact columns of ``on`` for the given household statuses and
+    person-fact kinds."""
+    held = held_certificate(on)
+    columns = {name: Subquery(held.values(field)[:1]) for name, field in CERTIFICATE_COLUMNS.items()}
+    columns["f_urban"] = Case(
+        When(hukou_region__urban_rural_class__startswith="1", then=Value(True)),
+        When(hukou_region__urban_rural_class__startswith="2", then=Value(False)),
+        default=Value(None), output_field=BooleanField(null=True))
+    for status in sorted(set(statuses)):
+        columns[f"f_hs_{status}"] = Subquery(
+            HouseholdStatus.objects.filter(household=OuterRef("household"), status=status,
+                                           start_date__lte=on)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+            .order_by("-start_date").values("start_date")[:1])
+    for kind in sorted(set(kinds)):
+        active = (PersonFact.objects.filter(person=OuterRef("pk"), kind=kind, start_date__lte=on)
+                  .filter(Q(end_date__isnull=True) | Q(end_date__gte=on)))
+        columns[f"f_pf_{kind}"] = Subquery(active.order_by("-start_date").values("start_date")[:1])
+        columns[f"f_pfa_{kind}"] = Subquery(
+            active.order_by().values("person").annotate(top=Max("monthly_amount")).values("top")[:1])
+    return persons.annotate(**columns)
+
+
+def columns(statuses: Iterable[str], kinds: Iterable[str]) -> list[str]:
+    """The names of the columns ``annotate`` adds, with the person's own."""
+    return [*PERSON_COLUMNS, "f_urban", *CERTIFICATE_COLUMNS,
+            *(f"f_hs_{s}" for s in sorted(set(statuses))),
+            *(name for k in sorted(set(kinds)) for name in (f"f_pf_{k}", f"f_pfa_{k}"))]

@@ -1,0 +1,658 @@
+"""One rule, two evaluations: a decision for one person, and screening of a region.
+
+A programme's rule is data (``policy``): named conditions and an amount table. Each
+kind of condition is implemented here once, three ways that must agree: ``check``
+(one person's facts, in Python), ``q`` (every person at once, a SQL condition over the
+fact columns of ``facts.annotate``) and ``reason`` (the sentence that names the fact
+and its date, written from the facts and whether the condition held, for either
+evaluation). The amount table likewise: ``amount_row`` in Python, ``amount_case`` in
+SQL. ``tests/test_agreement.py`` proves that the two evaluations agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    DecimalField,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from yangguang.benefits import facts as fact_columns
+from yangguang.benefits import policy
+from yangguang.benefits.models import FactKind
+from yangguang.benefits.policy import Policies, Rule
+from yangguang.registry.models import Category, Level, Person
+
+Facts = Mapping[str, Any]
+MONEY = DecimalField(max_digits=12, decimal_places=2)
+
+#: How the household statuses read in a reason (家庭为低保户).
+HOUSEHOLD_WORDS = {
+    "dibao": gettext_lazy("低保户"), "near_dibao": gettext_lazy("低保边缘家庭"),
+    "tekun": gettext_lazy("特困供养家庭"), "low_income": gettext_lazy("低收入家庭"),
+    "poverty_exited": gettext_lazy("脱贫户"), "monitored": gettext_lazy("防止返贫监测户"),
+}
+UNIT_WORDS = {"month": gettext_lazy("每月"), "year": gettext_lazy("每年"),
+              "once": gettext_lazy("一次性")}
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` earlier (29 February → 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_on(birth: dt.date, on: dt.date) -> int:
+    """Completed years of a person born on ``birth``, on ``on``."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def month(day: dt.date) -> str:
+    return day.strftime("%Y-%m")
+
+
+def _kind(kind: str) -> str:
+    return str(FactKind(kind).label)
+
+
+def _disability(f: Facts) -> str:
+    return _("{level}{category}").format(level=Level(f["f_cert_level"]).label,
+                                          category=Category(f["f_cert_category"]).label)
+
+
+def _alternatives(alts: list[dict[str, Any]]) -> str:
+    parts = []
+    for alt in alts:
+        levels = "、".join(str(Level(x).label) for x in alt.get("levels", []))
+        cats = "、".join(str(Category(x).label) for x in alt.get("categories", []))
+        parts.append(levels + (cats or _("残疾")))
+    return "；".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# The conditions: check (Python), q (SQL), reason (text). ``ctx`` holds ``on`` and,
+# for choose_higher, the amount of the programme for this person.
+
+
+def _alive_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -> bool:
+    return f["deceased_date"] is None or f["deceased_date"] > on
+
+
+def _alive_q(c: dict, on: dt.date) -> Q:
+    return Q(deceased_date__isnull=True) | Q(deceased_date__gt=on)
+
+
+def _alive_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
+    return _("在世") if ok else _("已于{date}死亡").format(date=f["deceased_date"].isoformat())
+
+
+def _certificate_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -> bool:
+    return f["f_cert_level"] is not None
+
+
+def _certificate_q(c: dict, on: dt.date) -> Q:
+    return Q(f_cert_level__isnull=False)
+
+
+def _certificate_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
+    if ok:
+        return _("持有效残疾人证（{issue}发证，有效期至{until}）").format(
+            issue=f["f_cert_issue"].isoformat(), until=f["f_cert_until"].isoformat())
+    return _("{on}没有有效的残疾人证").format(on=on.isoformat())
+
+
+def _alt_matches(alt: dict, f: Facts) -> bool:
+    return (f["f_cert_level"] is not None
+            and f["f_cert_level"] in alt.get("levels", (f["f_cert_level"],))
+            and f["f_cert_category"] in alt.get("categories", (f["f_cert_category"],)))
+
+
+def _alt_q(alt: dict) -> Q:
+    q = Q(f_cert_level__isnull=False)
+    if "levels" in alt:
+        q &= Q(f_cert_level__in=alt["levels"])
+    if "categories" in alt:
+        q &= Q(f_cert_category__in=alt["categories"])
+    return q
+
+
+def _disability_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -> bool:
+    return any(_alt_matches(alt, f) for alt in c["any_of"])
+
+
+def _disability_q(c: dict, on: dt.date) -> Q:
+    q = Q(pk__in=[])
+    for alt in c["any_of"]:
+        q |= _alt_q(alt)
+    return q
+
+
+def _disability_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
+    if f["f_cert_level"] is None:
+        return _("无有效残疾人证，残疾类别和等级不明（须为：{wanted}）").format(
+            wanted=_alternatives(c["any_of"]))
+    if ok:
+        return _disability(f)
+    return _("{have}，不在范围内（须为：{wanted}）").format(have=_disability(f),
+                                                     wanted=_alternatives(c["any_of"]))
+
+
+def _held(f: Facts, statuses: list[str], kinds: list[str]) -> list[tuple[str, dt.date]]:
+    """The listed statuses and person facts that hold, with their start dates."""
+    out = [(_("家庭为{status}").format(status=HOUSEHOLD_WORDS[s]), f[f"f_hs_{s}"])
+           for s in statuses if f[f"f_hs_{s}"] is not None]
+    out += [(_("享受{kind}").format(kind=_kind(k)), f[f"f_pf_{k}"])
+            for k in kinds if f[f"f_pf_{k}"] is not None]
+    return out
+
+
+def _household_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -> bool:
+    return bool(_held(f, c["statuses"], c.get("or_receiving", [])))
+
+
+def _household_q(c: dict, on: dt.date) -> Q:
+    q = Q(pk__in=[])
+    for s in c["statuses"]:
+        q |= Q(**{f"f_hs_{s}__isnull": False})
+    for k in c.get("or_receiving", []):
+        q |= Q(**{f"f_pf_{k}__isnull": False})
+    return q
+
+
+def _household_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
+    if ok:
+        text, since = _held(f, c["statuses"], c.get("or_receiving", []))[0]
+        return _("{text}（{since} 起）").format(text=text, since=month(since))
+    wanted = "、".join(str(HOUSEHOLD_WORDS[s]) for s in c["statuses"])
+    text = _("家庭不是{wanted}").format(wanted=wanted)
+    if c.get("or_receiving"):
+        text += _("，也未享受{kinds}").format(kinds="、".join(_kind(k) for k in c["or_receiving"]))
+    return text
+
+
+def _age_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -> bool:
+    age = age_on(f["birth_date"], on)
+    return c.get("min", 0) <= age and ("max" not in c or age <= c["max"])
+
+
+def _age_q(c: dict, on: dt.date) -> Q:
+    q = Q(birth_date__lte=years_before(on, c.get("min", 0)))
+    if "max" in c:
+        q &= Q(birth_date__gt=years_before(on, c["max"] + 1))
+    return q
+
+
+def _age_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
+    text = _("{age}周岁（{birth}出生）").format(age=age_on(f["birth_date"], on),
+                                           birth=f["birth_date"].isoformat())
+    if ok:
+        return text
+    wanted = (_("{min}至{max}周岁").format(min=c.get("min", 0), max=c["max"]) if "max" in c
+              else _("{min}周岁以上").format(min=c["min"]))
+    return _("{text}，不在{wanted}范围内").format(text=text, wanted=wanted)
+
+
+def _not_household_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -> bool:
+    return not _held(f, c["statuses"], [])
+
+
+def _not_household_q(c: dict, on: dt.date) -> Q:
+    q = Q(pk__isnull=False)
+    for s in c["statuses"]:
+        q &= Q(**{f"f_hs_{s}__isnull": True})
+    return q
+
+
+def _not_household_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
+    if ok:
+        return _("家庭不是{statuses}").format(
+            statuses="、".join(str(HOUSEHOLD_WORDS[s]) for s in c["statuses"]))
+    text, since = _held(f, c["statuses"], [])[0]
+    return _("{text}（{since} 起），不能同时享受").format(text=text, since=month(since))
+
+
+def _not_receiving_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -> bool:
+    return not _held(f, [], c["kinds"])
+
+
+def _not_receiving_q(c: dict, on: dt.date) -> Q:
+    q = Q(pk__isnull=False)
+    for k in c["kinds"]:
+        q &= Q(**{f"f_pf_{k}__isnull": True})
+    return q
+
+
+def _not_receiving_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
+    if ok:
+        return _("未享受{kinds}").format(kinds="、".join(_kind(k) for k in c["kinds"]))
+    text, since = _held(f, [], c["kinds"])[0]
+    return _("{text}（{since} 起），不能同时享受").format(text=text, since=month(since))
+
+
+def _receiving_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -> bool:
+    return bool(_held(f, [], c["kinds"]))
+
+
+def _receiving_q(c: dict, on: dt.date) -> Q:
+    q = Q(pk__in=[])
+    for k in c["kinds"]:
+        q |= Q(**{f"f_pf_{k}__isnull": False})
+    return q
+
+
+def _receiving_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
+    if ok:
+        k = next(k for k in c["kinds"] if f[f"f_pf_{k}"] is not None)
+        return _("{kind}（{since} 起）").format(kind=_kind(k), since=month(f[f"f_pf_{k}"]))
+    return _("没有登记：{kinds}").format(kinds="、".join(_kind(k) for k in c["kinds"]))
+
+
+def _higher_other(c: dict, f: Facts, amount: Decimal | None) -> str | None:
+    """The first competing benefit whose known amount is not below ours."""
+    if amount is None:
+        return None
+    for k in c["kinds"]:
+        other = f[f"f_pfa_{k}"]
+        if f[f"f_pf_{k}"] is not None and other is not None and other >= amount:
+            return k
+    return None
+
+
+def _higher_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -> bool:
+    return _higher_other(c, f, amount) is None
+
+
+def _higher_q(c: dict, on: dt.date) -> Q:
+    q = Q(pk__isnull=False)
+    for k in c["kinds"]:
+        q &= ~(Q(**{f"f_pf_{k}__isnull": False, f"f_pfa_{k}__isnull": False},
+                 b_amount__isnull=False) & Q(**{f"f_pfa_{k}__gte": F("b_amount")}))
+    return q
+
+
+def _higher_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
+    held = [k for k in c["kinds"] if f[f"f_pf_{k}"] is not None]
+    if not held:
+        return _("未享受{kinds}").format(kinds="、".join(_kind(k) for k in c["kinds"]))
+    k = _higher_other(c, f, amount) or held[0]
+    other, since = f[f"f_pfa_{k}"], month(f[f"f_pf_{k}"])
+    if other is None or amount is None:
+        return _("享受{kind}（{since} 起），金额未知，择高须核实").format(kind=_kind(k), since=since)
+    if ok:
+        return _("享受{kind}每月{other}元（{since} 起），低于本补贴，择高享受本补贴").format(
+            kind=_kind(k), other=money_text(other), since=since)
+    return _("享受{kind}每月{other}元（{since} 起），不低于本补贴，择高享受").format(
+        kind=_kind(k), other=money_text(other), since=since)
+
+
+@dataclass(frozen=True)
+class Test:
+    check: Any
+    q: Any
+    reason: Any
+
+
+CONDITIONS: dict[str, Test] = {
+    "alive": Test(_alive_check, _alive_q, _alive_reason),
+    "certificate": Test(_certificate_check, _certificate_q, _certificate_reason),
+    "disability": Test(_disability_check, _disability_q, _disability_reason),
+    "household_status": Test(_household_check, _household_q, _household_reason),
+    "age": Test(_age_check, _age_q, _age_reason),
+    "not_household_status": Test(_not_household_check, _not_household_q, _not_household_reason),
+    "not_receiving": Test(_not_receiving_check, _not_receiving_q, _not_receiving_reason),
+    "receiving": Test(_receiving_check, _receiving_q, _receiving_reason),
+    "choose_higher": Test(_higher_check, _higher_q, _higher_reason),
+}
+assert set(CONDITIONS) == set(policy.TESTS)
+
+
+# ---------------------------------------------------------------------------
+# Amounts
+
+
+def money_text(amount: Decimal) -> str:
+    return f"{amount:.2f}".rstrip("0").rstrip(".")
+
+
+def _row_matches(row: dict, f: Facts, on: dt.date) -> bool:
+    if "levels" in row and f["f_cert_level"] not in row["levels"]:
+        return False
+    if "categories" in row and f["f_cert_category"] not in row["categories"]:
+        return False
+    age = age_on(f["birth_date"], on)
+    if "age_min" in row and age < row["age_min"]:
+        return False
+    if "age_max" in row and age > row["age_max"]:
+        return False
+    if "urban" in row and f["f_urban"] is not row["urban"]:
+        return False
+    if "household_statuses" in row and not _held(f, row["household_statuses"], []):
+        return False
+    return "self_care" not in row  # no source of the self-care fact yet: never matches
+
+
+def _row_q(row: dict, on: dt.date) -> Q:
+    q = Q(pk__isnull=False)  # a row without criteria matches everyone
+    if "levels" in row:
+        q &= Q(f_cert_level__in=row["levels"])
+    if "categories" in row:
+        q &= Q(f_cert_category__in=row["categories"])
+    if "age_min" in row:
+        q &= Q(birth_date__lte=years_before(on, row["age_min"]))
+    if "age_max" in row:
+        q &= Q(birth_date__gt=years_before(on, row["age_max"] + 1))
+    if "urban" in row:
+        q &= Q(f_urban=row["urban"])
+    if "household_statuses" in row:
+        q &= _household_q({"statuses": row["household_statuses"]}, on)
+    if "self_care" in row:
+        q &= Q(pk__in=[])
+    return q
+
+
+def _share(share: float, standard: Decimal | None) -> Decimal | None:
+    if standard is None:
+        return None
+    return (Decimal(str(share)) * standard).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def amount_row(rule: Rule, f: Facts, on: dt.date, pol: Policies) -> tuple[int | None, Decimal | None]:
+    """The first row of the amount table that matches, and the amount it gives (None if
+    not known: a placeholder, or a share of a dibao standard not recorded)."""
+    for i, row in enumerate(rule.amounts):
+        if _row_matches(row, f, on):
+            if "amount" in row:
+                return i, Decimal(str(row["amount"]))
+            if "dibao_share" in row:
+                standard = policy.dibao_standard(pol, f["hukou_region_id"], on)
+                base = None
+                if standard is not None and f["f_urban"] is not None:
+                    base = standard.urban if f["f_urban"] else standard.rural
+                return i, _share(row["dibao_share"], base)
+            return i, None
+    return None, None
+
+
+def _dibao_case(share: float, on: dt.date, pol: Policies) -> Any:
+    """The share of the local dibao standard, by the person's hukou and urban/rural."""
+    whens = []
+    for code in sorted(pol.dibao, key=lambda c: len(policy.prefix(c)), reverse=True):
+        standard = policy.dibao_standard(pol, code, on)
+        if standard is None or standard.jurisdiction != code:
+            continue
+        for urban, base in ((True, standard.urban), (False, standard.rural)):
+            value = _share(share, base)
+            whens.append(When(Q(hukou_region__code__startswith=policy.prefix(code), f_urban=urban),
+                              then=Value(value, output_field=MONEY)))
+    return Case(*whens, default=Value(None, output_field=MONEY), output_field=MONEY) if whens \
+        else Value(None, output_field=MONEY)
+
+
+def amount_case(rule: Rule, on: dt.date, pol: Policies) -> tuple[Any, Any]:
+    """The SQL twins of ``amount_row``: (the row number, the amount)."""
+    rows, amounts = [], []
+    for i, row in enumerate(rule.amounts):
+        q = _row_q(row, on)
+        rows.append(When(q, then=Value(i)))
+        if "amount" in row:
+            value = Value(Decimal(str(row["amount"])), output_field=MONEY)
+        elif "dibao_share" in row:
+            value = _dibao_case(row["dibao_share"], on, pol)
+        else:
+            value = Value(None, output_field=MONEY)
+        amounts.append(When(q, then=value))
+    none_int, none_money = Value(None, output_field=IntegerField()), Value(None, output_field=MONEY)
+    return (Case(*rows, default=none_int, output_field=IntegerField()) if rows else none_int,
+            Case(*amounts, default=none_money, output_field=MONEY) if amounts else none_money)
+
+
+# ---------------------------------------------------------------------------
+# Decisions
+
+
+@dataclass
+class Decision:
+    """A programme's decision for one person on one day."""
+
+    programme: str
+    name: str
+    person_id: int
+    on: dt.date
+    eligible: bool
+    amount: Decimal | None
+    unit: str
+    placeholder: bool
+    reasons: list[str]
+    jurisdiction: str | None = None
+    rule: Rule | None = field(default=None, repr=False)
+
+    def as_json(self) -> dict[str, Any]:
+        amount: Any = None
+        if self.amount is not None:
+            amount = int(self.amount) if self.amount == self.amount.to_integral() else float(self.amount)
+        return {"programme": self.programme, "name": self.name, "eligible": self.eligible,
+                "amount": amount, "unit": self.unit, "placeholder": self.placeholder,
+                "reasons": self.reasons}
+
+
+def _needs(rules: list[Rule]) -> tuple[set[str], set[str]]:
+    statuses: set[str] = set()
+    kinds: set[str] = set()
+    for rule in rules:
+        for c in rule.conditions.values():
+            statuses.update(c.get("statuses", ()))
+            kinds.update(c.get("kinds", ()))
+            kinds.update(c.get("or_receiving", ()))
+        for row in rule.amounts:
+            statuses.update(row.get("household_statuses", ()))
+    return statuses, kinds
+
+
+def _amount_reason(rule: Rule, f: Facts, row: int | None, amount: Decimal | None,
+                   eligible: bool) -> list[str]:
+    if not eligible or rule.unit == "none":
+        return []
+    note = rule.amounts[row].get("note", "") if row is not None else ""
+    if amount is None:
+        return [_("金额待定（占位）：{note}").format(note=note or _("当地标准未录入"))]
+    text = _("{unit}{amount}元").format(unit=UNIT_WORDS[rule.unit], amount=money_text(amount))
+    if f["f_cert_level"] is not None:
+        text = _("{disability}，{amount}").format(disability=_disability(f), amount=text)
+    return [text]
+
+
+def _not_in_force(programme: policy.Programme, person_id: int, on: dt.date,
+                  region: str) -> Decision:
+    return Decision(programme.key, programme.name, person_id, on, False, None, "", False,
+                    [_("户籍地（{region}）{on}未实行该项目").format(region=region, on=on.isoformat())])
+
+
+def _decision(rule: Rule, f: Facts, on: dt.date, passed: dict[str, bool], row: int | None,
+              amount: Decimal | None) -> Decision:
+    eligible = all(passed.values())
+    reasons = [CONDITIONS[c["test"]].reason(c, f, passed[name], on, amount)
+               for name, c in rule.conditions.items()]
+    reasons += _amount_reason(rule, f, row, amount, eligible)
+    placeholder = eligible and rule.unit != "none" and amount is None
+    return Decision(rule.programme.key, rule.programme.name, f["id"], on, eligible,
+                    amount if eligible else None, rule.unit, placeholder, reasons,
+                    rule.jurisdiction, rule)
+
+
+def evaluate(rule: Rule, f: Facts, on: dt.date, pol: Policies) -> Decision:
+    """The rule applied to one person's facts, in Python."""
+    row, amount = amount_row(rule, f, on, pol)
+    passed = {name: CONDITIONS[c["test"]].check(c, f, on, amount)
+              for name, c in rule.conditions.items()}
+    return _decision(rule, f, on, passed, row, amount)
+
+
+def decide(person: Person, on: dt.date, programmes: list[str] | None = None,
+           pol: Policies | None = None) -> list[Decision]:
+    """Every programme's decision (or those named) for ``person`` on ``on``, with reasons."""
+    pol = pol or policy.policies()
+    keys = programmes or list(pol.programmes)
+    rules = {k: policy.resolve(pol, k, person.hukou_region_id, on) for k in keys}
+    statuses, kinds = _needs([r for r in rules.values() if r is not None])
+    row = (fact_columns.annotate(Person.objects.filter(pk=person.pk), on, statuses=statuses,
+                                 kinds=kinds)
+           .values(*fact_columns.columns(statuses, kinds)).get())
+    return [evaluate(rules[k], row, on, pol) if rules[k] is not None
+            else _not_in_force(pol.programmes[k], person.pk, on, person.hukou_region_id)
+            for k in keys]
+
+
+# ---------------------------------------------------------------------------
+# Screening: the same rules over every person of a queryset, in SQL
+
+
+def partitions(pol: Policies, key: str, region_prefix: str) -> list[tuple[str, Q]]:
+    """The jurisdictions whose rule applies to some hukou under ``region_prefix``, each
+    with the filter of the persons it governs (its area, less the areas below it that
+    have a file of their own)."""
+    codes = [c for c in pol.files[key]
+             if policy.prefix(c).startswith(region_prefix) or region_prefix.startswith(policy.prefix(c))]
+    out = []
+    for code in codes:
+        p = policy.prefix(code)
+        if region_prefix.startswith(p) and any(
+                region_prefix.startswith(policy.prefix(o)) and len(policy.prefix(o)) > len(p)
+                for o in codes):
+            continue  # a more specific jurisdiction governs the whole region
+        q = Q(hukou_region__code__startswith=p)
+        for other in codes:
+            o = policy.prefix(other)
+            if len(o) > len(p) and o.startswith(p):
+                q &= ~Q(hukou_region__code__startswith=o)
+        out.append((code, q))
+    return out
+
+
+def screen(persons: QuerySet[Person], key: str, on: dt.date, *, region_prefix: str = "",
+           pol: Policies | None = None, eligible: bool | None = None) -> Iterator[Decision]:
+    """The decision of programme ``key`` for every person of ``persons`` whose hukou lies
+    under ``region_prefix`` and in a jurisdiction that runs it, tested in SQL; with
+    ``eligible`` given, only the persons so decided."""
+    pol = pol or policy.policies()
+    for code, area in partitions(pol, key, region_prefix):
+        rule = policy.rule_of(pol, key, code, on)
+        if rule is None or not rule.adopted:
+            continue
+        statuses, kinds = _needs([rule])
+        row_case, amount = amount_case(rule, on, pol)
+        rows = fact_columns.annotate(persons.filter(area), on, statuses=statuses, kinds=kinds)
+        rows = rows.annotate(b_row=row_case, b_amount=amount)
+        flags = {f"c_{name}": Case(When(CONDITIONS[c["test"]].q(c, on), then=Value(True)),
+                                   default=Value(False), output_field=BooleanField())
+                 for name, c in rule.conditions.items()}
+        rows = rows.annotate(**flags)
+        every = Q()
+        for name in rule.conditions:
+            every &= Q(**{f"c_{name}": True})
+        if eligible is True:
+            rows = rows.filter(every)
+        elif eligible is False:
+            rows = rows.exclude(every)
+        names = [*fact_columns.columns(statuses, kinds), "b_row", "b_amount", *flags]
+        for f in rows.order_by("id").values(*names).iterator(chunk_size=2000):
+            passed = {name: bool(f[f"c_{name}"]) for name in rule.conditions}
+            yield _decision(rule, f, on, passed, f["b_row"], f["b_amount"])
+
+
+def count_eligible(persons: QuerySet[Person], key: str, on: dt.date, *, region_prefix: str = "",
+                   pol: Policies | None = None) -> int:
+    """How many persons ``screen`` finds eligible, counted in SQL."""
+    pol = pol or policy.policies()
+    total = 0
+    for code, area in partitions(pol, key, region_prefix):
+        rule = policy.rule_of(pol, key, code, on)
+        if rule is None or not rule.adopted:
+            continue
+        statuses, kinds = _needs([rule])
+        _row, amount = amount_case(rule, on, pol)
+        rows = fact_columns.annotate(persons.filter(area), on, statuses=statuses, kinds=kinds)
+        rows = rows.annotate(b_amount=amount)
+        for c in rule.conditions.values():
+            rows = rows.filter(CONDITIONS[c["test"]].q(c, on))
+        total += rows.count()
+    return total
+
+
+# ---------------------------------------------------------------------------
+# What a rule says, in words (the policy pages)
+
+
+def describe_condition(c: dict[str, Any]) -> str:
+    test = c["test"]
+    if test == "alive":
+        return _("在世")
+    if test == "certificate":
+        return _("持有效残疾人证")
+    if test == "disability":
+        return _("残疾类别和等级：{wanted}").format(wanted=_alternatives(c["any_of"]))
+    if test == "household_status":
+        text = _("家庭为{statuses}").format(statuses="、".join(str(HOUSEHOLD_WORDS[s]) for s in c["statuses"]))
+        if c.get("or_receiving"):
+            text += _("，或享受{kinds}").format(kinds="、".join(_kind(k) for k in c["or_receiving"]))
+        return text
+    if test == "age":
+        return (_("{min}至{max}周岁").format(min=c.get("min", 0), max=c["max"]) if "max" in c
+                else _("{min}周岁以上").format(min=c["min"]))
+    if test == "not_household_status":
+        return _("家庭不是{statuses}").format(statuses="、".join(str(HOUSEHOLD_WORDS[s]) for s in c["statuses"]))
+    if test == "not_receiving":
+        return _("未享受{kinds}").format(kinds="、".join(_kind(k) for k in c["kinds"]))
+    if test == "receiving":
+        return _("已登记：{kinds}").format(kinds="、".join(_kind(k) for k in c["kinds"]))
+    return _("与{kinds}择高享受").format(kinds="、".join(_kind(k) for k in c["kinds"]))
+
+
+def describe_amounts(rule: Rule, region_code: str, on: dt.date, pol: Policies) -> list[dict[str, Any]]:
+    """Each row of the amount table: to whom, how much (None: a placeholder), a note."""
+    out = []
+    for row in rule.amounts:
+        who = []
+        if "levels" in row:
+            who.append("、".join(str(Level(x).label) for x in row["levels"]))
+        if "categories" in row:
+            who.append("、".join(str(Category(x).label) for x in row["categories"]))
+        if "age_min" in row or "age_max" in row:
+            who.append(_("{min}至{max}周岁").format(min=row.get("age_min", 0), max=row["age_max"])
+                       if "age_max" in row else _("{min}周岁以上").format(min=row["age_min"]))
+        if "urban" in row:
+            who.append(_("城市") if row["urban"] else _("农村"))
+        if "household_statuses" in row:
+            who.append("、".join(str(HOUSEHOLD_WORDS[s]) for s in row["household_statuses"]))
+        amount, text, placeholder = None, "", False
+        if "amount" in row:
+            amount = Decimal(str(row["amount"]))
+            text = _("{unit}{amount}元").format(unit=UNIT_WORDS[rule.unit], amount=money_text(amount))
+        elif "dibao_share" in row:
+            standard = policy.dibao_standard(pol, region_code, on)
+            share = money_text(Decimal(str(row["dibao_share"])) * 100)
+            text = _("当地低保标准的{share}%").format(share=share)
+            if standard is None or standard.urban is None or standard.rural is None:
+                text += _("（当地低保标准未录入）")
+                placeholder = True
+        else:
+            placeholder = True
+        out.append({"who": "，".join(who) or _("全部"), "amount": amount, "text": text,
+                    "placeholder": placeholder,
+                    "note": row.get("note", "")})
+    return out

@@ -1,0 +1,81 @@
+"""Reads of benefits: decisions and screening within the user's scope, policies in force."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+
+from yangguang.accounts.permissions import Capability
+from yangguang.accounts.selectors import scope_prefixes, scope_q
+from yangguang.benefits import policy, rules
+from yangguang.registry.models import Person, Region
+from yangguang.registry.selectors import id_key
+
+
+def person_by_key(key: str, persons: QuerySet[Person] | None = None) -> Person | None:
+    """The person whose ID number (full, checked) or record id is ``key``."""
+    persons = Person.objects.all() if persons is None else persons
+    key = key.strip()
+    found = id_key(key)
+    if found is not None:
+        return persons.filter(id_number_hash=found[0]).first()
+    if key.isdigit() and len(key) < 15:
+        return persons.filter(pk=int(key)).first()
+    return None
+
+
+def household_visible(user: Any, person: Person) -> bool:
+    """Whether ``user`` may see the economic status of ``person``'s household (its region
+    in the user's scope), which the reasons of a decision name."""
+    return person.household_id is None or person.household.region_id.startswith(
+        tuple(scope_prefixes(user, Capability.VIEW_PERSON)))
+
+
+def persons_in(user: Any | None, region_prefix: str) -> QuerySet[Person]:
+    """The persons whose hukou lies under ``region_prefix``, within ``user``'s scope
+    (None: the command line, everywhere)."""
+    persons = Person.objects.filter(hukou_region__code__startswith=region_prefix)
+    if user is not None:
+        persons = persons.filter(scope_q(user, Capability.VIEW_PERSON))
+    return persons
+
+
+def screen(user: Any | None, key: str, region_prefix: str, on: dt.date, *,
+           eligible: bool | None = None) -> Iterator[rules.Decision]:
+    """``rules.screen`` over the persons of ``persons_in``."""
+    return rules.screen(persons_in(user, region_prefix), key, on, region_prefix=region_prefix,
+                        eligible=eligible)
+
+
+def jurisdiction_name(code: str) -> str:
+    if code == policy.NATIONAL:
+        return "全国"
+    region = Region.objects.filter(pk=code.ljust(12, "0")).values_list("name", flat=True).first()
+    return region or code
+
+
+def in_force(region_code: str, on: dt.date) -> list[dict[str, Any]]:
+    """Each programme's rule in force for a hukou in ``region_code`` on ``on``: where it
+    comes from, since when, its sources, conditions and amounts (placeholders flagged)."""
+    pol = policy.policies()
+    out = []
+    for key, programme in pol.programmes.items():
+        rule = policy.resolve(pol, key, region_code, on)
+        if rule is None:
+            out.append({"programme": programme, "rule": None})
+            continue
+        out.append({
+            "programme": programme, "rule": rule,
+            "jurisdiction": jurisdiction_name(rule.jurisdiction),
+            "versions": [{"jurisdiction": jurisdiction_name(v.jurisdiction), "start": v.start,
+                          "until": v.until, "source": v.values["source"],
+                          "confidence": v.values.get("confidence", "S"),
+                          "note": v.values.get("note", ""), "file": v.file}
+                         for v in rule.versions],
+            "conditions": [rules.describe_condition(c) for c in rule.conditions.values()],
+            "amounts": rules.describe_amounts(rule, region_code, on, pol),
+        })
+    return out

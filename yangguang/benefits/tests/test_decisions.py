@@ -1,0 +1,160 @@
+"""Worked cases of each rule: levels, categories, ages, household status, each
+exclusion, dates either side of a standard change, death."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from yangguang.audit.models import AuditEvent
+from yangguang.benefits import rules
+from yangguang.benefits.tests.conftest import BEILIN, LINXIA, QINGZHOU, WUTAI, XINING
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+DIBAO = (("dibao", D(2024, 3, 1), None),)
+
+
+def decision(person, key, on):
+    (found,) = rules.decide(person, on, [key])
+    return found
+
+
+def test_qinghai_living_allowance_rises_from_100_to_120_on_2025_01_01(person):
+    p = person(region=XINING, level="二级", statuses=DIBAO)
+    before, after = decision(p, "living_allowance", D(2024, 12, 31)), decision(p, "living_allowance", D(2025, 1, 1))
+    assert (before.eligible, before.amount, after.eligible, after.amount) == (True, Decimal(100), True, Decimal(120))
+    assert "家庭为低保户（2024-03 起）" in after.reasons
+    assert "二级肢体残疾，每月120元" in after.reasons
+
+
+def test_qinghai_living_allowance_level_3_is_70_from_2025(person):
+    p = person(region=XINING, level="三级", statuses=DIBAO)
+    assert decision(p, "living_allowance", D(2025, 6, 1)).amount == Decimal(70)
+    assert decision(p, "living_allowance", D(2024, 6, 1)).amount == Decimal(50)
+
+
+def test_living_allowance_needs_a_dibao_household_on_the_day(person):
+    p = person(region=XINING, statuses=(("dibao", D(2024, 3, 1), D(2024, 12, 31)),))
+    assert decision(p, "living_allowance", D(2024, 12, 31)).eligible
+    gone = decision(p, "living_allowance", D(2025, 1, 1))
+    assert not gone.eligible and gone.amount is None
+    assert "家庭不是低保户" in gone.reasons
+
+
+def test_care_allowance_levels_1_and_2_only_in_qinghai(person):
+    assert decision(person(region=XINING, level="一级"), "care_allowance", D(2025, 6, 1)).amount == Decimal(100)
+    refused = decision(person(region=XINING, level="三级", category="智力"), "care_allowance", D(2025, 6, 1))
+    assert not refused.eligible
+    assert "三级智力残疾，不在范围内（须为：一级、二级残疾）" in refused.reasons
+
+
+def test_shanxi_extends_care_to_level_3_and_4_intellectual_and_mental_at_half_rate_from_2026(person):
+    p = person(region=WUTAI, level="三级", category="精神")
+    assert not decision(p, "care_allowance", D(2025, 12, 31)).eligible
+    assert decision(p, "care_allowance", D(2026, 1, 1)).amount == Decimal(61)
+    assert decision(person(region=WUTAI, level="二级"), "care_allowance", D(2026, 1, 1)).amount == Decimal(122)
+    assert not decision(person(region=WUTAI, level="三级"), "care_allowance", D(2026, 1, 1)).eligible
+
+
+def test_an_unknown_standard_is_a_placeholder_never_zero(person):
+    p = person(region=WUTAI, statuses=DIBAO)
+    found = decision(p, "living_allowance", D(2025, 6, 1))
+    assert (found.eligible, found.amount, found.placeholder) == (True, None, True)
+    assert found.as_json()["amount"] is None
+    assert any(r.startswith("金额待定（占位）") for r in found.reasons)
+    assert decision(person(region=QINGZHOU, statuses=DIBAO), "living_allowance", D(2025, 6, 1)).placeholder
+
+
+def test_shaanxi_2016_living_allowance_by_age_band(person):
+    child = person(region=BEILIN, birth=D(2010, 1, 1), statuses=DIBAO)
+    adult = person(region=BEILIN, birth=D(1980, 1, 1), statuses=DIBAO)
+    assert decision(child, "living_allowance", D(2025, 6, 1)).amount == Decimal(100)
+    assert decision(adult, "living_allowance", D(2025, 6, 1)).amount == Decimal(60)
+    assert decision(child, "living_allowance", D(2028, 1, 1)).amount == Decimal(60)  # 18 by then
+
+
+def test_tekun_support_excludes_both_subsidies(person):
+    p = person(region=XINING, level="一级", statuses=(*DIBAO, ("tekun", D(2025, 2, 1), None)))
+    assert decision(p, "living_allowance", D(2025, 1, 31)).eligible
+    for key in ("living_allowance", "care_allowance"):
+        found = decision(p, key, D(2025, 2, 1))
+        assert not found.eligible
+        assert "家庭为特困供养家庭（2025-02 起），不能同时享受" in found.reasons
+
+
+def test_work_injury_care_fee_excludes_both(person):
+    p = person(region=XINING, level="一级", statuses=DIBAO,
+               facts=(("work_injury_care_fee", D(2024, 1, 1), None, 900),))
+    assert not decision(p, "living_allowance", D(2025, 6, 1)).eligible
+    assert not decision(p, "care_allowance", D(2025, 6, 1)).eligible
+
+
+def test_orphan_support_excludes_the_living_allowance_only(person):
+    p = person(region=XINING, level="一级", birth=D(2012, 1, 1), statuses=DIBAO,
+               facts=(("orphan_support", D(2020, 1, 1), None, 1200),))
+    living = decision(p, "living_allowance", D(2025, 6, 1))
+    assert not living.eligible
+    assert "享受孤儿基本生活保障（2020-01 起），不能同时享受" in living.reasons
+    assert decision(p, "care_allowance", D(2025, 6, 1)).eligible
+
+
+def test_elderly_care_allowance_the_higher_one(person):
+    higher = person(region=XINING, level="一级", facts=(("elderly_care_allowance", D(2024, 1, 1), None, 150),))
+    lower = person(region=XINING, level="一级", facts=(("elderly_care_allowance", D(2024, 1, 1), None, 80),))
+    refused = decision(higher, "care_allowance", D(2025, 6, 1))
+    assert not refused.eligible
+    assert "享受老年人护理补贴每月150元（2024-01 起），不低于本补贴，择高享受" in refused.reasons
+    assert decision(lower, "care_allowance", D(2025, 6, 1)).amount == Decimal(100)
+
+
+def test_death_ends_eligibility_on_the_day(person):
+    p = person(region=XINING, level="一级", died=D(2025, 5, 10))
+    assert decision(p, "care_allowance", D(2025, 5, 9)).eligible
+    found = decision(p, "care_allowance", D(2025, 5, 10))
+    assert not found.eligible and "已于2025-05-10死亡" in found.reasons
+
+
+def test_an_expired_certificate_ends_eligibility(person):
+    p = person(region=XINING, level="一级", issued=D(2014, 1, 1))
+    assert decision(p, "care_allowance", D(2023, 12, 31)).eligible
+    assert not decision(p, "care_allowance", D(2024, 1, 2)).eligible
+
+
+def test_child_rehabilitation_0_to_17_in_qinghai_0_to_6_elsewhere(person):
+    qinghai = person(region=XINING, category="智力", birth=D(2015, 1, 1), statuses=DIBAO)
+    shandong = person(region=QINGZHOU, category="智力", birth=D(2015, 1, 1), statuses=DIBAO)
+    assert decision(qinghai, "child_rehabilitation", D(2025, 6, 1)).eligible
+    refused = decision(shandong, "child_rehabilitation", D(2025, 6, 1))
+    assert not refused.eligible and "10周岁（2015-01-01出生），不在0至6周岁范围内" in refused.reasons
+
+
+def test_free_transport_only_where_adopted(person):
+    linxia = person(region=LINXIA, level="一级")
+    assert decision(linxia, "free_transport", D(2025, 6, 1)).eligible
+    assert decision(linxia, "free_transport", D(2025, 6, 1)).unit == "none"
+    elsewhere = decision(person(region=XINING, level="一级"), "free_transport", D(2025, 6, 1))
+    assert not elsewhere.eligible and "未实行该项目" in elsewhere.reasons[0]
+
+
+def test_wheelchair_fuel_needs_a_recorded_vehicle_and_physical_disability(person):
+    p = person(region=XINING, category="肢体", facts=(("motorized_wheelchair", D(2022, 4, 1), None, None),))
+    assert decision(p, "wheelchair_fuel", D(2025, 6, 1)).amount == Decimal(260)
+    assert not decision(person(region=XINING, category="肢体"), "wheelchair_fuel", D(2025, 6, 1)).eligible
+
+
+def test_check_command_prints_every_programme_as_one_object(person):
+    p = person(region=XINING, level="二级", statuses=DIBAO)
+    out = StringIO()
+    call_command("benefits", "check", "--person", str(p.pk), "--on", "2025-06-01", "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["person_id"] == p.pk and data["on"] == "2025-06-01"
+    care = next(x for x in data["programmes"] if x["programme"] == "care_allowance")
+    assert (care["name"], care["eligible"], care["amount"]) == ("重度残疾人护理补贴", True, 100)
+    assert [x["programme"] for x in data["programmes"]][:2] == ["living_allowance", "care_allowance"]
+    assert AuditEvent.objects.filter(object_type="benefit_decision", person_id=p.pk).exists()

@@ -1,0 +1,56 @@
+"""Policy files are checked at start: a clear error naming the file and the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from yangguang.benefits import policy
+
+
+def copy(tmp_path: Path) -> Path:
+    root = tmp_path / "policies"
+    shutil.copytree(policy.POLICY_DIR, root)
+    return root
+
+
+def test_the_shipped_policies_load():
+    loaded = policy.load()
+    assert {"living_allowance", "care_allowance", "child_rehabilitation"} <= set(loaded.programmes)
+
+
+@pytest.mark.parametrize(("edit", "file", "field"), [
+    (lambda t: t.replace("amount = 120", "amount = -1"), "living_allowance/630000.toml",
+     "versions[1].amounts[0].amount"),
+    (lambda t: t.replace('test = "household_status"', 'test = "wealth"'), "living_allowance/000000.toml",
+     "versions[0].conditions.hardship.test"),
+    (lambda t: t.replace("from = 2025-01-01", 'from = "soon"'), "living_allowance/630000.toml", "versions[1].from"),
+    (lambda t: t.replace('statuses = ["dibao"]', 'statuses = ["rich"]'), "living_allowance/000000.toml",
+     "versions[0].conditions.hardship.statuses[0]"),
+    (lambda t: t.replace('jurisdiction = "630000"', 'jurisdiction = "630100"'), "care_allowance/630000.toml",
+     "jurisdiction"),
+])
+def test_a_broken_file_names_the_file_and_the_field(tmp_path, edit, file, field):
+    root = copy(tmp_path)
+    path = root / file
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(policy.PolicyError) as caught:
+        policy.load(root)
+    assert (caught.value.file, caught.value.field) == (file, field)
+    assert f"policies/{file}: {field}:" in str(caught.value)
+
+
+def test_a_county_inherits_and_overrides_by_condition_name():
+    loaded = policy.load()
+    datong = policy.resolve(loaded, "living_allowance", "140212", dt.date(2026, 3, 1))
+    assert datong.jurisdiction == "140200"
+    assert datong.conditions["hardship"]["statuses"] == ["dibao", "near_dibao"]  # Datong's own
+    assert datong.amounts == ({"amount": 122},)  # Shanxi's
+    assert [v.jurisdiction for v in datong.versions] == ["000000", "140000", "140200"]
+
+
+def test_a_programme_without_a_file_above_the_region_is_not_in_force():
+    assert policy.resolve(policy.load(), "free_transport", "630102", dt.date(2025, 1, 1)) is None
