@@ -59,9 +59,8 @@ def counts(text: str) -> dict[str, int]:
 def test_each_role_sees_the_groups_and_entries_of_its_capabilities(actor):
     registrar = menu(page(signed_in(actor, Role.REGISTRAR)))
     assert registrar == {"人员与证件": ["查询人员", "登记人员", "批量导入", "地区统计"],
-                         "补贴": ["补贴政策"], "系统管理": ["后台任务"]}
-    assert menu(page(signed_in(actor, Role.REVIEWER))) == {"人员与证件": ["查询人员", "地区统计"],
-                                                           "补贴": ["补贴政策"]}
+                         "系统管理": ["后台任务"]}
+    assert menu(page(signed_in(actor, Role.REVIEWER))) == {"人员与证件": ["查询人员", "地区统计"]}
     assert menu(page(signed_in(actor, Role.ANALYST))) == {"人员与证件": ["地区统计"]}
     assert menu(page(signed_in(actor, Role.AUDITOR))) == {"系统管理": ["审计日志"]}
     assert menu(page(signed_in(actor, Role.ADMINISTRATOR))) == {"系统管理": ["用户管理", "后台任务"]}
@@ -91,7 +90,7 @@ def test_the_current_entry_is_marked_and_every_entry_is_a_plain_link(actor):
     assert "<button" not in nav and "<script" not in nav and "onclick" not in nav
     assert re.findall(r'<a href="([^"]+)"', nav) == [
         "/registry/persons/", "/registry/persons/new/", "/registry/imports/", "/statistics/",
-        "/benefits/programmes/", "/jobs/"]
+        "/jobs/"]
 
 
 def test_a_menu_entry_names_one_of_the_groups():
