@@ -12,6 +12,7 @@ urlpatterns = [
     path("benefits/", include("yangguang.benefits.urls")),
     path("certificates/", include("yangguang.certificates.urls")),
     path("survey/", include("yangguang.survey.urls")),
+    path("matching/", include("yangguang.matching.urls")),
     # Public: the address in an e-certificate's QR code, and the form for its printed code.
     path("verify/", certificate_views.verify_form, name="verify_form"),
     path("verify/<str:token>", certificate_views.verify, name="verify"),

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import scope_prefixes
 from yangguang.matching.models import Candidate, Decision, DepartmentList, MatchRun, MatchType
-from yangguang.registry.models import Person
+from yangguang.registry.models import HouseholdStatus, Person
 from yangguang.registry.selectors import persons_visible_to
 
 #: Effects that mean the registry and the department disagree.
@@ -84,3 +84,31 @@ def lists() -> QuerySet[DepartmentList]:
 
 def runs_of(department_list: DepartmentList) -> QuerySet[MatchRun]:
     return department_list.runs.all()
+
+
+def unknown_to_registry(user: Any, run: MatchRun) -> QuerySet[Candidate]:
+    """The run's rows that matched nobody, whose region (as the department gave it)
+    lies in the user's regions: on the department's list, unknown to the registry."""
+    q = Q(pk__in=[])
+    for prefix in scope_prefixes(user, Capability.MATCH_LISTS):
+        q |= Q(list_row__region_code__startswith=prefix)
+    return (Candidate.objects.filter(run=run, match_type=MatchType.NONE).filter(q)
+            .select_related("list_row"))
+
+
+def unknown_to_department(user: Any, run: MatchRun) -> QuerySet[Person]:
+    """For a status roll: persons of the user's regions whose household holds that
+    status on the list's date in the registry, but whom the run did not match: in the
+    registry, unknown to the department."""
+    from yangguang.matching.kinds import get
+
+    kind = get(run.department_list.kind)
+    status = getattr(kind, "status", None)
+    if status is None:
+        return Person.objects.none()
+    day = run.department_list.list_date
+    held = HouseholdStatus.objects.filter(status=status, start_date__lte=day).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=day)).values("household_id")
+    matched = run.candidates.exclude(person=None).values("person_id")
+    return (persons_visible_to(user, Capability.MATCH_LISTS).filter(household_id__in=held)
+            .exclude(pk__in=matched))

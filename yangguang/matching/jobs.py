@@ -1,0 +1,44 @@
+"""Data comparison's background job (``yangguang.jobs.kinds``): keep an uploaded list
+and match it, for the user who uploaded it and within their regions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from yangguang.audit.services import Actor
+from yangguang.jobs.kinds import JobKind, register
+from yangguang.matching import kinds, services
+
+
+def match_list(job: Any, context: Any) -> dict[str, Any]:
+    """Import the uploaded file as a list (``params``: path, kind, department, date,
+    file name) and match it with the persons of the owner's regions. The upload is
+    deleted once the job has run to its end."""
+    params = job.params
+    user = get_user_model().objects.get(pk=job.owner_id)
+    path = Path(params["path"])
+    result, stored = services.import_list(
+        kinds.get(params["kind"]), path, actor=Actor.of(user), department=params.get("department", ""),
+        list_date=dt.date.fromisoformat(params["date"]) if params.get("date") else None,
+        file_name=params.get("file_name", ""))
+    if stored is None:
+        path.unlink(missing_ok=True)
+        for error in result.errors[:50]:
+            context.log(gettext("第{row}行 {column}：{message}").format(
+                row=error.row, column=error.column, message=error.message))
+        return {"rows": result.rows, "rejected": result.rejected}
+    run = services.run_match(stored, actor=Actor.of(user), user=user)
+    path.unlink(missing_ok=True)
+    context.log(gettext("名单已比对：{rows}行").format(rows=run.rows))
+    return {"run": run.pk, **run.summary()}
+
+
+register(JobKind("match_list", _("部门名单比对"), match_list, result_labels={
+    "rows": _("名单行数"), "matched_exact": _("精确匹配"), "matched_probable": _("概率匹配"),
+    "review": _("待复核"), "unmatched": _("未匹配"), "rejected": _("有问题的行")}))

@@ -1,0 +1,115 @@
+"""The pages: upload and match, a run with its discrepancies and their XLSX, the
+review queue with the comparisons behind each candidate, confirm and reject, scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.test import Client
+
+from yangguang.accounts import services as accounts
+from yangguang.audit.models import AuditAction, AuditEvent
+from yangguang.matching.models import Candidate, Decision, MatchRun
+from yangguang.matching.tests.conftest import DEATHS, VILLAGE_B, id_of, write_csv
+
+PASSWORD = "Yg-matching-Tests-2025!"
+
+
+@pytest.fixture
+def signed_in(actor):
+    count = [0]
+
+    def make(role: str, region: str) -> Client:
+        count[0] += 1
+        user = accounts.create_user(f"{role}{count[0]}", PASSWORD, [(role, region)], actor=actor)
+        client = Client()
+        client.force_login(user)
+        client.user = user
+        return client
+    return make
+
+
+def upload(client: Client, path, kind: str = "deaths"):
+    with open(path, "rb") as f:
+        return client.post("/matching/", {"kind": kind, "department": "五台县民政局",
+                                          "list_date": "2025-04-01", "file": f})
+
+
+def test_a_registrar_uploads_a_list_and_sees_the_run(tmp_path, tmp_var, person, signed_in):
+    a = person(姓名="王大明")
+    person(姓名="张哲", 性别="男", 出生日期="1960-05-06")
+    b = person(姓名="刘小红", 户籍地区划代码=VILLAGE_B)
+    file = write_csv(tmp_path / "deaths.csv", DEATHS, [
+        [a.name, id_of(a), "", "", "", "2025-01-02"],
+        ["张喆", "", "男", "1960-05-06", "140922", "2025-01-02"],
+        [b.name, id_of(b), "", "", "", "2025-01-02"],
+        ["不在册", "", "女", "1970-01-01", "140922", "2025-01-02"],
+    ])
+    registrar = signed_in("registrar", "140922")
+    response = upload(registrar, file)
+    run = MatchRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/matching/runs/{run.pk}/"
+    # The registrar's run compares with their county only: 刘小红 of 碑林区 is not found.
+    assert run.summary() == {"rows": 4, "matched_exact": 1, "matched_probable": 0, "review": 1,
+                             "unmatched": 2}
+    assert run.department_list.department == "五台县民政局"
+    assert run.department_list.list_date == dt.date(2025, 4, 1)
+    page = registrar.get(response["Location"]).content.decode()
+    assert "王大明" in page and "不在册" in page and "刘小红" not in page
+    listing = registrar.get("/matching/").content.decode()
+    assert "五台县民政局" in listing and "deaths.csv" in listing
+
+    xlsx = registrar.post(f"/matching/runs/{run.pk}/discrepancies.xlsx")
+    assert xlsx.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))
+    assert [row[1] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)] == ["不在册"]
+    assert AuditEvent.objects.filter(action=AuditAction.EXPORT, object_type="match_run").count() == 1
+
+
+def test_a_reviewer_sees_why_and_confirms_in_their_region_only(tmp_path, tmp_var, person, signed_in):
+    zhe = person(姓名="张哲", 性别="男", 出生日期="1960-05-06")
+    file = write_csv(tmp_path / "deaths.csv", DEATHS, [["张喆", "", "男", "1960-05-06", "140922", "2025-01-02"]])
+    upload(signed_in("registrar", "140922"), file)
+    candidate = Candidate.objects.get()
+    outsider = signed_in("reviewer", "610103")
+    assert "张喆" not in outsider.get("/matching/review/").content.decode()
+    assert outsider.post(f"/matching/review/{candidate.pk}/", {"decision": "confirm"}).status_code == 404
+    registrar = signed_in("registrar", "140922")
+    assert registrar.get("/matching/review/").status_code == 404  # no such capability: no such page
+
+    reviewer = signed_in("reviewer", "140922")
+    page = reviewer.get("/matching/review/").content.decode()
+    assert "张喆" in page and "异体字归一后相同" in page and "出生日期相同" in page
+    response = reviewer.post(f"/matching/review/{candidate.pk}/", {"decision": "confirm"})
+    assert response.status_code == 302
+    zhe.refresh_from_db()
+    assert zhe.deceased_date == dt.date(2025, 1, 2)
+    candidate.refresh_from_db()
+    assert candidate.decision == Decision.CONFIRMED and candidate.decided_by == reviewer.user
+    assert "没有待复核的比对结果" in reviewer.get("/matching/review/").content.decode()
+
+
+def test_a_reviewer_rejects(tmp_path, tmp_var, person, signed_in):
+    zhe = person(姓名="张哲", 性别="男", 出生日期="1960-05-06")
+    file = write_csv(tmp_path / "deaths.csv", DEATHS, [["张喆", "", "男", "1960-05-06", "140922", "2025-01-02"]])
+    upload(signed_in("registrar", "140922"), file)
+    reviewer = signed_in("reviewer", "140922")
+    reviewer.post(f"/matching/review/{Candidate.objects.get().pk}/", {"decision": "reject"})
+    zhe.refresh_from_db()
+    assert zhe.deceased_date is None and Candidate.objects.get().decision == Decision.REJECTED
+
+
+def test_a_bad_upload_shows_the_errors(tmp_path, tmp_var, db, signed_in):
+    registrar = signed_in("registrar", "140922")
+    page = registrar.post("/matching/", {"kind": ""}).content.decode()
+    assert "请选择名单类型" in page and "请选择要上传的名单文件" in page
+    bad = write_csv(tmp_path / "bad.csv", DEATHS, [["王", "", "", "", "", "不是日期"]])
+    response = upload(registrar, bad)
+    assert response.status_code == 302 and not MatchRun.objects.exists()
+
+
+def test_analysts_may_not_match(db, signed_in):
+    assert signed_in("analyst", "140922").get("/matching/").status_code == 404
