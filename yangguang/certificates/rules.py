@@ -330,6 +330,13 @@ def parse_step(kind: str, action: str, values: dict[str, Any], *, today: dt.date
                 effective_on=effective_on)
 
 
+def acting_region(case: Any, transition: Transition) -> str:
+    """The region over which a user needs the step's capability to take it: the hukou
+    region's federation decides every step of a case (the cross-province handling gives
+    the county of usual residence its own steps here)."""
+    return case.hukou_region_id
+
+
 def check_step(case: Any, transition: Transition, step: Step) -> None:
     """Refuse a step the case's dates or dispute levels do not allow now."""
     if transition.action == Action.END_PUBLICATION and case.deadline is not None \

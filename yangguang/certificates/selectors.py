@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import scope_q
-from yangguang.certificates import workflow
+from yangguang.certificates import rules, workflow
 from yangguang.certificates.models import CLOSED_STATES, CaseState, CertificateCase
 from yangguang.certificates.policy import policy
 from yangguang.registry.models import Certificate, CertificateStatus
@@ -79,12 +79,12 @@ def steps_of(case: CertificateCase) -> QuerySet:
 
 def actions_for(user: Any, case: CertificateCase) -> list[workflow.Transition]:
     """The steps ``user`` may take on ``case`` now: the rows of its kind's table from its
-    state whose capability the user holds over the case's hukou region. (Dates and
-    dispute levels are checked when the step is taken.)"""
+    state whose capability the user holds over the step's region (``rules.
+    acting_region``). (Dates and dispute levels are checked when the step is taken.)"""
     allowed = []
     for t in workflow.transitions_from(case.kind, case.state):
         scope = write_scope(user, t.capability)
-        if scope and in_scope(case.hukou_region_id, scope):
+        if scope and in_scope(rules.acting_region(case, t), scope):
             allowed.append(t)
     return allowed
 

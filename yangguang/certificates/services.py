@@ -115,7 +115,8 @@ def open_case(person: Person, values: dict[str, Any], *, user: Any = None,
         with transaction.atomic():
             case.save()
     except IntegrityError:  # another open case was saved since the check
-        raise ValidationFailed([rules.problem("case_open", "kind", kind="", state="")]) from None
+        rules.check_application(application, person_facts(person))
+        raise
     CaseStep.objects.create(case=case, action=Action.APPLY, from_state="", to_state=case.state,
                             user_id=who.user_id, actor=who.name, region_id=case.holder_region_id,
                             day=application.applied_on, note=application.note)
@@ -151,7 +152,7 @@ def perform(case: CertificateCase, action: str, values: dict[str, Any], *, user:
     today = today or timezone.localdate()
     case = CertificateCase.objects.select_for_update().select_related("person").get(pk=case.pk)
     transition = allowed_transition(case, action)
-    _check_scope(case.hukou_region_id, user, transition.capability)
+    _check_scope(rules.acting_region(case, transition), user, transition.capability)
     last_day = case.steps.order_by("-day").values_list("day", flat=True).first()
     step = rules.parse_step(case.kind, action, values, today=today, last_day=last_day)
     rules.check_step(case, transition, step)

@@ -45,6 +45,10 @@ def _person(county: County) -> Any:
     return county.person.pk
 
 
+def _case(county: County) -> Any:
+    return county.cases[0].pk
+
+
 def _household(county: County) -> Any:
     return county.households[0].pk
 
@@ -92,6 +96,10 @@ def _plan(county: County) -> Any:
 
 FILLERS: dict[str, Filler] = {
     "person_id": Filler(_person),
+    "person_pk": Filler(_person),
+    "case_id": Filler(_case),
+    "cases/pk": Filler(_case),
+    "certificates:case_step.action": Filler(lambda county: "accept", scoped=False),
     "household_id": Filler(_household),
     "certificate_id": Filler(_certificate),
     "region": Filler(_region),
@@ -189,4 +197,8 @@ def body_values(county: County) -> dict[str, Any]:
         "note": "e2e",
         "institution": "e2e评定机构",
         "assessed_on": today,
+        # Certificate cases: a reissue for the county's second person; the first step.
+        "person_id": county.persons[1].pk,
+        "kind": "reissue",
+        "action": "accept",
     }

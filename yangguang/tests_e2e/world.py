@@ -51,6 +51,8 @@ class County:
     id_numbers: dict[int, str] = field(default_factory=dict)  # person pk -> full ID number
     households: list[Household] = field(default_factory=list)
     certificates: list[Certificate] = field(default_factory=list)
+    #: Open certificate cases (certificates app), one per county.
+    cases: list[Any] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)  # role -> user scoped to the county
     tokens: dict[str, str] = field(default_factory=dict)  # role -> API bearer token
     token_rows: dict[str, ApiToken] = field(default_factory=dict)
@@ -105,6 +107,7 @@ def build_world(*, api_tokens: bool = True) -> World:
     """Create both counties: three persons each (with certificate and household), one
     user per role scoped to the county, an API token per user, and audit events."""
     from yangguang.accounts import services as accounts
+    from yangguang.certificates.services import open_case
     from yangguang.core.crypto import decrypt_id
     from yangguang.demo.generator import create_person
     from yangguang.plans.services import load_plans
@@ -126,6 +129,8 @@ def build_world(*, api_tokens: bool = True) -> World:
             county.id_numbers[person.pk] = decrypt_id(person.id_number_encrypted)
         county.households = list(Household.objects.filter(members__in=county.persons).distinct())
         county.certificates = list(Certificate.objects.filter(person__in=county.persons))
+        county.cases = [open_case(county.persons[0], {"kind": "reissue", "applicant": "guardian",
+                                                      "guardian_name": "监护人"}, actor=admin)]
         for role in Role.values:
             user = accounts.create_user(_username(spec, role), PASSWORD, [(role, spec.code)],
                                         actor=admin)
