@@ -21,8 +21,8 @@ from yangguang.certificates import rules, workflow
 from yangguang.certificates.models import CLOSED_STATES, CaseState, CertificateCase
 from yangguang.certificates.policy import policy
 from yangguang.registry.models import Certificate, CertificateStatus
-from yangguang.registry.rules import in_scope
-from yangguang.registry.selectors import persons_visible_to
+from yangguang.registry.rules import in_scope, moved_away_dates
+from yangguang.registry.selectors import frozen_nearing_cancellation, persons_visible_to
 from yangguang.registry.services import write_scope
 
 #: The regions of a case that see it.
@@ -110,6 +110,10 @@ class Worklist:
     expiring: QuerySet[Certificate]
     expiring_count: int
     expiring_days: int
+    #: Frozen because the holder's hukou moved away without a transfer, to be cancelled
+    #: soon (``registry.selectors.frozen_nearing_cancellation``), each with ``cancel_on``.
+    nearing_cancellation: list[Certificate]
+    nearing_cancellation_count: int
     today: dt.date
     cutoff: dt.date
 
@@ -119,8 +123,9 @@ WORKLIST_LIMIT = 50
 
 def worklist(user: Any, today: dt.date | None = None) -> Worklist:
     """What a county has to do: its open cases by state, the deadlines about to pass or
-    passed (publication, review), the dispute windows closing, and the certificates
-    ending within the policy's window (for renewal)."""
+    passed (publication, review), the dispute windows closing, the certificates
+    ending within the policy's window (for renewal), and the frozen certificates of
+    holders who moved away without a transfer, nearing their cancellation."""
     today = today or timezone.localdate()
     cutoff = due_soon_cutoff(today)
     open_cases = cases_visible_to(user).exclude(state__in=CLOSED_STATES)
@@ -131,10 +136,15 @@ def worklist(user: Any, today: dt.date | None = None) -> Worklist:
     disputes = list(open_cases.filter(dispute_until__gte=today, dispute_until__lte=cutoff)
                     .select_related("person").order_by("dispute_until", "id")[:WORKLIST_LIMIT])
     expiring = expiring_certificates(user, today)
+    nearing = frozen_nearing_cancellation(user, today)
+    nearing_list = list(nearing[:WORKLIST_LIMIT])
+    for certificate in nearing_list:
+        certificate.cancel_on = moved_away_dates(certificate.person.moved_away_on)[1]
     return Worklist(by_state=by_state, deadlines=deadlines, disputes_closing=disputes,
                     expiring=expiring[:WORKLIST_LIMIT], expiring_count=expiring.count(),
                     expiring_days=policy().expiring_within_days,
-                    today=today, cutoff=cutoff)
+                    nearing_cancellation=nearing_list,
+                    nearing_cancellation_count=nearing.count(), today=today, cutoff=cutoff)
 
 
 def expiring_certificates(user: Any, today: dt.date | None = None) -> QuerySet[Certificate]:

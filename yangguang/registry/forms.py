@@ -404,6 +404,16 @@ class DeathForm(DayForm):
     day_label = _("死亡日期")
 
 
+class MoveAwayForm(Form):
+    """户籍迁出: the day the hukou moved out of the county (and where to, when known);
+    checked by ``rules.parse_move_away``."""
+
+    day = _text(rules.MOVE_DAY_LABEL, help_text=rules.HELP["issue_date"], max_length=20)
+    to_region = _text(rules.MOVED_TO_LABEL, max_length=12, inputmode="numeric",
+                      help_text=_("迁入地的6位县级代码或12位统计用区划代码，已知时填写"))
+    mandatory = frozenset({"day"})
+
+
 class RevealForm(Form):
     reason = forms.CharField(
         label=_("查看理由"), required=False, max_length=400,

@@ -166,6 +166,14 @@ class Person(models.Model):
         _("与户主关系"), max_length=20, choices=Relation.choices, blank=True,
     )
     deceased_date = models.DateField(_("死亡日期"), null=True, blank=True)
+    #: The hukou moved out of the county that holds the record, without a transfer
+    #: (迁移) of the certificate: the daily job freezes and then cancels the
+    #: certificate (``rules.moved_away_step``). A transfer clears it.
+    moved_away_on = models.DateField(_("户籍迁出日期"), null=True, blank=True)
+    moved_to_region = models.ForeignKey(
+        Region, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("迁入地"), db_index=False,
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -189,6 +197,9 @@ class Person(models.Model):
             models.Index(fields=["name", "hukou_region", "id"], name="person_name_region_id",
                          opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "int8_ops"]),
             models.Index(fields=["residence_region"], name="person_residence_region"),
+            # Only the few who moved away: the daily job and the worklist read them.
+            models.Index(fields=["moved_away_on"], name="person_moved_away_on",
+                         condition=Q(moved_away_on__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["id_number_hash"], name="person_id_number_hash_unique"),

@@ -9,10 +9,14 @@ from the same field rules and hands every row it does not plainly accept to
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import operator
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
@@ -121,7 +125,53 @@ class PersonData:
 # Certificates: the number's suffix, validity, status, and what a new certificate
 # for a person does to the ones they hold (the services and the import both ask here).
 
-CERTIFICATE_VALIDITY_YEARS = 10
+CERTIFICATE_POLICY_PATH = Path(__file__).with_name("data") / "certificates.toml"
+
+
+@dataclass(frozen=True)
+class CertificatePolicy:
+    """The periods of ``data/certificates.toml``."""
+
+    validity_years: int
+    #: A holder's hukou moved away without a transfer: months from the move to the
+    #: certificate's freeze and to its cancellation.
+    moved_away_freeze_months: int
+    moved_away_cancel_months: int
+    #: Days before such a cancellation from which it is "nearing" (worklist, home page).
+    nearing_cancellation_days: int
+
+
+def parse_certificate_policy(text_: str, name: str = "certificates.toml") -> CertificatePolicy:
+    """Read and check the policy file: every period a whole number ≥ 1, the freeze
+    before the cancellation (``ValueError`` naming the file and key otherwise)."""
+    data = tomllib.loads(text_)
+
+    def whole(table: dict[str, Any], key: str, where: str) -> int:
+        value = table.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name}: {where}{key} must be a whole number ≥ 1, not {value!r}")
+        return value
+
+    moved = data.get("moved_away", {})
+    policy = CertificatePolicy(
+        validity_years=whole(data, "validity_years", ""),
+        moved_away_freeze_months=whole(moved, "freeze_after_months", "[moved_away] "),
+        moved_away_cancel_months=whole(moved, "cancel_after_months", "[moved_away] "),
+        nearing_cancellation_days=whole(moved, "nearing_cancellation_days", "[moved_away] "),
+    )
+    if policy.moved_away_freeze_months >= policy.moved_away_cancel_months:
+        raise ValueError(f"{name}: [moved_away] freeze_after_months must be less than "
+                         "cancel_after_months")
+    return policy
+
+
+@cache
+def certificate_policy() -> CertificatePolicy:
+    """The certificate periods in force (read once)."""
+    return parse_certificate_policy(CERTIFICATE_POLICY_PATH.read_text(encoding="utf-8"))
+
+
+CERTIFICATE_VALIDITY_YEARS = certificate_policy().validity_years
 
 
 def certificate_suffix(category: int, level: int, reissue_count: int) -> str:
@@ -133,6 +183,59 @@ def certificate_suffix(category: int, level: int, reissue_count: int) -> str:
 def valid_until(issue_date: dt.date) -> dt.date:
     """The last day a certificate issued on ``issue_date`` is valid."""
     return v.add_years(issue_date, CERTIFICATE_VALIDITY_YEARS)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later; the month's last day when it has no such day
+    (31 August + 6 months = 28 or 29 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class MovedAwayStep:
+    """What the daily job does to the certificate of a holder whose hukou moved away
+    without a transfer: ``status`` (frozen or cancelled) from ``day``."""
+
+    status: str
+    day: dt.date
+
+
+def moved_away_dates(moved_on: dt.date) -> tuple[dt.date, dt.date]:
+    """The days a certificate is frozen and cancelled when its holder's hukou moved
+    away on ``moved_on`` without a transfer."""
+    policy = certificate_policy()
+    return (add_months(moved_on, policy.moved_away_freeze_months),
+            add_months(moved_on, policy.moved_away_cancel_months))
+
+
+def latest_move_cancelled_by(day: dt.date) -> dt.date:
+    """The last move day whose cancellation (``moved_away_dates``) falls on or before
+    ``day``: for reads that select by the stored move day."""
+    months = certificate_policy().moved_away_cancel_months
+    back = add_months(day, -months)
+    if day.day == calendar.monthrange(day.year, day.month)[1]:  # month ends fold together
+        back = back.replace(day=calendar.monthrange(back.year, back.month)[1])
+    return back
+
+
+def moved_away_step(moved_on: dt.date, status: str, *, frozen_for_move: bool,
+                    as_of: dt.date) -> MovedAwayStep | None:
+    """What happens on ``as_of`` to an open certificate (``status``) whose holder's
+    hukou moved away on ``moved_on`` without a transfer: cancelled once the
+    cancellation day has come (whatever its status: valid, frozen or expired); frozen
+    once the freeze day has come, if valid and not frozen for this move before (a
+    freeze that staff lifted stays lifted until the cancellation); None otherwise.
+    The effective days are the computed ones, however late the job runs."""
+    freeze_on, cancel_on = moved_away_dates(moved_on)
+    if status == CertificateStatus.CANCELLED:
+        return None
+    if as_of >= cancel_on:
+        return MovedAwayStep(CertificateStatus.CANCELLED, cancel_on)
+    if as_of >= freeze_on and status == CertificateStatus.VALID and not frozen_for_move:
+        return MovedAwayStep(CertificateStatus.FROZEN, freeze_on)
+    return None
 
 
 def status_on(until: dt.date, today: dt.date) -> str:
@@ -358,6 +461,45 @@ def decide_reassessment(reassessment: Reassessment, stored: list[dict[str, Any]]
     return certificate, decision
 
 
+# ---------------------------------------------------------------------------
+# A hukou moved away without a transfer (户籍迁出未迁移)
+
+MOVE_DAY_LABEL = _("户籍迁出日期")
+MOVED_TO_LABEL = _("迁入地")
+
+
+@dataclass(frozen=True)
+class MoveAway:
+    day: dt.date
+    to_region: str | None  # the 12-digit code, when known
+
+
+def parse_move_away(values: dict[str, Any], *, hukou_region: str, birth_date: dt.date,
+                    today: dt.date | None = None) -> MoveAway:
+    """Check a recorded move (the form's fields ``day`` and ``to_region``): a date
+    neither in the future nor before birth, and a region outside the county of the
+    hukou it leaves (``move_within_county``); ``ValidationFailed`` lists every problem."""
+    problems: list[Problem] = []
+    day = to_region = None
+    try:
+        day = v.parse_date(values.get("day"), field="day", label=MOVE_DAY_LABEL, today=today)
+        if day < birth_date:
+            problems.append(v.problem("date_before_birth", "day", label=MOVE_DAY_LABEL,
+                                      value=day.isoformat(), birth=birth_date.isoformat()))
+    except ValidationFailed as exc:
+        problems.extend(exc.problems)
+    try:
+        to_region = v.parse_region_code(values.get("to_region"), field="to_region",
+                                        label=MOVED_TO_LABEL, required=False)
+        if to_region is not None and to_region[:6] == hukou_region[:6]:
+            problems.append(db_problem("move_within_county", "to_region", value=to_region))
+    except ValidationFailed as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise ValidationFailed(problems)
+    return MoveAway(day, to_region)
+
+
 def refuse_if_deceased(deceased_date: dt.date | None) -> None:
     """A deceased person's record is closed: nothing of it changes any more."""
     if deceased_date is not None:
@@ -376,6 +518,7 @@ DB_MESSAGES = {
     "effective_before_assessment": _("生效日期不能早于评定日期{value}"),
     "reassessment_unchanged": _("评定的残疾类别、等级与现有残疾人证相同，无需变更"),
     "reassessment_without_certificate": _("该人员没有未注销的残疾人证，请登记新证"),
+    "move_within_county": _("迁入地{value}与户籍地在同一县（市、区），不是户籍迁出"),
     "certificate_required": _("该人员没有未注销的残疾人证"),
     "certificate_unchanged": _("发证日期须晚于现证的发证日期{value}"),
 }

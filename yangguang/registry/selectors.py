@@ -46,7 +46,7 @@ from yangguang.core.crypto import hash_id, mask_id
 from yangguang.core.errors import ValidationFailed
 from yangguang.regions.models import Region, RegionLevel
 from yangguang.regions.selectors import path_labels, resolve_region
-from yangguang.registry import validation
+from yangguang.registry import rules, validation
 from yangguang.registry.models import (
     Category,
     Certificate,
@@ -421,6 +421,20 @@ def certificates_count(user: Any, status: str, *, expiring_within: int | None = 
         certificates = certificates.filter(
             valid_until__range=(today, today + dt.timedelta(days=expiring_within)))
     return certificates.count()
+
+
+def frozen_nearing_cancellation(user: Any, today: dt.date | None = None
+                                ) -> QuerySet[Certificate]:
+    """Frozen certificates of living holders in the user's scope whose hukou moved away
+    without a transfer, to be cancelled within the policy's days (or already due, the
+    daily job not having run yet), soonest first."""
+    today = today or timezone.localdate()
+    cutoff = today + dt.timedelta(days=rules.certificate_policy().nearing_cancellation_days)
+    return (Certificate.objects
+            .filter(status=CertificateStatus.FROZEN, person__deceased_date__isnull=True,
+                    person__moved_away_on__lte=rules.latest_move_cancelled_by(cutoff))
+            .filter(scope_q(user, Capability.VIEW_PERSON, region_field="person__hukou_region"))
+            .select_related("person").order_by("person__moved_away_on", "id"))
 
 
 def imports_count(user: Any, *, within: int) -> int:

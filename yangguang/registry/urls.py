@@ -11,6 +11,7 @@ urlpatterns = [
     path("persons/<int:pk>/edit/", views.edit, name="edit"),
     path("persons/<int:pk>/reveal/", views.reveal, name="reveal"),
     path("persons/<int:pk>/death/", views.death, name="death"),
+    path("persons/<int:pk>/move-away/", views.move_away, name="move_away"),
     path("persons/<int:pk>/reassess/", views.reassess, name="reassess"),
     path("certificates/<int:pk>/<slug:action>/", views.certificate_action, name="certificate_action"),
     path("imports/", views.import_page, name="import"),

@@ -31,7 +31,7 @@ from yangguang.core.crypto import mask_id
 from yangguang.core.errors import ValidationFailed
 from yangguang.imports import spec as import_spec
 from yangguang.imports import workbook as import_workbook
-from yangguang.registry import exporting, selectors, services, timeline, validation
+from yangguang.registry import exporting, rules, selectors, services, timeline, validation
 from yangguang.registry.forms import (
     CANCEL_REASONS,
     FREEZE_REASONS,
@@ -39,6 +39,7 @@ from yangguang.registry.forms import (
     CertificateActionForm,
     DeathForm,
     ImportForm,
+    MoveAwayForm,
     PersonForm,
     ReassessmentForm,
     RevealForm,
@@ -349,6 +350,44 @@ def reassess(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("registry:person", pk=found.pk)
     return render(request, "registry/reassess.html",
                   {"form": form, "person": found, "certificate": certificate})
+
+
+@never_cache
+@require_capability(Capability.CHANGE_CERTIFICATE)
+@require_http_methods(["GET", "POST"])
+def move_away(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record (or withdraw) that the person's hukou moved out of the county without a
+    transfer of the certificate: the daily job then freezes and cancels it."""
+    found = selectors.get_person_for(request.user, pk, Capability.CHANGE_CERTIFICATE)
+    scope = services.write_scope(request.user, Capability.CHANGE_CERTIFICATE)
+    initial = {"day": found.moved_away_on.isoformat() if found.moved_away_on else "",
+               "to_region": found.moved_to_region_id or ""}
+    form = MoveAwayForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and "withdraw" in request.POST:
+        try:
+            services.record_move_away(found, None, actor=Actor.of(request.user), scope=scope)
+        except ValidationFailed as exc:
+            add_problems(form, exc.problems)
+        else:
+            messages.success(request, _("已撤销{name}的户籍迁出登记。").format(name=found.name))
+            return redirect("registry:person", pk=found.pk)
+    elif form.is_bound and form.is_valid():
+        try:
+            move = rules.parse_move_away(form.cleaned_data, hukou_region=found.hukou_region_id,
+                                         birth_date=found.birth_date)
+            services.record_move_away(found, move, actor=Actor.of(request.user), scope=scope)
+        except ValidationFailed as exc:
+            add_problems(form, exc.problems)
+        else:
+            freeze_on, cancel_on = rules.moved_away_dates(move.day)
+            messages.success(request, _(
+                "已登记{name}户籍迁出。未办理迁移的，残疾人证将于{freeze}冻结、{cancel}注销。"
+            ).format(name=found.name, freeze=freeze_on.isoformat(), cancel=cancel_on.isoformat()))
+            return redirect("registry:person", pk=found.pk)
+    dates = rules.moved_away_dates(found.moved_away_on) if found.moved_away_on else None
+    return render(request, "registry/move_away.html",
+                  {"form": form, "person": found, "dates": dates,
+                   "policy": rules.certificate_policy()})
 
 
 @never_cache

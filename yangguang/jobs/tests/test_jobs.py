@@ -185,10 +185,12 @@ def test_the_daily_certificate_expiry_is_submitted_once_a_day_and_expires_what_i
     assert [job.kind for job in later] == ["prune_tasks"]  # due from 02:00
     tomorrow = workers.submit_due(today.replace(hour=2) + dt.timedelta(days=1))
 
-    assert [job.kind for job in first] == ["expire_certificates"]
+    # The certificate jobs of 01:00 (expiry, moves away without transfer), then upkeep.
+    assert [job.kind for job in first] == ["expire_certificates", "moved_away_certificates"]
     assert [job.slot for job in tomorrow if job.kind == "expire_certificates"] == [
         f"expire_certificates@{(today + dt.timedelta(days=1)).date().isoformat()}"]
-    assert [job.kind for job in tomorrow] == ["expire_certificates", "prune_tasks"]
+    assert [job.kind for job in tomorrow] == ["expire_certificates", "moved_away_certificates",
+                                              "prune_tasks"]
     services.run(first[0].pk)
     services.run(tomorrow[0].pk)  # idempotent: nothing more to expire
     done = {job.pk: job for job in Job.objects.filter(kind="expire_certificates")}

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -271,10 +272,14 @@ def transfer_hukou(person: Person, region_code: str, *, actor: Actor | Any,
     before = person.hukou_region_id
     if region_code == before:
         return
+    changes: dict[str, list[Any]] = {"hukou_region": [before, region_code]}
+    if person.moved_away_on is not None:  # the move is transferred: no freeze, no cancellation
+        changes["moved_away_on"] = [str(person.moved_away_on), None]
+        person.moved_away_on = person.moved_to_region_id = None
     person.hukou_region_id = region_code
-    person.save(update_fields=["hukou_region", "updated_at"])
+    person.save(update_fields=["hukou_region", "moved_away_on", "moved_to_region", "updated_at"])
     record(actor, AuditAction.UPDATE, "person", person.pk, person_id=person.pk,
-           region_code=before, data={"changes": {"hukou_region": [before, region_code]}})
+           region_code=before, data={"changes": changes})
 
 
 @transaction.atomic
@@ -380,6 +385,56 @@ def expire_certificates(as_of: dt.date, *, actor: Actor | Any) -> int:
         for c in due
     ))
     return len(due)
+
+
+@transaction.atomic
+def record_move_away(person: Person, move: rules.MoveAway | None, *, actor: Actor | Any,
+                     scope: Scope) -> None:
+    """户籍迁出: the person's hukou moved out of the county on ``move.day`` without a
+    transfer (迁移) of the certificate; the record stays with this county, and the daily
+    job (``apply_moves_away``) freezes and then cancels the certificate on the days
+    ``rules.moved_away_step`` computes from ``move.day``. ``move`` None withdraws a move
+    recorded in error (a certificate it froze stays frozen until restored)."""
+    rules.check_region_scope_of(person.hukou_region_id, scope)
+    rules.refuse_if_deceased(person.deceased_date)
+    day, to_region = (move.day, move.to_region) if move else (None, None)
+    changes = {name: [None if old is None else str(old), None if new is None else str(new)]
+               for name, old, new in (("moved_away_on", person.moved_away_on, day),
+                                      ("moved_to_region", person.moved_to_region_id, to_region))
+               if old != new}
+    if not changes:
+        return
+    person.moved_away_on, person.moved_to_region_id = day, to_region
+    person.save(update_fields=["moved_away_on", "moved_to_region", "updated_at"])
+    record(actor, AuditAction.UPDATE, "person", person.pk, person_id=person.pk,
+           region_code=_region_of(person), data={"changes": changes})
+
+
+@transaction.atomic
+def apply_moves_away(as_of: dt.date, *, actor: Actor | Any) -> dict[str, int]:
+    """The daily job's work: the open certificates of living holders whose hukou moved
+    away without a transfer are frozen, then cancelled, on the days the rule computes
+    (``rules.moved_away_step``), each change in the history and the audit log (reason
+    ``moved_away``). Safe to re-run: what is done is not done again."""
+    due = list(Certificate.objects.exclude(status=CertificateStatus.CANCELLED)
+               .filter(person__moved_away_on__isnull=False, person__deceased_date__isnull=True)
+               .select_related("person").order_by("id"))
+    frozen_for_move = set(CertificateStatusChange.objects.filter(
+        certificate__person__moved_away_on__isnull=False, status=CertificateStatus.FROZEN,
+        reason=StatusReason.MOVED_AWAY,
+        effective_date__gte=F("certificate__person__moved_away_on"),
+    ).values_list("certificate_id", flat=True))
+    done = {CertificateStatus.FROZEN: 0, CertificateStatus.CANCELLED: 0}
+    for certificate in due:
+        step = rules.moved_away_step(certificate.person.moved_away_on, certificate.status,
+                                     frozen_for_move=certificate.pk in frozen_for_move,
+                                     as_of=as_of)
+        if step is not None:
+            _set_status(certificate, step.status, StatusReason.MOVED_AWAY, step.day,
+                        actor=actor)
+            done[step.status] += 1
+    return {"frozen": done[CertificateStatus.FROZEN],
+            "cancelled": done[CertificateStatus.CANCELLED]}
 
 
 @transaction.atomic
