@@ -6,7 +6,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.operation import Operation
 from ninja.renderers import JSONRenderer
 
-from yangguang.api import cases, certificates, errors, households, persons, plans, regions, verification
+from yangguang.api import cases, certificates, errors, households, persons, plans, regions, surveys, verification
 from yangguang.api.auth import BearerToken
 
 DESCRIPTION = """\
@@ -57,6 +57,7 @@ api.add_router("", persons.router)
 api.add_router("", certificates.router)
 api.add_router("", cases.router)
 api.add_router("", households.router)
+api.add_router("", surveys.router)
 api.add_router("", regions.router)
 api.add_router("", verification.router)
 api.add_router("", plans.router)

@@ -36,6 +36,7 @@ from yangguang.demo.generator import (
     DemoEvents,
     DemoGenerator,
 )
+from yangguang.demo.surveys import load_surveys
 from yangguang.registry import importing, services
 from yangguang.registry.models import (
     Certificate,
@@ -95,6 +96,7 @@ class DemoSummary:
     household_statuses: EventCounts = field(default_factory=EventCounts)
     expired: int = 0  # certificates this run marked expired (the import marks most itself)
     certificates: dict[str, int] = field(default_factory=dict)  # by status, after the run
+    surveys: int = 0  # annual surveys written (2021–2025)
     accounts: list[DemoAccount] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -108,7 +110,7 @@ class DemoSummary:
         return bool(
             (result is not None and (result.created or result.updated))
             or self.deaths.applied or self.cancellations.applied or self.freezes.applied
-            or self.household_statuses.applied or self.expired
+            or self.household_statuses.applied or self.expired or self.surveys
         )
 
 
@@ -291,7 +293,8 @@ def load_demo(scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
     2. apply the deaths, cancellations, freezes and household economic statuses
        through the registry services (skipping those already applied);
     3. mark certificates past their validity expired (``expire_certificates``);
-    4. create the demo accounts (``ensure_demo_accounts``) unless ``accounts=False``.
+    4. survey the persons certified in each year 2021–2025 (``demo.surveys``);
+    5. create the demo accounts (``ensure_demo_accounts``) unless ``accounts=False``.
 
     ``progress(done, total)`` is called during the import.
     """
@@ -315,6 +318,7 @@ def load_demo(scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
         summary.freezes = _apply_certificate_events(events.freezes, freeze=True, actor=actor)
         summary.household_statuses = _apply_household_statuses(events, actor)
         summary.expired = services.expire_certificates(timezone.localdate(), actor=actor)
+    summary.surveys = load_surveys(seed, actor, as_of=min(demo.as_of, timezone.localdate()))
     summary.certificates = dict(
         Certificate.objects.values_list("status").annotate(n=Count("id")).order_by())
     if accounts:

@@ -27,8 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.accounts.permissions import Capability
-from yangguang.audit.models import AuditAction
-from yangguang.audit.services import Event, Segment
+from yangguang.audit.services import Segment
 from yangguang.core import bulk
 from yangguang.core.crypto import hash_ids
 from yangguang.core.errors import Problem, ValidationFailed
@@ -37,11 +36,10 @@ from yangguang.imports.reading import UNCOMPUTED_FORMULA, Table
 from yangguang.imports.running import Context, ImportResult, is_blank
 from yangguang.registry import validation as v
 from yangguang.registry.models import Person
-from yangguang.survey import rules
+from yangguang.survey import rules, services
 from yangguang.survey import vocabulary as words
 from yangguang.survey.models import ANSWERS, AnnualSurvey
 from yangguang.survey.rules import SurveyData
-from yangguang.survey.services import certified_persons, event_data
 
 MESSAGES = {
     "person_out_of_scope": _("该人员的户籍地不在您负责的地区内"),
@@ -174,7 +172,7 @@ class SurveyKind(spec.ImportKind):
         by_year: dict[int, list[int]] = defaultdict(list)
         for _n, _c, pk, _r, data in good:
             by_year[data.year].append(pk)
-        certified = {year: certified_persons(pks, year) for year, pks in by_year.items()
+        certified = {year: services.certified_persons(pks, year) for year, pks in by_year.items()
                      if year <= context.today.year}
         stored: dict[tuple[int, int], dict[str, Any]] = {}
         for year, pks in by_year.items():
@@ -182,7 +180,6 @@ class SurveyKind(spec.ImportKind):
                                       ).values("pk", "person_id", *ANSWERS):
                 stored[(row["person_id"], year)] = row
         new: list[tuple[int, str, SurveyData]] = []
-        events: list[Event] = []
         now = timezone.now()
         for number, cells, pk, region, data in good:
             try:
@@ -194,27 +191,14 @@ class SurveyKind(spec.ImportKind):
             before = stored.get((pk, data.year))
             if before is None:
                 new.append((pk, region, data))
-                continue
-            answers = data.answers()
-            if all(before[k] == value for k, value in answers.items()):
+            elif all(before[k] == value for k, value in data.answers().items()):
                 result.count(spec.Outcome.UNCHANGED)
-                continue
-            AnnualSurvey.objects.filter(pk=before["pk"]).update(**answers, updated_at=now)
-            events.append(Event(AuditAction.UPDATE, "survey", str(before["pk"]), pk, region,
-                                event_data(data, before)))
-            result.count(spec.Outcome.UPDATED)
-        if new:
-            ids = bulk.allocate_ids(AnnualSurvey, len(new))
-            fields = ("id", "person_id", "year", *ANSWERS, "created_at", "updated_at")
-            bulk.insert_rows(AnnualSurvey, fields, [
-                (pk_, pk, data.year, *[getattr(data, k) for k in ANSWERS], now, now)
-                for pk_, (pk, _region, data) in zip(ids, new, strict=True)])
-            events += [Event(AuditAction.CREATE, "survey", str(pk_), pk, region,
-                             event_data(data, None))
-                       for pk_, (pk, region, data) in zip(ids, new, strict=True)]
-            result.count(spec.Outcome.CREATED, len(new))
-        if events:
-            segment.write(events, now)
+            else:
+                services.update_survey(before["pk"], pk, region, data, before, chain=segment,
+                                       now=now)
+                result.count(spec.Outcome.UPDATED)
+        services.create_surveys(new, actor=context.actor, chain=segment, now=now)
+        result.count(spec.Outcome.CREATED, len(new))
 
 
 SURVEYS = SurveyKind()

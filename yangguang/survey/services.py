@@ -15,12 +15,13 @@ from django.utils import timezone
 from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import scope_prefixes
 from yangguang.audit.models import AuditAction
-from yangguang.audit.services import Actor, record
+from yangguang.audit.services import Actor, Chain, Event, record, record_many
+from yangguang.core import bulk
 from yangguang.core.errors import ValidationFailed
 from yangguang.registry.models import Person
 from yangguang.registry.rules import Scope, check_region_scope_of
 from yangguang.survey import rules
-from yangguang.survey.models import AnnualSurvey
+from yangguang.survey.models import ANSWERS, AnnualSurvey
 from yangguang.survey.rules import SurveyData
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -33,9 +34,7 @@ def write_scope(user: Any) -> Scope:
 
 def certified_persons(person_ids: list[int], year: int) -> set[int]:
     """Which of ``person_ids`` are certified in ``year`` (``rules.certified_q``)."""
-    from yangguang.core.bulk import filter_in
-
-    return set(filter_in(Person.objects.filter(rules.certified_q(year)), "pk", person_ids)
+    return set(bulk.filter_in(Person.objects.filter(rules.certified_q(year)), "pk", person_ids)
                .values_list("pk", flat=True))
 
 
@@ -84,3 +83,39 @@ def record_survey(person: Person, data: SurveyData, *, actor: Actor | Any, scope
     record(actor, action, "survey", survey.pk, person_id=person.pk,
            region_code=person.hukou_region_id, data=event_data(data, before))
     return survey, outcome
+
+
+#: The columns a new survey is inserted with (``create_surveys``).
+_INSERTED = ("id", "person_id", "year", *ANSWERS, "created_at", "updated_at")
+
+
+def create_surveys(items: list[tuple[int, str, SurveyData]], *, actor: Actor | Any,
+                   chain: Chain | None = None, now: dt.datetime | None = None) -> list[int]:
+    """Insert new surveys in bulk — (person id, their hukou region, data) each, already
+    checked by ``rules.check`` against the person and known not to be stored — with
+    their ``create`` events (into ``chain``, a bulk job's ``Segment``, or the main
+    chain). The import and the demo write through here; returns the new ids."""
+    if not items:
+        return []
+    now = now or timezone.now()
+    ids = bulk.allocate_ids(AnnualSurvey, len(items))
+    bulk.insert_rows(AnnualSurvey, _INSERTED, [
+        (pk, person_id, data.year, *[getattr(data, k) for k in ANSWERS], now, now)
+        for pk, (person_id, _region, data) in zip(ids, items, strict=True)])
+    events = [Event(AuditAction.CREATE, "survey", str(pk), person_id, region,
+                    event_data(data, None))
+              for pk, (person_id, region, data) in zip(ids, items, strict=True)]
+    if chain is None:
+        record_many(actor, events, now=now)
+    else:
+        chain.write(events, now)
+    return ids
+
+
+def update_survey(pk: int, person_id: int, region: str, data: SurveyData,
+                  before: dict[str, Any], *, chain: Chain, now: dt.datetime) -> None:
+    """Change a stored survey (``pk``, whose answers were ``before``) to ``data``, with
+    its ``update`` event into ``chain`` (the import's)."""
+    AnnualSurvey.objects.filter(pk=pk).update(**data.answers(), updated_at=now)
+    chain.write([Event(AuditAction.UPDATE, "survey", str(pk), person_id, region,
+                       event_data(data, before))], now)

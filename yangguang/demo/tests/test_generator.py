@@ -345,6 +345,18 @@ def test_load_demo_creates_everything_and_is_idempotent(tmp_var, actor):
     assert HouseholdStatus.objects.filter(status="dibao").exists()
     elderly = Person.objects.filter(birth_date__lte=dt.date(1966, 6, 30)).count()
     assert elderly > summary.total * 0.3
+    # Surveys 2021–2025 of most persons certified in each year, each within the rules.
+    from yangguang.survey import rules as survey_rules
+    from yangguang.survey.models import AnnualSurvey
+
+    by_year = collections.Counter(AnnualSurvey.objects.values_list("year", flat=True))
+    assert sorted(by_year) == [2021, 2022, 2023, 2024, 2025]
+    assert summary.surveys == sum(by_year.values())
+    for year, count in by_year.items():
+        certified = Person.objects.filter(survey_rules.certified_q(year)).count()
+        assert 0.75 * certified < count <= certified, year
+    assert AnnualSurvey.objects.filter(reached=False, not_reached_reason="deceased").exists()
+    assert AnnualSurvey.objects.filter(employment_form="flexible").exists()
 
     accounts = {a.username: a for a in summary.accounts}
     assert set(accounts) == {"admin", "auditor", "wutai_reviewer", "qinghai_analyst", "linxia_monitor",
@@ -367,6 +379,7 @@ def test_load_demo_creates_everything_and_is_idempotent(tmp_var, actor):
     again = demo.load_demo(scale=0.005, seed=3, actor=actor)
     assert not again.changed
     assert again.already_present == summary.total
+    assert again.surveys == 0
     assert _state() == before
     assert [a.password for a in again.accounts] == [a.password for a in summary.accounts]
 
