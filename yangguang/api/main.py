@@ -6,7 +6,18 @@ from ninja import NinjaAPI, Swagger
 from ninja.operation import Operation
 from ninja.renderers import JSONRenderer
 
-from yangguang.api import cases, certificates, errors, households, persons, plans, regions, surveys, verification
+from yangguang.api import (
+    benefits,
+    cases,
+    certificates,
+    errors,
+    households,
+    persons,
+    plans,
+    regions,
+    surveys,
+    verification,
+)
 from yangguang.api.auth import BearerToken
 
 DESCRIPTION = """\
@@ -61,3 +72,4 @@ api.add_router("", surveys.router)
 api.add_router("", regions.router)
 api.add_router("", verification.router)
 api.add_router("", plans.router)
+api.add_router("", benefits.router)

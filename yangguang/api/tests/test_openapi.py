@@ -21,6 +21,7 @@ EXPECTED = {
     ("PATCH", "/api/v1/persons/{person_id}"),
     ("POST", "/api/v1/persons/{person_id}/certificates"),
     ("POST", "/api/v1/persons/{person_id}/reassessments"),
+    ("GET", "/api/v1/persons/{person_id}/benefits"), ("GET", "/api/v1/benefit-programmes"),
     ("GET", "/api/v1/certificates"), ("GET", "/api/v1/certificates/{certificate_id}"),
     ("POST", "/api/v1/certificates/{certificate_id}/status"),
     ("GET", "/api/v1/households"), ("GET", "/api/v1/households/{household_id}"),
