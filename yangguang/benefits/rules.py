@@ -28,6 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -418,8 +419,10 @@ def amount_case(rule: Rule, on: dt.date, pol: Policies) -> tuple[Any, Any]:
             value = Value(None, output_field=MONEY)
         amounts.append(When(q, then=value))
     none_int, none_money = Value(None, output_field=IntegerField()), Value(None, output_field=MONEY)
+    # Cast: PostgreSQL would type a CASE of bound decimal parameters as text.
     return (Case(*rows, default=none_int, output_field=IntegerField()) if rows else none_int,
-            Case(*amounts, default=none_money, output_field=MONEY) if amounts else none_money)
+            Cast(Case(*amounts, default=none_money, output_field=MONEY), MONEY) if amounts
+            else Cast(none_money, MONEY))
 
 
 # ---------------------------------------------------------------------------
