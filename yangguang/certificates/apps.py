@@ -3,7 +3,13 @@ from typing import Any
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from yangguang.core.contributions import Contributions, HomeCount, MenuEntry, PersonAction
+from yangguang.core.contributions import (
+    Contributions,
+    HomeCount,
+    MenuEntry,
+    PersonAction,
+    PersonSection,
+)
 
 
 class CertificatesConfig(AppConfig):
@@ -13,17 +19,14 @@ class CertificatesConfig(AppConfig):
     def contributions(self) -> Contributions:
         """The e-certificate link on each certificate of the registry's person page
         (``core.contributions``: the registry, below this app, does not name it), shown
-        when the certificate would get one (``ecert.issuable``); the person's cases and a
-        new application; the case list and the worklist in the menu, their counts on the
-        home page."""
+        when the certificate would get one (``ecert.issuable``); the person's cases (and a
+        new application) as a section of that page, their steps in its history; the case
+        list and the worklist in the menu, their counts on the home page."""
         from yangguang.accounts.permissions import Capability
-        from yangguang.certificates import ecert, selectors
+        from yangguang.certificates import ecert, person_page, selectors
 
         def issuable(certificate: Any, person: Any) -> bool:
             return ecert.issuable(certificate)
-
-        def may_apply(record: Any, person: Any) -> bool:
-            return person.deceased_date is None and selectors.open_case_of(person.pk) is None
 
         return Contributions(
             menu=[
@@ -41,11 +44,11 @@ class CertificatesConfig(AppConfig):
             person_actions=[
                 PersonAction("certificates:ecert", _("电子证照"), Capability.VIEW_PERSON,
                              on="certificate", applies=issuable),
-                PersonAction("certificates:person_cases", _("残疾人证业务记录"),
-                             Capability.VIEW_PERSON),
-                PersonAction("certificates:case_new", _("受理残疾人证申请"),
-                             Capability.HANDLE_CASE, applies=may_apply),
             ],
+            person_sections=[PersonSection("certificates/person_section.html",
+                                           Capability.VIEW_PERSON, person_page.cases_section,
+                                           order=20)],
+            timeline={"certificate_case": person_page.describe},
         )
 
     def audit_objects(self) -> dict[str, Any]:

@@ -167,7 +167,8 @@ def perform(case: CertificateCase, action: str, values: dict[str, Any], *, user:
     CaseStep.objects.create(case=case, action=action, from_state=before, to_state=case.state,
                             user_id=who.user_id, actor=who.name, region_id=case.holder_region_id,
                             day=step.day, note=step.note, data=data)
-    _audit(case, who, AuditAction.UPDATE, {"action": action, "state": [before, case.state],
+    _audit(case, who, AuditAction.UPDATE, {"kind": case.kind, "action": action,
+                                           "state": [before, case.state],
                                            "day": str(step.day), **data})
     return case
 

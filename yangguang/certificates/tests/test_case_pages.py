@@ -44,6 +44,10 @@ def test_an_application_and_its_steps_on_the_pages(actor, staff):
     assert case.state == "issued" and case.certificate.suffix.endswith("B1")
     history = registrar.get(f"/certificates/cases/{case.pk}/").content.decode()
     assert "审核通过，发证" in history and "已发证" in history
+    # The person page lists the case and tells its steps in the person's history.
+    person_page = registrar.get(f"/registry/persons/{person.pk}/").content.decode()
+    assert f"/certificates/cases/{case.pk}/" in person_page
+    assert "残疾人证挂失补办申请：审核通过，发证，由“已受理”变为“已发证”" in person_page
 
 
 def test_another_county_does_not_find_the_case(actor, staff):
