@@ -20,6 +20,7 @@ urlpatterns = [
     # The statistics pages' addresses before they moved from the regions app.
     re_path(r"^regions/(?:(?P<code>[0-9]{6}|[0-9]{12})/)?$", statistics.moved, name="statistics_moved"),
     path("regions/", include("yangguang.regions.urls")),
+    path("services/", include("yangguang.services.urls")),
     path("api/", include("yangguang.api.urls")),
     path("accounts/", include("yangguang.accounts.urls")),
     path("audit/", include("yangguang.audit.urls")),

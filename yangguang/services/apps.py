@@ -3,7 +3,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from yangguang.core.contributions import Contributions, HomeCount, MenuEntry
+from yangguang.core.contributions import Contributions, HomeCount, MenuEntry, PersonAction
 
 
 class ServicesConfig(AppConfig):
@@ -31,6 +31,11 @@ class ServicesConfig(AppConfig):
                           "services:needs", "state=open"),
                 HomeCount(_("超期未满足的服务需求"), Capability.VIEW_SERVICES,
                           selectors.overdue_count, "services:overdue"),
+            ],
+            person_actions=[
+                PersonAction("services:person_needs", _("服务需求"), Capability.VIEW_SERVICES),
+                PersonAction("services:need_new", _("登记服务需求"), Capability.RECORD_SERVICES,
+                             applies=lambda record, person: person.deceased_date is None),
             ],
             timeline=timeline.DESCRIBERS,
         )
