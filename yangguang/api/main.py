@@ -12,6 +12,7 @@ from yangguang.api import (
     certificates,
     errors,
     households,
+    needs,
     persons,
     plans,
     regions,
@@ -69,6 +70,7 @@ api.add_router("", certificates.router)
 api.add_router("", cases.router)
 api.add_router("", households.router)
 api.add_router("", surveys.router)
+api.add_router("", needs.router)
 api.add_router("", regions.router)
 api.add_router("", verification.router)
 api.add_router("", plans.router)

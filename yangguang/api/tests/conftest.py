@@ -105,7 +105,8 @@ def example_url(path: str) -> str:
     """A URL for a route of ``yangguang.api.routes()``, its parameters filled in."""
     return path.replace("{person_id}", "1").replace("{certificate_id}", "1") \
         .replace("{household_id}", "1").replace("{code}", "630102") \
-        .replace("{token}", "x")
+        .replace("{token}", "x").replace("{case_id}", "1").replace("{need_id}", "1") \
+        .replace("{referral_id}", "1").replace("{provider_id}", "1")
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
