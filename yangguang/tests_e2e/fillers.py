@@ -114,6 +114,12 @@ FILLERS: dict[str, Filler] = {
     "imports/pk": Filler(_import_job),
     "jobs/pk": Filler(_job),
     "plans/key": Filler(_plan),
+    "needs/pk": Filler(lambda county: county.loop.need.pk),
+    "referrals/pk": Filler(lambda county: county.loop.referral.pk),
+    "providers/pk": Filler(lambda county: county.loop.provider.pk),
+    "need_id": Filler(lambda county: county.loop.need.pk),
+    "referral_id": Filler(lambda county: county.loop.referral.pk),
+    "provider_id": Filler(lambda county: county.loop.provider.pk),
     "statistics/code": Filler(_region12),
     "regions/code": Filler(_region12),  # the statistics pages' old addresses
     # Not objects: the verbs of a route.
@@ -201,4 +207,13 @@ def body_values(county: County) -> dict[str, Any]:
         "person_id": county.persons[1].pk,
         "kind": "reissue",
         "action": "accept",
+        # The service loop (/needs, /referrals, /providers; person_id and kind as above).
+        "provider_id": county.loop.provider.pk,
+        "started_on": today,
+        "staff": "e2e",
+        "payer": "free",
+        "outcome": "ongoing",
+        "kinds": ["legal_aid"],
+        "capacity": 5,
+        "region": county.spec.township,
     }

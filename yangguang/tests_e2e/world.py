@@ -58,6 +58,7 @@ class County:
     token_rows: dict[str, ApiToken] = field(default_factory=dict)
     audit_events: list[AuditEvent] = field(default_factory=list)
     import_job: ImportJob | None = None  # the registrar's, with a rejected row
+    loop: Any = None  # the service loop's objects: provider, need, referral (``_service_loop``)
 
     @property
     def key(self) -> str:
@@ -140,10 +141,37 @@ def build_world(*, api_tokens: bool = True) -> World:
                 county.tokens[role] = issued.key
                 county.token_rows[role] = issued.token
         county.import_job = _import_with_a_rejected_row(county)
+        county.loop = _service_loop(county, admin)
         county.audit_events = list(
             AuditEvent.objects.filter(region_code__startswith=spec.code).order_by("id")
         )
     return world
+
+
+@dataclass
+class Loop:
+    provider: Any
+    need: Any
+    referral: Any
+
+
+def _service_loop(county: County, actor: Actor) -> Loop:
+    """A provider in the county's township, and the first person's need referred to it
+    with a service under way (``services.actions``, as the pages write them)."""
+    from yangguang.services import actions
+
+    today = dt.date.today()
+    provider, _changes = actions.save_provider(actions.ProviderData(
+        name=f"{county.spec.name}康复服务中心", kind="rehabilitation", region=county.spec.township,
+        kinds=["home_visit", "basic_rehabilitation"], capacity=20), actor=actor, scope=None)
+    need = actions.open_need(county.person, "home_visit", opened_on=today - dt.timedelta(days=3),
+                             actor=actor, scope=None)
+    referral = actions.refer(need, provider, day=today - dt.timedelta(days=2), actor=actor,
+                             scope=None)
+    actions.record_service(referral, actions.ServiceData(
+        started_on=today - dt.timedelta(days=1), staff="e2e", payer="free", outcome="ongoing"),
+        actor=actor, scope=None)
+    return Loop(provider, need, referral)
 
 
 def row_in(spec: CountySpec, **overrides: Any) -> dict[str, Any]:
