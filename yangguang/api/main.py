@@ -12,6 +12,7 @@ from yangguang.api import (
     certificates,
     errors,
     households,
+    matching,
     needs,
     persons,
     plans,
@@ -75,3 +76,4 @@ api.add_router("", regions.router)
 api.add_router("", verification.router)
 api.add_router("", plans.router)
 api.add_router("", benefits.router)
+api.add_router("", matching.router)

@@ -106,7 +106,8 @@ def example_url(path: str) -> str:
     return path.replace("{person_id}", "1").replace("{certificate_id}", "1") \
         .replace("{household_id}", "1").replace("{code}", "630102") \
         .replace("{token}", "x").replace("{case_id}", "1").replace("{need_id}", "1") \
-        .replace("{referral_id}", "1").replace("{provider_id}", "1")
+        .replace("{referral_id}", "1").replace("{provider_id}", "1") \
+        .replace("{run_id}", "1").replace("{candidate_id}", "1").replace("{year}", "2025")
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:

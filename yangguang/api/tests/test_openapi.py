@@ -32,8 +32,6 @@ EXPECTED = {
     ("GET", "/api/v1/regions"), ("GET", "/api/v1/regions/{code}"),
     ("GET", "/api/v1/verify/{token}"),
     ("GET", "/api/v1/plans"), ("GET", "/api/v1/plans/{key}"), ("GET", "/api/v1/plans/{key}/tasks"),
-    ("GET", "/api/v1/cases"), ("POST", "/api/v1/cases"), ("GET", "/api/v1/cases/{case_id}"),
-    ("POST", "/api/v1/cases/{case_id}/transitions"),
     ("GET", "/api/v1/needs"), ("POST", "/api/v1/needs"), ("GET", "/api/v1/needs/{need_id}"),
     ("POST", "/api/v1/needs/{need_id}/referrals"), ("POST", "/api/v1/needs/{need_id}/reopen"),
     ("POST", "/api/v1/needs/{need_id}/withdraw"),
@@ -43,6 +41,8 @@ EXPECTED = {
     ("GET", "/api/v1/providers"), ("POST", "/api/v1/providers"),
     ("GET", "/api/v1/providers/{provider_id}"), ("PUT", "/api/v1/providers/{provider_id}"),
     ("GET", "/api/v1/service-coverage"),
+    ("GET", "/api/v1/matching/runs/{run_id}"), ("GET", "/api/v1/matching/review"),
+    ("POST", "/api/v1/matching/candidates/{candidate_id}/decision"),
 }
 
 
