@@ -1,4 +1,5 @@
-"""What a confirmed match does, per list kind, through the registry's services.
+"""What a confirmed match does, per list kind, through the registry's and benefits'
+services.
 
 Each function takes the confirmed person and the list row's facts, acts (or finds
 there is nothing to do) and returns an effect code (``EFFECTS``). Applying the same
@@ -9,11 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.audit.services import Actor
+from yangguang.benefits import services as benefits
+from yangguang.benefits.models import FactKind, PersonFact
 from yangguang.core.errors import ValidationFailed
 from yangguang.registry import services as registry
 from yangguang.registry.models import HouseholdStatus, Person
@@ -26,22 +30,39 @@ EFFECTS = {
     "no_household": _("未登记家庭，无法记录家庭经济状况"),
     "death_date_differs": _("已登记死亡，但死亡日期不同"),
     "hukou_differs": _("户籍地与登记不一致"),
-    "awaiting_benefits": _("待补贴模块处理"),
 }
 
 
 def stop_benefits_after_death(person: Person, death_date: dt.date, *, actor: Actor) -> str:
     """Hook for the benefits app: stop the person's benefits from the month after
-    ``death_date``. Benefits exposes no stop service yet, so the match is marked
-    ``awaiting_benefits`` (it shows in the discrepancy report as paid while
-    deceased once benefits records payments); call its service here when it lands."""
-    return "awaiting_benefits"
+    ``death_date``. Benefits decides eligibility from the registry's death date
+    (``benefits.rules``: alive on the day), so recording the death already ends it;
+    benefits keeps no payments yet, so there is nothing to stop here. When it records
+    payments and offers a stop service, call it here."""
+    return "applied"
 
 
-def hand_to_benefits(person: Person, kind: str, facts: dict[str, Any], *, actor: Actor) -> str:
-    """Hook for the benefits app: a benefit that excludes a subsidy
-    (work-injury care fee, orphan support). Same state as ``stop_benefits_after_death``."""
-    return "awaiting_benefits"
+#: The list kinds whose rows are benefits' person facts (``benefits.models.FactKind``).
+FACT_KINDS = {"work-injury-care": FactKind.WORK_INJURY_CARE_FEE,
+              "orphan-support": FactKind.ORPHAN_SUPPORT,
+              "pension-insurance": FactKind.RESIDENT_PENSION}
+
+
+def hand_to_benefits(person: Person, kind: str, facts: dict[str, Any], *, actor: Actor,
+                     department: str) -> str:
+    """A benefit that excludes a subsidy (work-injury care fee, orphan support) or the
+    pension enrolment, recorded as benefits' person fact (``benefits.services.record_fact``),
+    which its rules read; the same period again is ``unchanged``."""
+    fact_kind = FACT_KINDS[kind]
+    start = dt.date.fromisoformat(facts.get("start_date") or facts.get("enrolled_on") or "")
+    end = dt.date.fromisoformat(facts["end_date"]) if facts.get("end_date") else None
+    if PersonFact.objects.filter(person=person, kind=fact_kind, start_date=start, end_date=end).exists():
+        return "unchanged"
+    amount = facts.get("amount")
+    benefits.record_fact(person, kind=fact_kind, start_date=start, end_date=end,
+                         monthly_amount=Decimal(amount) if amount else None,
+                         source=department, actor=actor, scope=None)
+    return "applied"
 
 
 def _death(person: Person, facts: dict[str, Any], kind: str, actor: Actor) -> str:
@@ -68,7 +89,13 @@ def _status(status: str) -> Callable[[Person, dict[str, Any], str, Actor], str]:
 
 
 def _exclusion(person: Person, facts: dict[str, Any], kind: str, actor: Actor) -> str:
-    return hand_to_benefits(person, kind, facts, actor=actor)
+    return hand_to_benefits(person, kind, facts, actor=actor, department=facts.get("_department", ""))
+
+
+def _pension(person: Person, facts: dict[str, Any], kind: str, actor: Actor) -> str:
+    if not facts.get("enrolled_on"):
+        return "recorded"
+    return _exclusion(person, facts, kind, actor)
 
 
 def _recorded(person: Person, facts: dict[str, Any], kind: str, actor: Actor) -> str:
@@ -87,17 +114,17 @@ _BY_KIND: dict[str, Callable[[Person, dict[str, Any], str, Actor], str]] = {
     "monitored-households": _status("monitored"),
     "work-injury-care": _exclusion,
     "orphan-support": _exclusion,
-    "pension-insurance": _recorded,
+    "pension-insurance": _pension,
     "medical-insurance": _recorded,
     "school-enrolment": _recorded,
     "hukou-moves": _hukou,
 }
 
 
-def apply(kind: str, person: Person, facts: dict[str, Any], *, actor: Actor) -> str:
+def apply(kind: str, person: Person, facts: dict[str, Any], *, actor: Actor, department: str = "") -> str:
     """Act on a confirmed match of a ``kind`` list row; the effect code. A refusal by
     the registry (a death date before birth …) is ``refused``, nothing written."""
     try:
-        return _BY_KIND[kind](person, facts, kind, actor)
-    except ValidationFailed:
+        return _BY_KIND[kind](person, {**facts, "_department": department}, kind, actor)
+    except (ValidationFailed, InvalidOperation, ValueError):
         return "refused"

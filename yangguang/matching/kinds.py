@@ -314,7 +314,7 @@ class WorkInjuryCareKind(ExclusionKind):
     label = _("工伤保险生活护理费领取名单")
     sheet = "工伤护理费名单"
     department = "人力资源社会保障部门"
-    effect = _("不再重复享受重度残疾人护理补贴（交补贴模块处理）")
+    effect = _("记为补贴模块的他人补贴情况（工伤保险生活护理费），不再重复享受重度残疾人护理补贴")
 
 
 class OrphanSupportKind(ExclusionKind):
@@ -322,7 +322,7 @@ class OrphanSupportKind(ExclusionKind):
     label = _("孤儿基本生活费领取名单")
     sheet = "孤儿基本生活费名单"
     department = "民政部门"
-    effect = _("不再重复享受困难残疾人生活补贴（交补贴模块处理）")
+    effect = _("记为补贴模块的他人补贴情况（孤儿基本生活保障），不再重复享受困难残疾人生活补贴")
 
 
 class PensionInsuranceKind(ListKind):
@@ -330,7 +330,7 @@ class PensionInsuranceKind(ListKind):
     label = _("城乡居民基本养老保险参保名单")
     sheet = "养老保险参保名单"
     department = "人力资源社会保障部门"
-    effect = _("记为参保（或领取待遇），供参保率指标和补贴筛查使用")
+    effect = _("有参保日期的记为补贴模块的参保情况（城乡居民基本养老保险），供补贴审核和参保率指标使用")
     own = (text_column("insurance_state", "参保状态", True, _("参保缴费或领取待遇"),
                        choices=("参保缴费", "领取待遇")),
            date_column("enrolled_on", "参保日期", False))

@@ -163,7 +163,8 @@ def run_match(department_list: DepartmentList, *, actor: Actor | Any, user: Any 
         people[person.pk] = person
     for c in candidates:
         if c.decision == Decision.CONFIRMED:
-            c.effect = effects.apply(kind, people[c.person_id], c.list_row.facts, actor=actor)
+            c.effect = effects.apply(kind, people[c.person_id], c.list_row.facts, actor=actor,
+                                     department=department_list.department)
     Candidate.objects.bulk_create(candidates, batch_size=BLOCK)
     run.matched_exact, run.matched_probable = counts[MatchType.EXACT], counts[MatchType.PROBABLE]
     run.review, run.unmatched = counts[MatchType.REVIEW], counts[MatchType.NONE]
@@ -190,8 +191,9 @@ def decide(candidate: Candidate, *, confirm: bool, user: Any) -> Candidate:
     candidate.decided_at = timezone.now()
     if confirm:
         person = persons_for(None).select_related("household").get(pk=candidate.person_id)
-        candidate.effect = effects.apply(candidate.run.department_list.kind, person,
-                                         candidate.list_row.facts, actor=actor)
+        kept = candidate.run.department_list
+        candidate.effect = effects.apply(kept.kind, person, candidate.list_row.facts, actor=actor,
+                                         department=kept.department)
     candidate.save(update_fields=["decision", "decided_by", "decided_at", "effect"])
     record(actor, AuditAction.UPDATE, "match_candidate", candidate.pk,
            person_id=candidate.person_id, region_code=candidate.region_code,

@@ -190,3 +190,18 @@ def _key(tmp_path: Path) -> Path:
     path = tmp_path / "k"
     run_command("new-key", "--out", str(path))
     return path
+
+
+def test_a_work_injury_care_list_records_benefits_fact_once(tmp_path, person):
+    from yangguang.benefits.models import FactKind, PersonFact
+
+    a = person(姓名="王大明")
+    headers = ["姓名", "公民身份号码", "开始日期", "结束日期", "月发放金额"]
+    file = write_csv(tmp_path / "care.csv", headers, [[a.name, id_of(a), "2023-02-01", "", "1200"]])
+    run_json("--kind", "work-injury-care", str(file), "--department", "五台县人社局")
+    fact = PersonFact.objects.get(person=a)
+    assert (fact.kind, fact.start_date, fact.end_date, str(fact.monthly_amount), fact.source) == (
+        FactKind.WORK_INJURY_CARE_FEE, dt.date(2023, 2, 1), None, "1200.00", "五台县人社局")
+    run_json("--kind", "work-injury-care", str(file))
+    assert PersonFact.objects.count() == 1
+    assert set(Candidate.objects.values_list("effect", flat=True)) == {"applied", "unchanged"}
