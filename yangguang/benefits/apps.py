@@ -25,7 +25,8 @@ class BenefitsConfig(AppConfig):
         from yangguang.benefits import views
 
         return Contributions(
-            menu=[MenuEntry("benefits:programmes", _("补贴政策"), "benefits", Capability.VIEW_PERSON)],
+            menu=[MenuEntry("benefits:programmes", _("补贴政策"), "benefits", Capability.VIEW_PERSON),
+                  MenuEntry("benefits:screening", _("主动发现"), "benefits", Capability.VIEW_PERSON)],
             person_sections=[PersonSection("benefits/person_section.html", Capability.VIEW_PERSON,
                                            views.person_section, order=50)],
         )

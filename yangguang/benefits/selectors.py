@@ -79,3 +79,7 @@ def in_force(region_code: str, on: dt.date) -> list[dict[str, Any]]:
             "amounts": rules.describe_amounts(rule, region_code, on, pol),
         })
     return out
+
+
+def names_of(person_ids: list[int]) -> dict[int, str]:
+    return dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "name"))

@@ -61,3 +61,11 @@ def record_check(person: Person, on: dt.date, *, actor: Actor | Any, channel: st
     """A decision was read for ``person`` (the command line, the API): audited as a view."""
     record(actor, "view", "benefit_decision", person.pk, person_id=person.pk,
            region_code=person.hukou_region_id, data={"on": on.isoformat(), "channel": channel})
+
+
+def record_screening(programme: str, region: str, on: dt.date, ids: list[int], *,
+                     actor: Actor | Any, region_code: str) -> None:
+    """A screening list was read: a view of the persons listed, with the criteria."""
+    record(actor, "view", "person", region_code=region_code,
+           data={"via": "benefits_screening", "ids": ids,
+                 "query": {"programme": programme, "region": region, "on": on.isoformat()}})

@@ -5,4 +5,5 @@ from yangguang.benefits import views
 app_name = "benefits"
 urlpatterns = [
     path("programmes/", views.programmes, name="programmes"),
+    path("screening/", views.screening, name="screening"),
 ]

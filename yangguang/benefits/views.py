@@ -15,7 +15,8 @@ from django.views.decorators.http import require_safe
 from yangguang.accounts.decorators import require_capability
 from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import home_region_code
-from yangguang.benefits import rules, selectors
+from yangguang.audit.services import Actor
+from yangguang.benefits import policy, rules, selectors, services
 from yangguang.core.forms import ErrorSummaryMixin
 from yangguang.regions.selectors import UnknownRegion, resolve_region
 
@@ -47,6 +48,44 @@ def programmes(request: HttpRequest) -> HttpResponse:
         region = form.cleaned_data["region"]
         rows = selectors.in_force(region.code, form.cleaned_data["on"])
     return render(request, "benefits/programmes.html", {"form": form, "rows": rows})
+
+
+class ScreeningForm(PoliciesForm):
+    programme = forms.ChoiceField(label=_("补贴项目"))
+    field_order = ["programme", "region", "on"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].choices = [(p.key, p.name) for p in policy.policies().programmes.values()]
+
+
+#: The most persons a screening page lists (the command line lists all).
+SCREENING_LIMIT = 200
+
+
+@require_capability(Capability.VIEW_PERSON)
+@require_safe
+def screening(request: HttpRequest) -> HttpResponse:
+    """主动发现: the persons of a region (within the user's scope) eligible for a programme
+    on a day, each with the reasons, screened set-based; the list read is audited."""
+    form = ScreeningForm(request.GET if "programme" in request.GET else None)
+    found: list[Any] = []
+    more = False
+    if form.is_valid():
+        region, on = form.cleaned_data["region"], form.cleaned_data["on"]
+        key = form.cleaned_data["programme"]
+        for decision in selectors.screen(request.user, key, region.short_code, on, eligible=True):
+            if len(found) == SCREENING_LIMIT:
+                more = True
+                break
+            found.append(decision)
+        names = selectors.names_of([d.person_id for d in found])
+        for d in found:
+            d.person_name = names.get(d.person_id, "")
+        services.record_screening(key, region.code, on, [d.person_id for d in found],
+                                  actor=Actor.of(request.user), region_code=home_region_code(request.user))
+    return render(request, "benefits/screening.html", {"form": form, "found": found, "more": more,
+                                                       "limit": SCREENING_LIMIT})
 
 
 def person_section(request: HttpRequest, person: Any) -> dict[str, Any]:

@@ -44,3 +44,20 @@ def test_person_page_shows_each_programme_with_its_reasons(person):
     client = signed_in("registrar", "630000")
     text = client.get(reverse("registry:person", args=[p.pk])).content.decode()
     assert "补贴资格" in text and "家庭为低保户（2024-03 起）" in text and "重度残疾人护理补贴" in text
+
+
+def test_screening_lists_the_eligible_persons_of_the_scope_with_reasons_and_is_audited(person):
+    from yangguang.audit.models import AuditEvent
+
+    dibao = (("dibao", dt.date(2024, 3, 1), None),)
+    inside = person(region=XINING, statuses=dibao)
+    person(region=XINING)  # no dibao: not eligible
+    outside = person(region=WUTAI, statuses=dibao)
+    client = signed_in("registrar", "630102")
+    page = client.get(reverse("benefits:screening"),
+                      {"programme": "living_allowance", "region": "630000", "on": "2025-06-01"})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert inside.name in text and "家庭为低保户（2024-03 起）" in text and outside.name not in text
+    event = AuditEvent.objects.filter(data__via="benefits_screening").get()
+    assert event.data["ids"] == [inside.pk]
