@@ -29,6 +29,8 @@ class Capability:
     DECIDE_CASE = "decide_case"
     # The plans: their indicators (baseline, target) and task trees (plans app).
     VIEW_PLANS = "view_plans"
+    # Report the progress of a plan's task for a region (for the unit in charge of it).
+    REPORT_PROGRESS = "report_progress"
     # Data comparison: import department lists, run matches, read the candidates and
     # discrepancies of one's regions; confirming or rejecting a candidate (which can
     # record a death and cancel a certificate) is a reviewer's.
@@ -55,7 +57,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     }),
     Role.ANALYST: frozenset({Capability.VIEW_STATISTICS, Capability.VIEW_PLANS}),
     # 残工委办公室: watches the plans' indicators and tasks; sees no person.
-    Role.MONITOR: frozenset({Capability.VIEW_PLANS, Capability.VIEW_STATISTICS}),
+    Role.MONITOR: frozenset({Capability.VIEW_PLANS, Capability.REPORT_PROGRESS, Capability.VIEW_STATISTICS}),
     Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),
     Role.ADMINISTRATOR: frozenset({Capability.MANAGE_USERS, Capability.VIEW_JOBS}),
 }

@@ -22,8 +22,12 @@ class PlansConfig(AppConfig):
     def audit_objects(self) -> dict[str, Any]:
         """How the audit log labels the plans' events (``audit.describe``)."""
         from yangguang.audit.describe import ObjectKind
-        from yangguang.plans.models import Plan
+        from yangguang.plans.models import Plan, TaskProgress
 
-        return {"plan": ObjectKind(Plan._meta.verbose_name, Plan,
-                                  keys={"file": _("规划文件"), "sha256": _("文件摘要"),
-                                        "indicators": _("指标数"), "tasks": _("任务数")})}
+        return {
+            "plan": ObjectKind(Plan._meta.verbose_name, Plan,
+                               keys={"file": _("规划文件"), "sha256": _("文件摘要"),
+                                     "indicators": _("指标数"), "tasks": _("任务数")}),
+            "task_progress": ObjectKind(TaskProgress._meta.verbose_name, TaskProgress,
+                                        keys={"plan": _("规划"), "task": _("规划任务")}),
+        }

@@ -9,6 +9,7 @@ so the dashboard can show the plan's own words and the engine can compare number
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -163,3 +164,36 @@ class TaskUnit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProgressStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("未启动")
+    ON_SCHEDULE = "on_schedule", _("按进度推进")
+    BEHIND = "behind", _("滞后于进度")
+    COMPLETED = "completed", _("已完成")
+
+
+class TaskProgress(models.Model):
+    """A progress report on one task, for one region and year, by one of the units the
+    plan puts in charge of it (entered by a user who may report in that region).
+    Reports are kept: the latest is the task's current state, the others its history."""
+
+    task = models.ForeignKey(PlanTask, models.CASCADE, related_name="progress", verbose_name=_("规划任务"))
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("报告地区"))
+    year = models.PositiveSmallIntegerField(_("报告年度"))
+    unit = models.CharField(_("报告单位"), max_length=100)
+    status = models.CharField(_("进展状态"), max_length=20, choices=ProgressStatus.choices)
+    summary = models.TextField(_("进展情况"))
+    problems = models.TextField(_("存在问题"), blank=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+",
+                                    verbose_name=_("填报人"))
+    reported_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("任务进展报告")
+        verbose_name_plural = _("任务进展报告")
+        ordering = ["-reported_at", "-id"]
+        indexes = [models.Index(fields=["task", "region"])]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.year} {self.unit}"

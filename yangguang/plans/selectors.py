@@ -18,7 +18,7 @@ from django.http import Http404
 from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import scope_paths
 from yangguang.plans.files import catalogue
-from yangguang.plans.models import Plan, PlanTask, TaskUnit, UnitRole
+from yangguang.plans.models import Plan, PlanTask, TaskLevel, TaskProgress, TaskUnit, UnitRole
 
 
 def _scope(user: Any) -> Q:
@@ -60,6 +60,7 @@ class TaskNode:
     task: PlanTask
     depth: int
     units: dict[str, list[str]] = field(default_factory=dict)
+    latest: TaskProgress | None = None
 
     @property
     def lead(self) -> list[str]:
@@ -80,15 +81,16 @@ class TaskSection:
     rows: list[TaskNode] = field(default_factory=list)
 
 
-def task_tree(plan: Plan) -> list[TaskSection]:
-    """The plan's tasks in order, grouped by section, each with its depth and units."""
+def task_tree(plan: Plan, latest: dict[int, TaskProgress] | None = None) -> list[TaskSection]:
+    """The plan's tasks in order, grouped by section, each with its depth, units and
+    (given ``latest``, from ``latest_reports``) its latest progress report."""
     tasks = list(plan.tasks.order_by("position").prefetch_related(
         Prefetch("units", queryset=TaskUnit.objects.order_by("role", "position"))))
     depth: dict[int, int] = {}
     sections: list[TaskSection] = []
     for task in tasks:
         depth[task.pk] = 0 if task.parent_id is None else depth[task.parent_id] + 1
-        node = TaskNode(task, depth[task.pk])
+        node = TaskNode(task, depth[task.pk], latest=(latest or {}).get(task.pk))
         for unit in task.units.all():
             node.units.setdefault(unit.role, []).append(unit.name)
         if task.parent_id is None:
@@ -102,3 +104,44 @@ def task_count(plan: Plan) -> dict[str, int]:
     """How many tasks and sub-tasks the plan has, and how many name their units."""
     tasks = plan.tasks.exclude(parent=None)
     return {"tasks": tasks.count(), "with_units": tasks.filter(units__isnull=False).distinct().count()}
+
+
+def progress_visible(user: Any) -> Q:
+    """Progress reports of the regions in the user's scope (and below them)."""
+    paths = scope_paths(user, Capability.VIEW_PLANS)
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for path in paths:
+        q |= Q(region__path__startswith=path)
+    return q
+
+
+def task_reports(user: Any, task: PlanTask) -> QuerySet[TaskProgress]:
+    return (TaskProgress.objects.filter(progress_visible(user), task=task)
+            .select_related("region", "reported_by").order_by("-reported_at", "-id"))
+
+
+def latest_reports(user: Any, plan: Plan) -> dict[int, TaskProgress]:
+    """The latest report the user may see on each task of ``plan``, by task id."""
+    latest: dict[int, TaskProgress] = {}
+    rows = (TaskProgress.objects.filter(progress_visible(user), task__plan=plan)
+            .select_related("region").order_by("task_id", "-reported_at", "-id"))
+    for report in rows:
+        latest.setdefault(report.task_id, report)
+    return latest
+
+
+def get_task_for(user: Any, plan: Plan, task_id: int) -> PlanTask:
+    task = plan.tasks.exclude(level=TaskLevel.SECTION).filter(pk=task_id).select_related("plan__region").first()
+    if task is None:
+        raise Http404
+    return task
+
+
+def task_units(task: PlanTask) -> dict[str, list[str]]:
+    units: dict[str, list[str]] = {}
+    for unit in task.units.order_by("role", "position"):
+        units.setdefault(unit.role, []).append(unit.name)
+    return {"lead": units.get(UnitRole.LEAD, []), "participating": units.get(UnitRole.PARTICIPATING, []),
+            "responsible": units.get(UnitRole.RESPONSIBLE, [])}

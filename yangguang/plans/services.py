@@ -6,19 +6,26 @@ idempotent: a plan whose file has not changed since it was last loaded (same SHA
 is left alone, so ``make run`` calls it every time at no cost. A changed file updates
 its plan in place: indicators by row, tasks by position, the units of each task
 replaced; each created or changed plan is one audit event.
+
+``report_progress`` records a unit's progress report on a task, after
+``progress.check``, with its audit event.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
 from yangguang.audit.models import AuditAction
 from yangguang.audit.services import Actor, record
+from yangguang.core.errors import ValidationFailed
+from yangguang.plans import progress
 from yangguang.plans.files import PlanSpec, plan_files, read_all
-from yangguang.plans.models import Plan, PlanIndicator, PlanTask, TaskUnit
+from yangguang.plans.models import Plan, PlanIndicator, PlanTask, TaskProgress, TaskUnit
+from yangguang.plans.progress import ProgressData
 
 
 @dataclass(frozen=True)
@@ -83,3 +90,21 @@ def _write(spec: PlanSpec, plan: Plan | None, actor: Actor) -> None:
            region_code=plan.region_id,
            data={"key": plan.key, "file": spec.path.name, "sha256": spec.digest,
                  "indicators": len(spec.indicators), "tasks": len(spec.tasks)})
+
+
+def report_progress(user: Any, task: PlanTask, data: ProgressData, *, actor: Actor) -> TaskProgress:
+    """Record a progress report on ``task`` (checked by ``progress.check``; audited).
+
+    Raises ``ValidationFailed`` with every problem; nothing is written then."""
+    problems, region = progress.check(user, task, data)
+    if problems:
+        raise ValidationFailed(problems)
+    with transaction.atomic():
+        report = TaskProgress.objects.create(
+            task=task, region=region, year=data.year, unit=data.unit.strip(), status=data.status,
+            summary=data.summary.strip(), problems=(data.problems or "").strip(),
+            reported_by=user if getattr(user, "pk", None) else None)
+        record(actor, AuditAction.CREATE, "task_progress", report.pk, region_code=region.code,
+               data={"plan": task.plan.key, "task": f"{task.number}{task.title}", "year": data.year,
+                     "unit": report.unit, "status": report.status})
+    return report

@@ -94,6 +94,13 @@ def _plan(county: County) -> Any:
     return {"140922": "wutai", "370781": "qingzhou"}[county.spec.code]
 
 
+def _plan_task(county: County) -> Any:
+    """The first task of that plan that names its units."""
+    from yangguang.plans.models import PlanTask
+
+    return PlanTask.objects.filter(plan__key=_plan(county), units__isnull=False).order_by("position")[0].pk
+
+
 FILLERS: dict[str, Filler] = {
     "person_id": Filler(_person),
     "person_pk": Filler(_person),
@@ -120,6 +127,7 @@ FILLERS: dict[str, Filler] = {
     "need_id": Filler(lambda county: county.loop.need.pk),
     "referral_id": Filler(lambda county: county.loop.referral.pk),
     "provider_id": Filler(lambda county: county.loop.provider.pk),
+    "tasks/task_id": Filler(_plan_task),
     "statistics/code": Filler(_region12),
     "regions/code": Filler(_region12),  # the statistics pages' old addresses
     # Not objects: the verbs of a route.

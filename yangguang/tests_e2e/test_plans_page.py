@@ -4,6 +4,8 @@ in the normal display and in large text with high contrast, in Chinese and in En
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from yangguang.accounts.models import Role
@@ -57,3 +59,30 @@ def test_the_plan_page_in_english_passes_the_audit(live, browser):
     assert not problems, "\n".join(problems)
     assert html_lang == "en"  # the browser asks for English (Accept-Language)
     assert "Main indicators" in text and "Lead units" in text and "binding" in text
+
+
+def test_a_monitor_reports_a_tasks_progress_by_keyboard_and_the_form_passes_the_audit(live, page):
+    monitor = live.a.users[Role.MONITOR]
+    sign_in(page, live, monitor.username)
+    page.goto(live.url + "/plans/wutai/")
+    page.get_by_role("link", name=re.compile("^暂无报告.*巩固拓展残疾人脱贫攻坚成果同乡村振兴有效衔接$")).click()
+    page.wait_for_load_state()
+
+    page.get_by_role("button", name="保存进展报告").click()  # empty: the error summary
+    page.wait_for_load_state()
+    summary = page.get_by_role("alert")
+    assert "请填写进展情况" in summary.inner_text()
+    assert not (problems := describe_violations(page.url, axe_violations(page))), "\n".join(problems)
+
+    page.get_by_label("报告单位").select_option("县乡村振兴局")
+    page.get_by_label("进展状态").select_option(label="按进度推进")
+    page.get_by_label("进展情况").fill("已将符合条件的残疾人纳入防止返贫动态监测。")
+    page.get_by_label("进展情况").press("Tab")
+    page.keyboard.press("Tab")  # past 存在问题 (optional)
+    page.keyboard.press("Enter")  # the save button
+    page.wait_for_load_state()
+
+    reports = page.get_by_role("table", name="本任务的进展报告（您所辖地区的，最新的在前）")
+    assert "已将符合条件的残疾人纳入防止返贫动态监测。" in reports.inner_text()
+    assert "县乡村振兴局" in reports.inner_text()
+    assert not (problems := describe_violations(page.url, axe_violations(page))), "\n".join(problems)
