@@ -60,6 +60,19 @@ class ApplicationForm(Form):
         super().__init__(*args, **kwargs)
 
 
+class ResidenceApplicationForm(ApplicationForm):
+    """跨省通办: an application lodged at the county of usual residence for a person
+    registered elsewhere, named by ID number and name (both must match the registry)."""
+
+    id_number = _text(_("公民身份号码"), max_length=20,
+                      help_text=registry_rules.HELP["id_number"])
+    name = _text(_("姓名"), max_length=50, help_text=registry_rules.HELP["name"])
+    mandatory = ApplicationForm.mandatory | {"id_number", "name", "residence_region",
+                                             "residence_permit"}
+
+    field_order = ["id_number", "name"]
+
+
 #: The form field of each step field.
 def _step_field(name: str) -> forms.Field:
     L = STEP_LABELS

@@ -16,11 +16,17 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from yangguang.accounts.decorators import require_capability
 from yangguang.accounts.permissions import Capability
+from yangguang.accounts.selectors import can
 from yangguang.accounts.services import home_region_code
 from yangguang.audit.models import AuditAction
 from yangguang.audit.services import Actor, record
 from yangguang.certificates import selectors, services, workflow
-from yangguang.certificates.case_forms import ApplicationForm, CaseFilterForm, StepForm
+from yangguang.certificates.case_forms import (
+    ApplicationForm,
+    CaseFilterForm,
+    ResidenceApplicationForm,
+    StepForm,
+)
 from yangguang.certificates.models import CaseState
 from yangguang.core.errors import ValidationFailed
 from yangguang.registry.forms import add_problems
@@ -53,6 +59,7 @@ def case_list(request: HttpRequest, person_pk: int | None = None) -> HttpRespons
         "form": form, "cases": cases, "person": person, "more": rows.count() > PAGE_SIZE,
         "today": timezone.localdate(),
         "may_apply": person is not None and selectors.open_case_of(person.pk) is None,
+        "may_handle": can(request.user, Capability.HANDLE_CASE),
     })
 
 
@@ -85,6 +92,27 @@ def case_new(request: HttpRequest, person_pk: int) -> HttpResponse:
                 name=person.name, kind=case.get_kind_display()))
             return redirect("certificates:case", pk=case.pk)
     return render(request, "certificates/case_new.html", {"form": form, "person": person})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.HANDLE_CASE)
+def case_new_at_residence(request: HttpRequest) -> HttpResponse:
+    """跨省通办: an application taken in at the county of usual residence for a person
+    whose hukou county is elsewhere; it then goes to that county to be decided."""
+    form = ResidenceApplicationForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        values = dict(form.cleaned_data)
+        try:
+            case = services.open_case_for_applicant(values.pop("id_number"), values.pop("name"),
+                                                    values, user=request.user)
+        except ValidationFailed as exc:
+            add_problems(form, exc.problems)
+        else:
+            messages.success(request, _("已受理{name}的{kind}申请，请核对材料后转户籍地残联办理。").format(
+                name=case.person.name, kind=case.get_kind_display()))
+            return redirect("certificates:case", pk=case.pk)
+    return render(request, "certificates/case_new_at_residence.html", {"form": form})
 
 
 @never_cache

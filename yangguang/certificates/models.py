@@ -67,6 +67,7 @@ class Action(models.TextChoices):
     APPEAL = "appeal", _("申请省级鉴定")
     DECIDE_DISPUTE = "decide_dispute", _("录入复评结论")
     REJECT = "reject", _("不予办理")
+    FORWARD = "forward", _("转户籍地残联办理")
 
 
 class DeadlineKind(models.TextChoices):

@@ -50,6 +50,11 @@ MESSAGES = {
     "dispute_first": _("对评定结论有异议的，须先向地市级残联申请复评"),
     "dispute_taken": _("已经地市级残联复评；仍有异议的，请申请省级鉴定"),
     "choice_invalid": _("{label}“{value}”不是可选的值"),
+    "permit_required": _("在常住地申请跨省通办须填写居住证号码"),
+    "residence_in_hukou_county": _("常住地与户籍地属同一县（市、区），请在户籍地残联申请"),
+    "case_at_residence": _("该业务在常住地残联受理，须先转户籍地残联办理"),
+    "case_not_at_residence": _("该业务已由户籍地残联办理，无需转交"),
+    "applicant_not_found": _("没有与该公民身份号码和姓名相符的登记人员：请核对，或请户籍地残联先登记"),
 }
 
 NOTE_MAX = 500
@@ -248,6 +253,49 @@ def check_application(app: Application, facts: PersonFacts) -> None:
 
 
 # ---------------------------------------------------------------------------
+# 跨省通办: lodged at the county of usual residence, decided by the hukou county
+
+
+def county_of(region_code: str) -> str:
+    """The 12-digit code of the county a region lies in."""
+    return region_code[:6].ljust(12, "0")
+
+
+def lodging_county(app: Application, hukou_region: str, may_handle: Callable[[str], bool]
+                   ) -> str:
+    """The county an application is lodged at, its first holder: the hukou county when
+    ``may_handle`` it (the user's scope), else — 跨省通办 — the county of usual
+    residence, which needs the residence permit number and a residence outside the
+    hukou county. Refused when the user handles neither."""
+    if may_handle(hukou_region):
+        return county_of(hukou_region)
+    if app.residence_region is None or not may_handle(app.residence_region):
+        raise ValidationFailed([problem("case_out_of_scope", "kind")])
+    problems = []
+    if county_of(app.residence_region) == county_of(hukou_region):
+        problems.append(problem("residence_in_hukou_county", "residence_region"))
+    if not app.residence_permit:
+        problems.append(problem("permit_required", "residence_permit"))
+    if problems:
+        raise ValidationFailed(problems)
+    return county_of(app.residence_region)
+
+
+def at_residence(case: Any) -> bool:
+    """Whether the case is held by the county of usual residence that took it in."""
+    return case.holder_region_id != county_of(case.hukou_region_id)
+
+
+def check_holder(case: Any, action: str) -> None:
+    """A residence county that took a case in forwards it to the hukou county (or
+    refuses it); every other step is the hukou county's."""
+    if at_residence(case) and action not in (Action.FORWARD, Action.REJECT):
+        raise ValidationFailed([problem("case_at_residence", "action")])
+    if not at_residence(case) and action == Action.FORWARD:
+        raise ValidationFailed([problem("case_not_at_residence", "action")])
+
+
+# ---------------------------------------------------------------------------
 # Steps
 
 STEP_LABELS = {
@@ -331,10 +379,11 @@ def parse_step(kind: str, action: str, values: dict[str, Any], *, today: dt.date
 
 
 def acting_region(case: Any, transition: Transition) -> str:
-    """The region over which a user needs the step's capability to take it: the hukou
-    region's federation decides every step of a case (the cross-province handling gives
-    the county of usual residence its own steps here)."""
-    return case.hukou_region_id
+    """The region over which a user needs the step's capability to take it: the county
+    of usual residence while it holds a case lodged there (跨省通办: it forwards the case
+    or refuses it, ``check_holder``); the hukou region's federation decides every other
+    step."""
+    return case.holder_region_id if at_residence(case) else case.hukou_region_id
 
 
 def check_step(case: Any, transition: Transition, step: Step) -> None:

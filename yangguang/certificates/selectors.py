@@ -20,6 +20,7 @@ from yangguang.accounts.selectors import scope_q
 from yangguang.certificates import rules, workflow
 from yangguang.certificates.models import CLOSED_STATES, CaseState, CertificateCase
 from yangguang.certificates.policy import policy
+from yangguang.core.errors import ValidationFailed
 from yangguang.registry.models import Certificate, CertificateStatus
 from yangguang.registry.rules import in_scope, moved_away_dates
 from yangguang.registry.selectors import frozen_nearing_cancellation, persons_visible_to
@@ -83,6 +84,10 @@ def actions_for(user: Any, case: CertificateCase) -> list[workflow.Transition]:
     acting_region``). (Dates and dispute levels are checked when the step is taken.)"""
     allowed = []
     for t in workflow.transitions_from(case.kind, case.state):
+        try:
+            rules.check_holder(case, t.action)
+        except ValidationFailed:
+            continue
         scope = write_scope(user, t.capability)
         if scope and in_scope(rules.acting_region(case, t), scope):
             allowed.append(t)

@@ -34,6 +34,7 @@ from yangguang.certificates.models import (
 from yangguang.certificates.workflow import Action
 from yangguang.core.errors import ValidationFailed
 from yangguang.registry import rules as registry_rules
+from yangguang.registry import selectors as registry_selectors
 from yangguang.registry import services as registry
 from yangguang.registry.models import (
     Certificate,
@@ -43,10 +44,7 @@ from yangguang.registry.models import (
     StatusReason,
 )
 
-
-def county_of(region_code: str) -> str:
-    """The 12-digit code of the county a region lies in."""
-    return region_code[:6].ljust(12, "0")
+county_of = rules.county_of
 
 
 def _actor(user: Any, actor: Actor | Any | None) -> Actor:
@@ -98,7 +96,9 @@ def open_case(person: Person, values: dict[str, Any], *, user: Any = None,
     who = _actor(user, actor)
     today = today or timezone.localdate()
     application = rules.parse_application(values, today=today)
-    _check_scope(person.hukou_region_id, user, Capability.HANDLE_CASE)
+    scope = _scope(user, Capability.HANDLE_CASE)
+    lodged_at = rules.lodging_county(application, person.hukou_region_id,
+                                     lambda region: registry_rules.in_scope(region, scope))
     Person.objects.select_for_update().filter(pk=person.pk).first()  # one application at a time
     rules.check_application(application, person_facts(person))
     case = CertificateCase(
@@ -106,7 +106,7 @@ def open_case(person: Person, values: dict[str, Any], *, user: Any = None,
         guardian_name=application.guardian_name, hukou_region_id=person.hukou_region_id,
         residence_region_id=application.residence_region,
         residence_permit=application.residence_permit,
-        holder_region_id=county_of(person.hukou_region_id),
+        holder_region_id=lodged_at,
         target_region_id=application.target_region,
         cancellation_reason=application.cancellation_reason,
         applied_on=application.applied_on,
@@ -127,6 +127,20 @@ def open_case(person: Person, values: dict[str, Any], *, user: Any = None,
            if case.cancellation_reason else {}),
     })
     return case
+
+
+@transaction.atomic
+def open_case_for_applicant(id_number: str, name: str, values: dict[str, Any], *,
+                            user: Any = None, actor: Actor | Any | None = None,
+                            today: dt.date | None = None) -> CertificateCase:
+    """Open a case for the registered person with this ID number and name (``open_case``):
+    how a county of usual residence, which does not see persons registered elsewhere,
+    lodges an application (跨省通办). Both must match the registry, so that the number
+    alone finds nobody (``applicant_not_found``)."""
+    person = registry_selectors.person_by_id_number(id_number)
+    if person is None or person.name != " ".join(name.split()):
+        raise ValidationFailed([rules.problem("applicant_not_found", "id_number")])
+    return open_case(person, values, user=user, actor=actor, today=today)
 
 
 def allowed_transition(case: CertificateCase, action: str) -> workflow.Transition:
@@ -152,11 +166,13 @@ def perform(case: CertificateCase, action: str, values: dict[str, Any], *, user:
     today = today or timezone.localdate()
     case = CertificateCase.objects.select_for_update().select_related("person").get(pk=case.pk)
     transition = allowed_transition(case, action)
+    rules.check_holder(case, action)
     _check_scope(rules.acting_region(case, transition), user, transition.capability)
     last_day = case.steps.order_by("-day").values_list("day", flat=True).first()
     step = rules.parse_step(case.kind, action, values, today=today, last_day=last_day)
     rules.check_step(case, transition, step)
     scope = _scope(user, transition.capability)
+    where = case.holder_region_id  # where the step is taken (a forward changes the holder)
     data = EFFECTS.get(action, _nothing)(case, step, who, scope)
     before = case.state
     case.state = transition.target
@@ -165,7 +181,7 @@ def perform(case: CertificateCase, action: str, values: dict[str, Any], *, user:
         case.deadline, case.deadline_kind = None, ""
     case.save()
     CaseStep.objects.create(case=case, action=action, from_state=before, to_state=case.state,
-                            user_id=who.user_id, actor=who.name, region_id=case.holder_region_id,
+                            user_id=who.user_id, actor=who.name, region_id=where,
                             day=step.day, note=step.note, data=data)
     _audit(case, who, AuditAction.UPDATE, {"kind": case.kind, "action": action,
                                            "state": [before, case.state],
@@ -284,6 +300,11 @@ def _complete(case: CertificateCase, step: rules.Step, who: Actor, scope: Any) -
     return {"reason": case.cancellation_reason, "effective_on": str(day)}
 
 
+def _forward(case: CertificateCase, step: rules.Step, who: Actor, scope: Any) -> Effect:
+    case.holder_region_id = county_of(case.hukou_region_id)
+    return {"holder_region": case.holder_region_id}
+
+
 def _reject(case: CertificateCase, step: rules.Step, who: Actor, scope: Any) -> Effect:
     case.rejection_reason = step.reason
     return {"reason": step.reason}
@@ -299,4 +320,5 @@ EFFECTS = {
     Action.ISSUE: _issue,
     Action.COMPLETE: _complete,
     Action.REJECT: _reject,
+    Action.FORWARD: _forward,
 }

@@ -9,6 +9,8 @@ urlpatterns = [
     path("cases/", case_views.case_list, name="cases"),
     path("cases/person/<int:person_pk>/", case_views.case_list, name="person_cases"),
     path("cases/person/<int:person_pk>/new/", case_views.case_new, name="case_new"),
+    path("cases/new-at-residence/", case_views.case_new_at_residence,
+         name="case_new_at_residence"),
     path("cases/<int:pk>/", case_views.case_detail, name="case"),
     path("cases/<int:pk>/<slug:action>/", case_views.case_step, name="case_step"),
     path("worklist/", case_views.worklist, name="worklist"),

@@ -58,12 +58,18 @@ def _refusals(*sources: str) -> tuple[tuple[str, str, str, str], ...]:
                  for source in sources)
 
 
+#: 跨省通办: an application lodged at the county of usual residence is taken in there
+#: and forwarded to the hukou county, which decides it (``rules.check_holder``).
+_FORWARD = (A.FORWARD, S.APPLIED, S.APPLIED, HANDLE)
+
 _ISSUE_ON_ACCEPTANCE = _rows(
+    _FORWARD,
     (A.ACCEPT, S.APPLIED, S.ACCEPTED, HANDLE),
     (A.ISSUE, S.ACCEPTED, S.ISSUED, DECIDE),
     *_refusals(S.APPLIED, S.ACCEPTED),
 )
 _COMPLETE_ON_ACCEPTANCE = _rows(
+    _FORWARD,
     (A.ACCEPT, S.APPLIED, S.ACCEPTED, HANDLE),
     (A.COMPLETE, S.ACCEPTED, S.COMPLETED, DECIDE),
     *_refusals(S.APPLIED, S.ACCEPTED),
@@ -72,6 +78,7 @@ _COMPLETE_ON_ACCEPTANCE = _rows(
 #: Every kind's transitions.
 MACHINES: dict[str, tuple[Transition, ...]] = {
     CaseKind.NEW: _rows(
+        _FORWARD,
         (A.ACCEPT, S.APPLIED, S.ACCEPTED, HANDLE),
         (A.ASSESS, S.ACCEPTED, S.ASSESSED, HANDLE),
         (A.PUBLISH, S.ASSESSED, S.PUBLISHED, HANDLE),
@@ -83,6 +90,7 @@ MACHINES: dict[str, tuple[Transition, ...]] = {
     ),
     # Art. 22: the holder applies; the issuing federation approves a reassessment.
     CaseKind.REASSESSMENT: _rows(
+        _FORWARD,
         (A.ACCEPT, S.APPLIED, S.ACCEPTED, HANDLE),
         (A.ASSESS, S.ACCEPTED, S.ASSESSED, HANDLE),
         (A.SUBMIT, S.ASSESSED, S.REVIEWING, HANDLE),

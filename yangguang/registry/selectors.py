@@ -72,6 +72,19 @@ def persons_visible_to(user: Any, capability: str = Capability.VIEW_PERSON) -> Q
     return Person.objects.filter(scope_q(user, capability))
 
 
+def person_by_id_number(id_number: str) -> Person | None:
+    """The person registered with this ID number, whatever their region, or None (also
+    for a malformed number). Unscoped: for a service that checks more than the number
+    before it acts (an application lodged at the county of usual residence gives the
+    number and the name); never shown as found."""
+    try:
+        parsed = validation.parse_id_number(id_number)
+    except ValidationFailed:
+        return None
+    return (Person.objects.select_related("hukou_region")
+            .filter(id_number_hash=hash_id(parsed.normalized)).first())
+
+
 def get_person_for(user: Any, pk: Any, capability: str = Capability.VIEW_PERSON) -> Person:
     """The person ``pk`` if ``user`` holds ``capability`` over their hukou region; else 404."""
     try:

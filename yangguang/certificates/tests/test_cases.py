@@ -54,7 +54,7 @@ def snapshot(case: CertificateCase) -> tuple:
 
 EXPECTED = {
     CaseKind.NEW: {
-        S.APPLIED: {A.ACCEPT, A.REJECT},
+        S.APPLIED: {A.FORWARD, A.ACCEPT, A.REJECT},
         S.ACCEPTED: {A.ASSESS, A.REJECT},
         S.ASSESSED: {A.PUBLISH, A.DISPUTE, A.APPEAL, A.REJECT},
         S.PUBLISHED: {A.END_PUBLICATION, A.DISPUTE, A.APPEAL, A.REJECT},
@@ -64,7 +64,7 @@ EXPECTED = {
         S.ISSUED: set(), S.REJECTED: set(),
     },
     CaseKind.REASSESSMENT: {
-        S.APPLIED: {A.ACCEPT, A.REJECT},
+        S.APPLIED: {A.FORWARD, A.ACCEPT, A.REJECT},
         S.ACCEPTED: {A.ASSESS, A.REJECT},
         S.ASSESSED: {A.SUBMIT, A.DISPUTE, A.APPEAL, A.REJECT},
         S.REVIEWING: {A.ISSUE, A.REJECT},
@@ -72,10 +72,10 @@ EXPECTED = {
         S.DISPUTED_PROVINCE: {A.DECIDE_DISPUTE, A.REJECT},
         S.ISSUED: set(), S.REJECTED: set(),
     },
-    **{kind: {S.APPLIED: {A.ACCEPT, A.REJECT}, S.ACCEPTED: {A.ISSUE, A.REJECT},
+    **{kind: {S.APPLIED: {A.FORWARD, A.ACCEPT, A.REJECT}, S.ACCEPTED: {A.ISSUE, A.REJECT},
               S.ISSUED: set(), S.REJECTED: set()}
        for kind in (CaseKind.RENEWAL, CaseKind.REISSUE)},
-    **{kind: {S.APPLIED: {A.ACCEPT, A.REJECT}, S.ACCEPTED: {A.COMPLETE, A.REJECT},
+    **{kind: {S.APPLIED: {A.FORWARD, A.ACCEPT, A.REJECT}, S.ACCEPTED: {A.COMPLETE, A.REJECT},
               S.COMPLETED: set(), S.REJECTED: set()}
        for kind in (CaseKind.TRANSFER, CaseKind.CANCELLATION)},
 }
