@@ -28,6 +28,7 @@ from yangguang.accounts.models import Role
 from yangguang.audit.services import Actor
 from yangguang.core.crypto import hash_id
 from yangguang.demo import generator
+from yangguang.demo.cases import load_cases
 from yangguang.demo.generator import (
     CERTIFICATE_NUMBER,
     DEFAULT_SCALE,
@@ -97,6 +98,7 @@ class DemoSummary:
     expired: int = 0  # certificates this run marked expired (the import marks most itself)
     certificates: dict[str, int] = field(default_factory=dict)  # by status, after the run
     surveys: int = 0  # annual surveys written (2021–2025)
+    cases: int = 0  # certificate cases opened (``demo.cases``)
     accounts: list[DemoAccount] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -110,7 +112,7 @@ class DemoSummary:
         return bool(
             (result is not None and (result.created or result.updated))
             or self.deaths.applied or self.cancellations.applied or self.freezes.applied
-            or self.household_statuses.applied or self.expired or self.surveys
+            or self.household_statuses.applied or self.expired or self.surveys or self.cases
         )
 
 
@@ -293,7 +295,8 @@ def load_demo(scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
     2. apply the deaths, cancellations, freezes and household economic statuses
        through the registry services (skipping those already applied);
     3. mark certificates past their validity expired (``expire_certificates``);
-    4. survey the persons certified in each year 2021–2025 (``demo.surveys``);
+    4. survey the persons certified in each year 2021–2025 (``demo.surveys``), and open
+       a few certificate cases in each county (``demo.cases``);
     5. create the demo accounts (``ensure_demo_accounts``) unless ``accounts=False``.
 
     ``progress(done, total)`` is called during the import.
@@ -319,6 +322,7 @@ def load_demo(scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
         summary.household_statuses = _apply_household_statuses(events, actor)
         summary.expired = services.expire_certificates(timezone.localdate(), actor=actor)
     summary.surveys = load_surveys(seed, actor, as_of=min(demo.as_of, timezone.localdate()))
+    summary.cases = load_cases(actor, as_of=timezone.localdate())
     summary.certificates = dict(
         Certificate.objects.values_list("status").annotate(n=Count("id")).order_by())
     if accounts:

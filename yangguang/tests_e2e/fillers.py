@@ -107,6 +107,9 @@ FILLERS: dict[str, Filler] = {
     "case_id": Filler(_case),
     "cases/pk": Filler(_case),
     "certificates:case_step.action": Filler(lambda county: "accept", scoped=False),
+    # The survey pages (survey/person/<pk>/<year>/) and the API's surveys of a year.
+    "person/pk": Filler(_person),
+    "year": Filler(lambda county: 2025, scoped=False),
     "household_id": Filler(_household),
     "certificate_id": Filler(_certificate),
     "region": Filler(_region),

@@ -76,6 +76,9 @@ def test_a_new_certificate_from_application_to_issue(live, page, actor):
     case.refresh_from_db()
     assert case.state == "issued" and case.certificate.issue_date == dt.date.today()
 
+    page.goto(f"{live.url}/registry/persons/{person.pk}/")  # the cases section, the history
+    assert "残疾人证新办申请：审核通过，发证" in page.content()
+    assert axe_violations(page) == []
     page.goto(f"{live.url}/certificates/worklist/")
     assert axe_violations(page) == []
     page.goto(f"{live.url}/certificates/cases/")

@@ -82,6 +82,7 @@ class Command(TranslatedCommand):
             frozen=s.freezes.applied, statuses=s.household_statuses.applied,
             expired=s.expired))
         out(_("年度调查（2021–2025年）：新增{surveys}").format(surveys=s.surveys))
+        out(_("残疾人证业务：新增{cases}件").format(cases=s.cases))
         if s.certificates:
             out(_("库中残疾人证：有效{valid}，过期{expired}，冻结{frozen}，注销{cancelled}").format(
                 **{status: s.certificates.get(status, 0)
