@@ -37,6 +37,7 @@ from yangguang.demo.generator import (
     DemoEvents,
     DemoGenerator,
 )
+from yangguang.demo.service_loop import LoopSummary, load_service_loop
 from yangguang.demo.surveys import load_surveys
 from yangguang.registry import importing, services
 from yangguang.registry.models import (
@@ -99,6 +100,7 @@ class DemoSummary:
     certificates: dict[str, int] = field(default_factory=dict)  # by status, after the run
     surveys: int = 0  # annual surveys written (2021–2025)
     cases: int = 0  # certificate cases opened (``demo.cases``)
+    loop: LoopSummary = field(default_factory=LoopSummary)  # providers, needs, referrals …
     accounts: list[DemoAccount] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -113,6 +115,8 @@ class DemoSummary:
             (result is not None and (result.created or result.updated))
             or self.deaths.applied or self.cancellations.applied or self.freezes.applied
             or self.household_statuses.applied or self.expired or self.surveys or self.cases
+            or self.loop.providers or self.loop.survey_needs or self.loop.direct_needs
+            or self.loop.referrals
         )
 
 
@@ -297,6 +301,8 @@ def load_demo(scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
     3. mark certificates past their validity expired (``expire_certificates``);
     4. survey the persons certified in each year 2021–2025 (``demo.surveys``), and open
        a few certificate cases in each county (``demo.cases``);
+       providers, the 2025 survey's needs and others, referrals and services
+       (``demo.service_loop``);
     5. create the demo accounts (``ensure_demo_accounts``) unless ``accounts=False``.
 
     ``progress(done, total)`` is called during the import.
@@ -323,6 +329,7 @@ def load_demo(scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
         summary.expired = services.expire_certificates(timezone.localdate(), actor=actor)
     summary.surveys = load_surveys(seed, actor, as_of=min(demo.as_of, timezone.localdate()))
     summary.cases = load_cases(actor, as_of=timezone.localdate())
+    summary.loop = load_service_loop(seed, actor, as_of=min(demo.as_of, timezone.localdate()))
     summary.certificates = dict(
         Certificate.objects.values_list("status").annotate(n=Count("id")).order_by())
     if accounts:

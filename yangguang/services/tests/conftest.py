@@ -33,17 +33,19 @@ def years_ago(years: int, days: int = 30) -> dt.date:
 @pytest.fixture
 def person(actor) -> Callable[..., Person]:
     """``person(region=…, age=…, category="肢体", level="二级")``: a certified person
-    (a valid certificate issued a year ago) registered through the registry's services."""
+    (a valid certificate issued a year ago, unless ``issued_days_ago`` says otherwise)
+    registered through the registry's services."""
 
     def make(region: str = VILLAGE_A, age: int = 40, category: str = "肢体",
-             level: str = "二级", **more: Any) -> Person:
+             level: str = "二级", issued_days_ago: int = 365, **more: Any) -> Person:
         birth = years_ago(age, 40)
         extra: dict[str, Any] = {}
         if category == "多重":
             extra["多重残疾明细"] = more.pop("components")
         return create_person(actor=actor, 户籍地区划代码=region, 居住地区划代码=region,
                              出生日期=birth, 残疾类别=category, 残疾等级=level,
-                             发证日期=(dt.date.today() - dt.timedelta(days=365)).isoformat(),
+                             发证日期=(dt.date.today()
+                                   - dt.timedelta(days=issued_days_ago)).isoformat(),
                              **extra, **more)
 
     return make

@@ -83,6 +83,10 @@ class Command(TranslatedCommand):
             expired=s.expired))
         out(_("年度调查（2021–2025年）：新增{surveys}").format(surveys=s.surveys))
         out(_("残疾人证业务：新增{cases}件").format(cases=s.cases))
+        out(_("服务：新增服务机构{providers}，来自年度调查的需求{survey_needs}，直接登记的需求{direct}，"
+              "转介{referrals}，服务记录{services}").format(
+            providers=s.loop.providers, survey_needs=s.loop.survey_needs,
+            direct=s.loop.direct_needs, referrals=s.loop.referrals, services=s.loop.services))
         if s.certificates:
             out(_("库中残疾人证：有效{valid}，过期{expired}，冻结{frozen}，注销{cancelled}").format(
                 **{status: s.certificates.get(status, 0)
