@@ -191,7 +191,7 @@ def test_the_daily_certificate_expiry_is_submitted_once_a_day_and_expires_what_i
     assert [job.slot for job in tomorrow if job.kind == "expire_certificates"] == [
         f"expire_certificates@{(today + dt.timedelta(days=1)).date().isoformat()}"]
     assert [job.kind for job in tomorrow] == ["expire_certificates", "moved_away_certificates",
-                                              "prune_tasks"]
+                                              "needs_from_survey", "prune_tasks"]
     services.run(first[0].pk)
     services.run(tomorrow[0].pk)  # idempotent: nothing more to expire
     done = {job.pk: job for job in Job.objects.filter(kind="expire_certificates")}
