@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from yangguang.audit.models import AuditAction
 from yangguang.audit.services import Actor, record
 from yangguang.core.errors import ValidationFailed
 from yangguang.plans import progress
-from yangguang.plans.files import PlanSpec, plan_files, read_all
+from yangguang.plans.files import PlanFileError, PlanSpec, plan_files, read_all
 from yangguang.plans.models import Plan, PlanIndicator, PlanTask, TaskProgress, TaskUnit
 from yangguang.plans.progress import ProgressData
 
@@ -53,6 +54,22 @@ def load_plans(paths: list[Path] | None = None, *, actor: Actor | None = None) -
     return LoadResult(created, updated, unchanged)
 
 
+def _keep_reported(spec: PlanSpec, tasks: dict[int, PlanTask]) -> None:
+    """Refuse a file that would move, rename or drop a task with progress reports (they
+    would silently belong to another task, or be deleted with it)."""
+    reported = set(TaskProgress.objects.filter(task__in=tasks.values()).values_list("task_id", flat=True))
+    problems = []
+    for position, task in tasks.items():
+        if task.pk not in reported:
+            continue
+        new = spec.tasks[position - 1] if position <= len(spec.tasks) else None
+        if new is None or (new["number"], new["title"]) != (task.number, task.title):
+            problems.append(_("{file}：tasks[{n}]：任务「{task}」已有进展报告，不能移动、改名或删除").format(
+                file=spec.path.name, n=position, task=f"{task.number}{task.title}"))
+    if problems:
+        raise PlanFileError(problems)
+
+
 def _write(spec: PlanSpec, plan: Plan | None, actor: Actor) -> None:
     is_new = plan is None
     if plan is None:
@@ -69,8 +86,10 @@ def _write(spec: PlanSpec, plan: Plan | None, actor: Actor) -> None:
             setattr(indicator, name, value)
         indicator.save()
     PlanIndicator.objects.filter(pk__in=[i.pk for i in rows.values()]).delete()
-    # Tasks by position; a task's parent is written before it.
+    # Tasks by position; a task's parent is written before it. A task that has progress
+    # reports keeps its number and title: the file may not move, rename or drop it.
     tasks = {t.position: t for t in plan.tasks.all()}
+    _keep_reported(spec, tasks)
     written: list[PlanTask] = []
     for position, data in enumerate(spec.tasks, start=1):
         task = tasks.pop(position, None) or PlanTask(plan=plan, position=position)

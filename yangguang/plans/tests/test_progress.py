@@ -116,3 +116,24 @@ def test_reports_are_seen_within_the_scope_and_analysts_only_read(plans, care_ta
     section = plans["wutai"].tasks.get(level="section", number="二、")
     assert reporter.get(url(plans["wutai"], section)).status_code == 404
     assert TaskProgress.objects.count() == 1
+
+
+def test_a_plan_file_may_not_move_or_drop_a_task_with_reports(plans, care_task, actor, tmp_path):
+    from yangguang.plans import files, services
+
+    client, _user = signed_in(actor, "monitor_wutai", Role.MONITOR, "140922")
+    client.post(url(plans["wutai"], care_task), good())
+    text = (files.PLANS_DIR / "wutai.toml").read_text(encoding="utf-8")
+    renamed = tmp_path / "wutai.toml"
+    renamed.write_text(text.replace('title = "加快发展残疾人托养照护服务"', 'title = "托养照护服务"'), encoding="utf-8")
+
+    with pytest.raises(files.PlanFileError) as raised:
+        services.load_plans([renamed])
+
+    assert raised.value.problems == [
+        f"wutai.toml：tasks[{care_task.position}]：任务「②加快发展残疾人托养照护服务」已有进展报告，不能移动、改名或删除"]
+    care_task.refresh_from_db()
+    assert care_task.title == "加快发展残疾人托养照护服务" and TaskProgress.objects.count() == 1
+    renamed.write_text(text.replace('note = "原文参与单位为', 'note = "（已核对）原文参与单位为'), encoding="utf-8")
+    assert services.load_plans([renamed]).updated == ["wutai"]  # other changes still load
+    assert TaskProgress.objects.get().task_id == care_task.pk
