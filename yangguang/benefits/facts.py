@@ -15,17 +15,24 @@ Columns (``None`` where the fact does not hold on the day):
 - ``f_hs_<status>``: since when the household has held that economic status, if it
   holds it on the day;
 - ``f_pf_<kind>`` and ``f_pfa_<kind>``: since when a person fact of that kind holds,
-  and its monthly amount (the highest, if several).
+  and its monthly amount (the highest, if several). Three kinds are also answered by
+  the person's latest annual survey (``survey.AnnualSurvey``, reached, of the day's year
+  or before) when no person fact says so (``SURVEY_KINDS``): enrolled in the resident
+  pension (paying, or paid by the government), a device needed and not yet fitted, in
+  care; their date is the survey's (its day, or 1 January of its year).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import (
     BooleanField,
     Case,
+    DateField,
+    F,
     Max,
     OuterRef,
     Q,
@@ -34,6 +41,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 
 from yangguang.benefits.models import PersonFact
 from yangguang.registry.models import (
@@ -43,6 +51,7 @@ from yangguang.registry.models import (
     HouseholdStatus,
     Person,
 )
+from yangguang.survey.models import AnnualSurvey, PensionInsurance
 
 PERSON_COLUMNS = ("id", "birth_date", "deceased_date", "hukou_region_id")
 CERTIFICATE_COLUMNS = {"f_cert_level": "level", "f_cert_category": "category",
@@ -61,6 +70,35 @@ def held_certificate(on: dt.date) -> QuerySet[Certificate]:
             .order_by("-issue_date", "-id"))
 
 
+#: Person-fact kinds the latest annual survey also answers: the condition on its columns.
+SURVEY_KINDS = {
+    "resident_pension": Q(f_sv_pension__in=[PensionInsurance.PAYING, PensionInsurance.GOVERNMENT_PAID]),
+    "assistive_device_need": Q(f_sv_device_need__isnull=False) & ~Q(f_sv_device_need__in=["", "none"])
+    & ~Q(f_sv_device_fitted=True),
+    "care_service": Q(f_sv_care_received=True),
+}
+SURVEY_COLUMNS = {"f_sv_pension": "pension_insurance", "f_sv_device_need": "device_need",
+                  "f_sv_device_fitted": "device_fitted", "f_sv_care_received": "care_received",
+                  "f_sv_date": "survey_date", "f_sv_year": "year"}
+FIRST_SURVEY_YEAR = 2000
+NO_DATE = Value(None, output_field=DateField())
+
+
+def _survey_columns(on: dt.date) -> dict[str, Any]:
+    latest = (AnnualSurvey.objects.filter(person=OuterRef("pk"), year__lte=on.year, reached=True)
+              .order_by("-year"))
+    return {name: Subquery(latest.values(field)[:1]) for name, field in SURVEY_COLUMNS.items()}
+
+
+def _survey_day(on: dt.date) -> Any:
+    """The latest survey's day, or 1 January of its year (a CASE over the years: no date
+    constructor both databases share)."""
+    first_days = Case(*(When(f_sv_year=year, then=Value(dt.date(year, 1, 1)))
+                        for year in range(FIRST_SURVEY_YEAR, on.year + 1)),
+                      default=NO_DATE, output_field=DateField())
+    return Coalesce(F("f_sv_date"), first_days, output_field=DateField())
+
+
 def annotate(persons: QuerySet[Person], on: dt.date, *, statuses: Iterable[str],
              kinds: Iterable[str]) -> QuerySet[Person]:
     """``persons`` with the fact columns of ``on`` for the given household statuses and
@@ -77,10 +115,18 @@ def annotate(persons: QuerySet[Person], on: dt.date, *, statuses: Iterable[str],
                                            start_date__lte=on)
             .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
             .order_by("-start_date").values("start_date")[:1])
+    surveyed = set(kinds) & set(SURVEY_KINDS)
+    if surveyed:
+        persons = persons.annotate(**_survey_columns(on))
     for kind in sorted(set(kinds)):
         active = (PersonFact.objects.filter(person=OuterRef("pk"), kind=kind, start_date__lte=on)
                   .filter(Q(end_date__isnull=True) | Q(end_date__gte=on)))
-        columns[f"f_pf_{kind}"] = Subquery(active.order_by("-start_date").values("start_date")[:1])
+        recorded: Any = Subquery(active.order_by("-start_date").values("start_date")[:1])
+        if kind in surveyed:
+            recorded = Coalesce(recorded, Case(When(SURVEY_KINDS[kind], then=_survey_day(on)),
+                                               default=NO_DATE, output_field=DateField()),
+                                output_field=DateField())
+        columns[f"f_pf_{kind}"] = recorded
         columns[f"f_pfa_{kind}"] = Subquery(
             active.order_by().values("person").annotate(top=Max("monthly_amount")).values("top")[:1])
     return persons.annotate(**columns)

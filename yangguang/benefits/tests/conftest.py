@@ -15,6 +15,8 @@ from yangguang.benefits import services as benefits
 from yangguang.demo.generator import create_person
 from yangguang.registry import services as registry
 from yangguang.registry.models import Household, Person
+from yangguang.survey.rules import SurveyData
+from yangguang.survey.services import record_survey
 
 ACTOR = Actor("test")
 XINING = "630102"  # 西宁市城东区, Qinghai
@@ -29,9 +31,10 @@ def make_person(*, region: str = XINING, category: str = "肢体", level: str = 
                 issued: dt.date = dt.date(2020, 1, 1), birth: dt.date = dt.date(1970, 5, 6),
                 household: str | None = None, statuses: tuple[tuple[str, dt.date, dt.date | None], ...] = (),
                 facts: tuple[tuple[str, dt.date, dt.date | None, Any], ...] = (),
-                died: dt.date | None = None) -> Person:
+                died: dt.date | None = None, survey: dict[str, Any] | None = None) -> Person:
     """A person with a certificate issued on ``issued``; the household's economic
-    statuses (status, start, end) and person facts (kind, start, end, monthly amount)."""
+    statuses (status, start, end), person facts (kind, start, end, monthly amount) and
+    an annual survey (``SurveyData``'s fields)."""
     number = household or f"BEN{next(_households):06d}"
     person = create_person(actor=ACTOR, hukou_region=region, category=category, level=level,
                            issue_date=issued, birth_date=birth, household_number=number,
@@ -44,6 +47,8 @@ def make_person(*, region: str = XINING, category: str = "肢体", level: str = 
         benefits.record_fact(person, kind=kind, start_date=start, end_date=end,
                              monthly_amount=Decimal(str(amount)) if amount is not None else None,
                              source="民政部门比对", actor=ACTOR, scope=None)
+    if survey is not None:
+        record_survey(person, SurveyData(**survey), actor=ACTOR, scope=None)
     if died is not None:
         registry.record_death(person, died, actor=ACTOR)
         person.refresh_from_db()

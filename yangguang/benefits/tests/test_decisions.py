@@ -158,3 +158,13 @@ def test_check_command_prints_every_programme_as_one_object(person):
     assert (care["name"], care["eligible"], care["amount"]) == ("重度残疾人护理补贴", True, 100)
     assert [x["programme"] for x in data["programmes"]][:2] == ["living_allowance", "care_allowance"]
     assert AuditEvent.objects.filter(object_type="benefit_decision", person_id=p.pk).exists()
+
+
+def test_the_latest_annual_survey_answers_pension_enrolment(person):
+    p = person(region=XINING, level="一级", birth=D(1985, 1, 1), issued=D(2022, 1, 1),
+               survey={"year": 2025, "reached": True, "pension_insurance": "paying"})
+    before = decision(p, "pension_premium", D(2024, 6, 1))
+    assert not before.eligible and "没有登记：参加城乡居民基本养老保险" in before.reasons
+    found = decision(p, "pension_premium", D(2025, 6, 1))
+    assert (found.eligible, found.placeholder) == (True, True)
+    assert "参加城乡居民基本养老保险（2025-01 起）" in found.reasons
