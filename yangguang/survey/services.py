@@ -34,7 +34,7 @@ def write_scope(user: Any) -> Scope:
 
 def certified_persons(person_ids: list[int], year: int) -> set[int]:
     """Which of ``person_ids`` are certified in ``year`` (``rules.certified_q``)."""
-    return set(bulk.filter_in(Person.objects.filter(rules.certified_q(year)), "pk", person_ids)
+    return set(bulk.filter_in(Person.objects.filter(rules.certified_q(year)), "id", person_ids)
                .values_list("pk", flat=True))
 
 
