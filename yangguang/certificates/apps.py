@@ -51,6 +51,12 @@ class CertificatesConfig(AppConfig):
             timeline={"certificate_case": person_page.describe},
         )
 
+    def ready(self) -> None:
+        from yangguang.certificates.importing import APPLICATIONS
+        from yangguang.imports import spec
+
+        spec.register(APPLICATIONS)
+
     def audit_objects(self) -> dict[str, Any]:
         """How the audit log labels the case events (``audit.describe``)."""
         from yangguang.audit.describe import ObjectKind

@@ -87,16 +87,18 @@ def _audit(case: CertificateCase, actor: Actor, action: str, data: dict[str, Any
 
 @transaction.atomic
 def open_case(person: Person, values: dict[str, Any], *, user: Any = None,
-              actor: Actor | Any | None = None, today: dt.date | None = None
-              ) -> CertificateCase:
+              actor: Actor | Any | None = None, today: dt.date | None = None,
+              scope: registry_rules.Scope = None) -> CertificateCase:
     """Open a case for ``person`` from an application's ``values`` (``rules.
     parse_application``), lodged at their hukou county: refused when the person may not
     apply now (``rules.check_application``: an open case, the year after a
-    cancellation, a certificate held or missing, a guardian needed)."""
+    cancellation, a certificate held or missing, a guardian needed). ``scope``: where a
+    caller without a user (an import) may lodge cases (None: everywhere)."""
     who = _actor(user, actor)
     today = today or timezone.localdate()
     application = rules.parse_application(values, today=today)
-    scope = _scope(user, Capability.HANDLE_CASE)
+    if user is not None:
+        scope = _scope(user, Capability.HANDLE_CASE)
     lodged_at = rules.lodging_county(application, person.hukou_region_id,
                                      lambda region: registry_rules.in_scope(region, scope))
     Person.objects.select_for_update().filter(pk=person.pk).first()  # one application at a time
@@ -137,10 +139,16 @@ def open_case_for_applicant(id_number: str, name: str, values: dict[str, Any], *
     how a county of usual residence, which does not see persons registered elsewhere,
     lodges an application (跨省通办). Both must match the registry, so that the number
     alone finds nobody (``applicant_not_found``)."""
+    return open_case(applicant(id_number, name), values, user=user, actor=actor, today=today)
+
+
+def applicant(id_number: str, name: str) -> Person:
+    """The registered person with this ID number and this name; refused
+    (``applicant_not_found``) otherwise, whether the number or the name is wrong."""
     person = registry_selectors.person_by_id_number(id_number)
-    if person is None or person.name != " ".join(name.split()):
+    if person is None or person.name != " ".join(str(name).split()):
         raise ValidationFailed([rules.problem("applicant_not_found", "id_number")])
-    return open_case(person, values, user=user, actor=actor, today=today)
+    return person
 
 
 def allowed_transition(case: CertificateCase, action: str) -> workflow.Transition:
