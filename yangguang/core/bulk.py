@@ -43,7 +43,8 @@ def filter_in(queryset: models.QuerySet, field: str, values: Sequence[Any]) -> m
     if connection.vendor == "postgresql":
         from django.db.models.expressions import RawSQL
 
-        db_type = pg_type(queryset.model._meta.get_field(field))
+        meta = queryset.model._meta
+        db_type = pg_type(meta.pk if field == "pk" else meta.get_field(field))
         if all(type(value) is str and value and "," not in value for value in values):
             # One text parameter split by the server: psycopg's quoting of a text
             # array's elements costs more than the query for thousands of ID hashes.
