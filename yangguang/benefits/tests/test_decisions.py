@@ -168,3 +168,21 @@ def test_the_latest_annual_survey_answers_pension_enrolment(person):
     found = decision(p, "pension_premium", D(2025, 6, 1))
     assert (found.eligible, found.placeholder) == (True, True)
     assert "参加城乡居民基本养老保险（2025-01 起）" in found.reasons
+
+
+def test_check_finds_the_person_by_id_number_and_screen_lists_the_eligible(person):
+    from yangguang.core.crypto import decrypt_id
+
+    p = person(region=XINING, level="一级", statuses=DIBAO)
+    person(region=XINING, level="四级")  # no dibao: not eligible for the living allowance
+    out = StringIO()
+    call_command("benefits", "check", "--person", decrypt_id(p.id_number_encrypted), "--on", "2025-06-01",
+                 "--json", stdout=out)
+    assert json.loads(out.getvalue())["person_id"] == p.pk
+    out = StringIO()
+    call_command("benefits", "screen", "--programme", "living_allowance", "--region", "630000",
+                 "--on", "2025-06-01", "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert (data["programme"], data["on"]) == ("living_allowance", "2025-06-01")
+    assert [(x["person_id"], x["amount"]) for x in data["eligible"]] == [(p.pk, 120)]
+    assert "家庭为低保户（2024-03 起）" in data["eligible"][0]["reasons"]
