@@ -107,9 +107,6 @@ FILLERS: dict[str, Filler] = {
     "case_id": Filler(_case),
     "cases/pk": Filler(_case),
     "certificates:case_step.action": Filler(lambda county: "accept", scoped=False),
-    # The survey pages (survey/person/<pk>/<year>/) and the API's surveys of a year.
-    "person/pk": Filler(_person),
-    "year": Filler(lambda county: 2025, scoped=False),
     "household_id": Filler(_household),
     "certificate_id": Filler(_certificate),
     "region": Filler(_region),
@@ -119,6 +116,9 @@ FILLERS: dict[str, Filler] = {
     "token_id": Filler(_token),
     "event_id": Filler(_audit_event),
     "persons/pk": Filler(_person),
+    "person/pk": Filler(_person),  # survey/person/<pk>/
+    # A survey's year (the world records this year's survey of the county's person).
+    "year": Filler(lambda county: county.surveys[0].year, scoped=False),
     "certificates/pk": Filler(_certificate),
     "households/pk": Filler(_household),
     "imports/pk": Filler(_import_job),
@@ -227,4 +227,8 @@ def body_values(county: County) -> dict[str, Any]:
         "kinds": ["legal_aid"],
         "capacity": 5,
         "region": county.spec.township,
+        # A survey of last year (this year's of the first person is recorded): not reached.
+        "year": dt.date.today().year - 1,
+        "reached": False,
+        "not_reached_reason": "moved",
     }

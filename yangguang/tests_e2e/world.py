@@ -53,6 +53,8 @@ class County:
     certificates: list[Certificate] = field(default_factory=list)
     #: Open certificate cases (certificates app), one per county.
     cases: list[Any] = field(default_factory=list)
+    #: This year's survey of the first person (survey app), one per county.
+    surveys: list[Any] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)  # role -> user scoped to the county
     tokens: dict[str, str] = field(default_factory=dict)  # role -> API bearer token
     token_rows: dict[str, ApiToken] = field(default_factory=dict)
@@ -112,6 +114,8 @@ def build_world(*, api_tokens: bool = True) -> World:
     from yangguang.core.crypto import decrypt_id
     from yangguang.demo.generator import create_person
     from yangguang.plans.services import load_plans
+    from yangguang.survey.rules import SurveyData
+    from yangguang.survey.services import record_survey
 
     admin = Actor("e2e-setup")
     load_plans(actor=admin)  # the five plans: 五台's and 青州's are the counties'
@@ -132,6 +136,9 @@ def build_world(*, api_tokens: bool = True) -> World:
         county.certificates = list(Certificate.objects.filter(person__in=county.persons))
         county.cases = [open_case(county.persons[0], {"kind": "reissue", "applicant": "guardian",
                                                       "guardian_name": "监护人"}, actor=admin)]
+        county.surveys = [record_survey(
+            county.persons[0], SurveyData(dt.date.today().year, False, "unreachable"),
+            actor=admin, scope=None)[0]]
         for role in Role.values:
             user = accounts.create_user(_username(spec, role), PASSWORD, [(role, spec.code)],
                                         actor=admin)
