@@ -73,9 +73,10 @@ def _candidate(c: Candidate) -> dict[str, Any]:
 @router.get("/matching/runs/{run_id}", response={200: RunSummary, **READ_ERRORS}, summary="一次比对的结果")
 def get_match_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
     require(request, Capability.MATCH_LISTS)
-    run = MatchRun.objects.select_related("department_list").filter(pk=existing_id(run_id)).first()
-    if run is None:
-        raise ApiError(404, "not_found")
+    try:
+        run = selectors.get_run_for(request.user, existing_id(run_id))
+    except MatchRun.DoesNotExist:
+        raise ApiError(404, "not_found") from None
     kept = run.department_list
     return {"id": run.pk, "kind": kept.kind, "department": kept.department, "list_date": kept.list_date,
             "file_sha256": kept.sha256, **run.summary()}

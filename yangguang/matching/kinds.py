@@ -35,7 +35,7 @@ from yangguang.registry import validation as v
 
 MESSAGES = {
     "hash_format": _("身份号码摘要“{value}”格式不正确：应为64位十六进制字符（yangguang matching hash-list 生成）"),
-    "region_format": _("户籍地区划代码“{value}”格式不正确：应为6、9或12位数字"),
+    "region_format": _("区划代码“{value}”格式不正确：应为6、9或12位数字"),
     "id_and_hash": _("公民身份号码和身份号码摘要只能填一个"),
     "end_before_start": _("结束日期{end}早于开始日期{start}"),
     "row_duplicate_in_file": _("与第{row}行重复"),
@@ -73,10 +73,10 @@ def _id_hash(cell: Any) -> str:
     return text
 
 
-def _region(cell: Any) -> str:
+def _region(cell: Any, field_: str = "region_code") -> str:
     text = v.clean_text(cell)
     if not (text.isdigit() and len(text) in (6, 9, 12)):
-        raise ValidationFailed([_problem("region_format", "region_code", value=text[:40])])
+        raise ValidationFailed([_problem("region_format", field_, value=text[:40])])
     return text
 
 
@@ -367,12 +367,9 @@ class HukouMovesKind(ListKind):
     sheet = "户口迁移名单"
     department = "公安部门"
     effect = _("列入差异报告（户籍地与登记不一致）；迁出本省的，由证件管理员冻结其残疾人证")
-    own = (text_column("moved_to", "迁入地区划代码", True, _("6位县级或12位统计用区划代码"), width=14),
+    own = (spec.Column("moved_to", "迁入地区划代码", True, _("6位县级或12位统计用区划代码"),
+                       parse=lambda cell: _region(cell, field_="moved_to"), text=True, width=14),
            date_column("moved_on", "迁移日期", True))
-
-    def facts(self, own: dict[str, Any]) -> dict[str, Any]:
-        _region(own["moved_to"])
-        return super().facts(own)
 
 
 KINDS: tuple[ListKind, ...] = (

@@ -86,6 +86,19 @@ def runs_of(department_list: DepartmentList) -> QuerySet[MatchRun]:
     return department_list.runs.all()
 
 
+def _overlaps(scope: list[str], prefixes: list[str]) -> bool:
+    return any(a.startswith(b) or b.startswith(a) for a in scope for b in prefixes)
+
+
+def get_run_for(user: Any, pk: Any) -> MatchRun:
+    """A run the user may see: one compared with the whole registry (the command line),
+    or with regions that overlap the user's. ``MatchRun.DoesNotExist`` otherwise."""
+    run = MatchRun.objects.select_related("department_list").get(pk=pk)
+    if run.scope and not _overlaps(run.scope, scope_prefixes(user, Capability.MATCH_LISTS)):
+        raise MatchRun.DoesNotExist
+    return run
+
+
 def unknown_to_registry(user: Any, run: MatchRun) -> QuerySet[Candidate]:
     """The run's rows that matched nobody, whose region (as the department gave it)
     lies in the user's regions: on the department's list, unknown to the registry."""

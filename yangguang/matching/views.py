@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -73,11 +73,18 @@ def lists(request: HttpRequest) -> HttpResponse:
     return render(request, "matching/lists.html", {"form": form, "rows": rows, "kinds": kinds.KINDS})
 
 
+def _run_for(request: HttpRequest, pk: int) -> MatchRun:
+    try:
+        return selectors.get_run_for(request.user, pk)
+    except MatchRun.DoesNotExist:
+        raise Http404 from None
+
+
 @require_capability(Capability.MATCH_LISTS)
 @require_safe
 def run(request: HttpRequest, pk: int) -> HttpResponse:
     """A run's counts, then the matches and discrepancies within the user's regions."""
-    match_run = get_object_or_404(MatchRun.objects.select_related("department_list"), pk=pk)
+    match_run = _run_for(request, pk)
     found = selectors.candidates_visible_to(request.user).filter(run=match_run).select_related(
         "list_row", "person")
     return render(request, "matching/run.html", {
@@ -93,7 +100,7 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def discrepancies_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     """The run's discrepancies in the user's regions, as XLSX (audited)."""
-    match_run = get_object_or_404(MatchRun.objects.select_related("department_list"), pk=pk)
+    match_run = _run_for(request, pk)
     with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as tmp:
         path = Path(tmp.name)
     filename = _("比对差异_{run}.xlsx").format(run=match_run.pk)

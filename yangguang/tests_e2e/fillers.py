@@ -131,6 +131,10 @@ FILLERS: dict[str, Filler] = {
     "referral_id": Filler(lambda county: county.loop.referral.pk),
     "provider_id": Filler(lambda county: county.loop.provider.pk),
     "tasks/task_id": Filler(_plan_task),
+    "runs/pk": Filler(lambda county: county.match_run.pk),
+    "review/pk": Filler(lambda county: county.match_candidate.pk),
+    "run_id": Filler(lambda county: county.match_run.pk),
+    "candidate_id": Filler(lambda county: county.match_candidate.pk),
     "statistics/code": Filler(_region12),
     "regions/code": Filler(_region12),  # the statistics pages' old addresses
     # Not objects: the verbs of a route.

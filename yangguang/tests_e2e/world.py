@@ -61,6 +61,10 @@ class County:
     audit_events: list[AuditEvent] = field(default_factory=list)
     import_job: ImportJob | None = None  # the registrar's, with a rejected row
     loop: Any = None  # the service loop's objects: provider, need, referral (``_service_loop``)
+    #: A dibao roll matched by the county's registrar: its run and the candidate waiting
+    #: for review (``_match_run``).
+    match_run: Any = None
+    match_candidate: Any = None
 
     @property
     def key(self) -> str:
@@ -149,10 +153,34 @@ def build_world(*, api_tokens: bool = True) -> World:
                 county.token_rows[role] = issued.token
         county.import_job = _import_with_a_rejected_row(county)
         county.loop = _service_loop(county, admin)
+        county.match_run, county.match_candidate = _match_run(county)
         county.audit_events = list(
             AuditEvent.objects.filter(region_code__startswith=spec.code).order_by("id")
         )
     return world
+
+
+def _match_run(county: County) -> tuple[Any, Any]:
+    """A dibao roll uploaded and matched by the county's registrar: the first person by
+    ID number (exact), the second without one and without a region (waits for review)."""
+    import csv
+
+    from yangguang.matching import kinds, services
+
+    first, second = county.persons[0], county.persons[1]
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "dibao.csv"
+        with open(path, "w", encoding="utf-8-sig", newline="") as f:
+            csv.writer(f).writerows([
+                ["姓名", "公民身份号码", "性别", "出生日期", "户籍地区划代码", "开始日期"],
+                [first.name, county.id_numbers[first.pk], "", "", "", "2024-01-01"],
+                [second.name, "", "男" if second.sex == 1 else "女", second.birth_date.isoformat(), "",
+                 "2024-01-01"]])
+        registrar = county.users["registrar"]
+        _result, kept = services.import_list(kinds.get("dibao"), path, actor=registrar,
+                                             department=f"{county.spec.name}民政局")
+    run = services.run_match(kept, actor=registrar, user=registrar)
+    return run, run.candidates.get(match_type="review")
 
 
 @dataclass

@@ -205,3 +205,13 @@ def test_a_work_injury_care_list_records_benefits_fact_once(tmp_path, person):
     run_json("--kind", "work-injury-care", str(file))
     assert PersonFact.objects.count() == 1
     assert set(Candidate.objects.values_list("effect", flat=True)) == {"applied", "unchanged"}
+
+
+def test_a_hukou_move_to_another_region_is_a_discrepancy(tmp_path, person):
+    a = person(姓名="王大明")
+    headers = ["姓名", "公民身份号码", "迁入地区划代码", "迁移日期"]
+    file = write_csv(tmp_path / "moves.csv", headers, [[a.name, id_of(a), "610103", "2024-06-01"]])
+    assert run_json("--kind", "hukou-moves", str(file))["matched_exact"] == 1
+    assert Candidate.objects.get().effect == "hukou_differs"
+    a.refresh_from_db()
+    assert a.hukou_region_id == VILLAGE_A  # reported, not changed

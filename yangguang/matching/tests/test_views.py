@@ -113,3 +113,13 @@ def test_a_bad_upload_shows_the_errors(tmp_path, tmp_var, db, signed_in):
 
 def test_analysts_may_not_match(db, signed_in):
     assert signed_in("analyst", "140922").get("/matching/").status_code == 404
+
+
+def test_a_run_is_seen_in_the_regions_it_compared(tmp_path, tmp_var, person, signed_in):
+    a = person(姓名="王大明")
+    file = write_csv(tmp_path / "deaths.csv", DEATHS, [[a.name, id_of(a), "", "", "", "2025-01-02"]])
+    upload(signed_in("registrar", "140922"), file)
+    run = MatchRun.objects.get()
+    assert signed_in("registrar", "140922").get(f"/matching/runs/{run.pk}/").status_code == 200
+    assert signed_in("registrar", "610103").get(f"/matching/runs/{run.pk}/").status_code == 404
+    assert signed_in("registrar", "610103").post(f"/matching/runs/{run.pk}/discrepancies.xlsx").status_code == 404
