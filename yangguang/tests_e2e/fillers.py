@@ -213,6 +213,7 @@ def body_values(county: County) -> dict[str, Any]:
         "level": "3",
         "issue_date": today,
         "status": "frozen",
+        "decision": "reject",
         "reason": "other",
         "effective_date": today,
         "note": "e2e",
