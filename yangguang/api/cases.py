@@ -29,11 +29,10 @@ Kind = Literal["new", "renewal", "transfer", "reissue", "cancellation", "reasses
 State = Literal["applied", "accepted", "assessed", "published", "reviewing",
                 "disputed_prefecture", "disputed_province", "issued", "completed", "rejected"]
 StepAction = Literal["accept", "assess", "publish", "end_publication", "submit", "issue",
-                     "complete", "dispute", "appeal", "decide_dispute", "reject"]
+                     "complete", "dispute", "appeal", "decide_dispute", "reject", "forward"]
 
 
-class CaseIn(Input):
-    person_id: int = Field(ge=1, le=2**63 - 1, description="申请人（残疾人）编号")
+class ApplicationIn(Input):
     kind: Kind = Field(description="业务类型：new 新办、renewal 换领、transfer 迁移、"
                                    "reissue 挂失补办、cancellation 注销、reassessment 类别/等级变更")
     applicant: Literal["person", "guardian", "home_visit"] = Field(
@@ -46,6 +45,17 @@ class CaseIn(Input):
     residence_region: str | None = Field(None, description="常住地区划代码（在常住地申请时）")
     residence_permit: str = Field("", max_length=40, pattern=PRINTABLE, description="居住证号码")
     note: str = Field("", max_length=500, pattern=PRINTABLE, description="说明")
+
+
+class CaseIn(ApplicationIn):
+    person_id: int = Field(ge=1, le=2**63 - 1, description="申请人（残疾人）编号")
+
+
+class CaseAtResidenceIn(ApplicationIn):
+    """跨省通办: the applicant named by ID number and name, both as registered."""
+
+    id_number: str = Field(max_length=20, pattern=PRINTABLE, description="申请人的公民身份号码")
+    name: str = Field(max_length=50, pattern=PRINTABLE, description="申请人的姓名（与登记一致）")
 
 
 class StepIn(Input):
@@ -182,6 +192,21 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status:
     person = person_for(request, payload.person_id, Capability.HANDLE_CASE)
     values = payload.model_dump(exclude={"person_id"}, exclude_none=True)
     case = services.open_case(person, values, user=request.user)
+    return Status(201, _detail(request, selectors.get_case_for(request.user, case.pk)))
+
+
+@router.post("/cases/at-residence", response={201: CaseDetail, **WRITE_ERRORS},
+             summary="在常住地受理跨省通办申请")
+def create_case_at_residence(request: HttpRequest, payload: CaseAtResidenceIn) -> Status:
+    """跨省通办: an application lodged at the county of usual residence (the caller's
+    ``handle_case`` scope holds ``residence_region``; ``residence_permit`` required) for
+    a person registered elsewhere, named by ID number and name (``applicant_not_found``
+    unless both match). The residence county holds the case until it forwards it
+    (``action`` forward) to the hukou county, which decides it."""
+    require(request, Capability.HANDLE_CASE)
+    values = payload.model_dump(exclude={"id_number", "name"}, exclude_none=True)
+    case = services.open_case_for_applicant(payload.id_number, payload.name, values,
+                                            user=request.user)
     return Status(201, _detail(request, selectors.get_case_for(request.user, case.pk)))
 
 

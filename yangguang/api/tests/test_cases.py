@@ -61,3 +61,31 @@ def test_the_api_refuses_an_application_in_the_year_after_a_cancellation(actor, 
     again = registrar_a.post("/cases", {"person_id": person.pk, "kind": "new"})
     assert again.status_code == 422
     assert [e["code"] for e in again.json()["errors"]] == ["reapply_barred"]
+
+
+def test_a_cross_province_case_through_the_api(actor, registrar_a, reviewer_a, registrar_b):
+    from yangguang.core.crypto import decrypt_id
+
+    person = certified(actor, COUNTY_A, 姓名="蒋跨省", 发证日期=dt.date(2016, 3, 1))
+    body = {"id_number": decrypt_id(person.id_number_encrypted), "name": "蒋跨省",
+            "kind": "reissue", "residence_region": "610103001002",
+            "residence_permit": "610103-2025-1"}
+    assert registrar_b.post("/cases/at-residence", body | {"name": "蒋"}).json()[
+        "errors"][0]["code"] == "applicant_not_found"
+    assert registrar_a.post("/cases/at-residence", body | {"residence_region": "610103001002"}
+                            ).status_code == 201  # the hukou county lodges it at home
+    registrar_a.post(f"/cases/{registrar_a.get('/cases').json()['results'][0]['id']}"
+                     "/transitions", {"action": "reject", "reason": "重复"})
+    made = registrar_b.post("/cases/at-residence", body)
+    assert made.status_code == 201, made.content
+    case = made.json()
+    assert [a["action"] for a in case["actions"]] == ["forward", "reject"]
+    assert registrar_a.get(f"/cases/{case['id']}").json()["actions"] == []
+    url = f"/cases/{case['id']}/transitions"
+    assert registrar_b.post(url, {"action": "forward"}).status_code == 200
+    assert [a["action"] for a in registrar_a.get(f"/cases/{case['id']}").json()["actions"]] == [
+        "accept", "reject"]
+    assert registrar_a.post(url, {"action": "accept"}).status_code == 200
+    issued = reviewer_a.post(url, {"action": "issue"}).json()
+    assert issued["state"] == "issued"
+    assert registrar_b.get(f"/cases/{case['id']}").json()["state"] == "issued"

@@ -28,7 +28,7 @@ EXPECTED = {
     ("GET", "/api/v1/persons/{person_id}/surveys"), ("POST", "/api/v1/persons/{person_id}/surveys"),
     ("GET", "/api/v1/persons/{person_id}/surveys/{year}"),
     ("GET", "/api/v1/cases"), ("POST", "/api/v1/cases"), ("GET", "/api/v1/cases/{case_id}"),
-    ("POST", "/api/v1/cases/{case_id}/transitions"),
+    ("POST", "/api/v1/cases/{case_id}/transitions"), ("POST", "/api/v1/cases/at-residence"),
     ("GET", "/api/v1/regions"), ("GET", "/api/v1/regions/{code}"),
     ("GET", "/api/v1/verify/{token}"),
     ("GET", "/api/v1/plans"), ("GET", "/api/v1/plans/{key}"), ("GET", "/api/v1/plans/{key}/tasks"),
