@@ -61,8 +61,10 @@ def _answers(rng: random.Random, year: int, birth: dt.date, category: int, level
     else:
         data.employment_status = "not_working_age"
     # Household income per head, growing about 6 % a year from 2021.
-    data.household_income = round(9000 * 1.06 ** (year - 2021) * math.exp(rng.gauss(0, 0.45)),
-                                  -1)
+    # (an int: round(x, -1) of a float is a float, which PostgreSQL's binary COPY refuses
+    # for an integer column)
+    data.household_income = int(round(9000 * 1.06 ** (year - 2021)
+                                      * math.exp(rng.gauss(0, 0.45)), -1))
     if age >= 60:
         data.pension_insurance = _pick(rng, {"receiving": 0.92, "not_insured": 0.08})
     elif age >= 16:
