@@ -147,9 +147,13 @@ class _Reader:
         if model is None:
             return None
         try:
-            return model._meta.get_field(key)
+            field = model._meta.get_field(key)
         except FieldDoesNotExist:
             return None
+        # Only the model's own columns describe a data key: a reverse relation
+        # (another app's related_name, e.g. Person.surveys) has no verbose_name
+        # nor choices, and an event's key that happens to share its name is not it.
+        return field if getattr(field, "concrete", False) else None
 
     def key(self, key: str) -> str:
         if key not in self._keys:

@@ -56,6 +56,23 @@ def test_a_phone_change_reads_as_a_masked_change_with_the_persons_name(world):
     assert "13812345678" not in " ".join(v.summary for v in views.values())
 
 
+def test_a_data_key_named_like_a_reverse_relation_reads_plainly(world):
+    # Person has reverse relations from other apps (certificates, assessments, …);
+    # an event's data key of the same name is described as a plain value, and the
+    # audit list and export still answer.
+    zhao = world["zhao"]
+    reverse = [f.name for f in zhao._meta.get_fields() if f.auto_created and not f.concrete]
+    assert "certificates" in reverse
+    record(Actor.of(world["clerk"]), "update", "person", zhao.pk, person_id=zhao.pk,
+           region_code=TOWNSHIP, data={name: 2 for name in reverse})
+
+    [view] = describe(AuditEvent.objects.filter(person_id=zhao.pk, action="update"))
+    assert "certificates：2" in view.summary
+    auditor = _signed_in("wt_auditor")
+    assert auditor.get("/audit/").status_code == 200
+    assert auditor.post("/audit/export/").status_code == 200
+
+
 def test_account_events_name_users_and_roles_in_chinese(world, staff):
     from yangguang.accounts import services as accounts
 

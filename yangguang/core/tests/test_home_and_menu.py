@@ -57,15 +57,28 @@ def counts(text: str) -> dict[str, int]:
 
 
 def test_each_role_sees_the_groups_and_entries_of_its_capabilities(actor):
+    # Who handles persons (registrars, reviewers) sees the persons' pages of every app:
+    # certificate cases, the survey, the service loop, benefits, data comparison; only
+    # registrars enter persons and run imports, only reviewers review matches.
+    loop = ["服务需求", "超期未满足的需求", "服务机构", "乡镇需求与服务资源"]
+    benefits = ["补贴政策", "主动发现"]
     registrar = menu(page(signed_in(actor, Role.REGISTRAR)))
-    assert registrar == {"人员与证件": ["查询人员", "登记人员", "批量导入", "地区统计"],
+    assert registrar == {"人员与证件": ["查询人员", "登记人员", "批量导入", "地区统计", "年度调查进度",
+                                   "残疾人证业务", "残疾人证待办"],
+                         "服务": loop, "补贴": benefits, "数据比对": ["部门名单"],
                          "系统管理": ["后台任务"]}
-    assert menu(page(signed_in(actor, Role.REVIEWER))) == {"人员与证件": ["查询人员", "地区统计"]}
-    assert menu(page(signed_in(actor, Role.ANALYST))) == {"人员与证件": ["地区统计"]}
+    assert menu(page(signed_in(actor, Role.REVIEWER))) == {
+        "人员与证件": ["查询人员", "地区统计", "年度调查进度", "残疾人证业务", "残疾人证待办"],
+        "服务": loop, "补贴": benefits, "数据比对": ["部门名单", "比对复核"]}
+    # Analysts and monitors see no person: counts by region (the township coverage
+    # table is counts too) and the plans.
+    no_persons = {"人员与证件": ["地区统计"], "服务": ["乡镇需求与服务资源"], "规划监测": ["规划与指标"]}
+    assert menu(page(signed_in(actor, Role.ANALYST))) == no_persons
+    assert menu(page(signed_in(actor, Role.MONITOR))) == no_persons
     assert menu(page(signed_in(actor, Role.AUDITOR))) == {"系统管理": ["审计日志"]}
     assert menu(page(signed_in(actor, Role.ADMINISTRATOR))) == {"系统管理": ["用户管理", "后台任务"]}
-    # Groups without an entry for the user (服务, 补贴 … while no app fills them) are not
-    # shown: the exact dictionaries above hold no empty group.
+    # Groups without an entry for the user are not shown: the exact dictionaries above
+    # hold no empty group.
     assert menu(page(Client())) == {}
 
 
@@ -75,7 +88,7 @@ def test_a_user_with_several_roles_gets_the_union_in_group_order(actor):
     client = Client()
     client.force_login(user)
 
-    assert list(menu(page(client))) == ["人员与证件", "系统管理"]
+    assert list(menu(page(client))) == ["人员与证件", "服务", "规划监测", "系统管理"]
 
 
 def test_the_current_entry_is_marked_and_every_entry_is_a_plain_link(actor):
@@ -90,7 +103,9 @@ def test_the_current_entry_is_marked_and_every_entry_is_a_plain_link(actor):
     assert "<button" not in nav and "<script" not in nav and "onclick" not in nav
     assert re.findall(r'<a href="([^"]+)"', nav) == [
         "/registry/persons/", "/registry/persons/new/", "/registry/imports/", "/statistics/",
-        "/jobs/"]
+        "/survey/", "/certificates/cases/", "/certificates/worklist/", "/services/needs/",
+        "/services/needs/overdue/", "/services/providers/", "/services/coverage/",
+        "/benefits/programmes/", "/benefits/screening/", "/matching/", "/jobs/"]
 
 
 def test_a_menu_entry_names_one_of_the_groups():
@@ -132,11 +147,14 @@ def test_registrars_and_reviewers_see_their_counts(actor, certificates):
                          "已过期待换领的残疾人证": 1, "近7天的导入": 0,
                          "近7天失败的后台任务": 0, "比对发现的差异": 0,
                          "本年度尚未调查的持证残疾人": 5, "待转介的服务需求": 0,
-                         "超期未满足的服务需求": 0}
+                         "超期未满足的服务需求": 0, "办理中的残疾人证业务": 0,
+                         "办理时限将到或已过的业务": 0}
     reviewer = counts(page(signed_in(actor, Role.REVIEWER)))
     assert reviewer == {"辖区内在世的残疾人": 4, "90天内到期的残疾人证": 1,
                         "冻结中的残疾人证": 1, "待复核的比对结果": 0, "比对发现的差异": 0,
-                        "本年度尚未调查的持证残疾人": 5, "超期未满足的服务需求": 0}
+                        "本年度尚未调查的持证残疾人": 5, "超期未满足的服务需求": 0,
+                        "户籍迁出、即将注销的冻结残疾人证": 0, "办理中的残疾人证业务": 0,
+                        "办理时限将到或已过的业务": 0}
     # Analysts have no persons to act on: their regions' certified persons are in the
     # regions panel (one number in one place).
     analyst = page(signed_in(actor, Role.ANALYST))

@@ -109,6 +109,20 @@ def test_only_one_open_certificate_per_person(actor):
                                    valid_until=TODAY, status=CertificateStatus.VALID)
 
 
+def test_renewal_needs_an_open_certificate_and_a_later_issue_date(actor):
+    person = create_person(actor=actor, 发证日期=TODAY - dt.timedelta(days=30))
+    cert = person.certificates.get()
+    with pytest.raises(ValidationFailed) as info:
+        services.renew_certificate(person, cert.issue_date, actor=actor, scope=None)
+    assert [p.code for p in info.value.problems] == ["certificate_unchanged"]
+    assert cert.issue_date.isoformat() in info.value.problems[0].message
+    services.cancel_certificate(cert, reason=StatusReason.MOVED_AWAY, day=TODAY, actor=actor)
+    with pytest.raises(ValidationFailed) as info:
+        services.renew_certificate(person, TODAY, actor=actor, scope=None)
+    assert [p.code for p in info.value.problems] == ["certificate_required"]
+    assert person.certificates.count() == 1
+
+
 def test_multiple_disability_level_is_the_most_severe_component(actor):
     person = create_person(actor=actor, 残疾类别="多重", 残疾等级="二级", 多重残疾明细="视力二级；肢体三级")
     cert = person.certificates.get()
