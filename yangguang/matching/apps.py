@@ -41,7 +41,11 @@ class MatchingConfig(AppConfig):
         from yangguang.matching.models import Candidate, DepartmentList, MatchRun
 
         return {
-            "department_list": ObjectKind(DepartmentList._meta.verbose_name, DepartmentList),
+            # Not the model: its data keys (rows, kind …) are the import's counts, and
+            # ``rows`` would name the list's reverse relation.
+            "department_list": ObjectKind(DepartmentList._meta.verbose_name, keys={
+                "kind": _("名单类型"), "source": _("文件"), "rows": _("行数"), "created": _("新增"),
+                "updated": _("更新"), "unchanged": _("未变"), "rejected": _("拒绝")}),
             "match_run": ObjectKind(MatchRun._meta.verbose_name, MatchRun),
             "match_candidate": ObjectKind(Candidate._meta.verbose_name, Candidate),
         }

@@ -169,7 +169,7 @@ def run_match(department_list: DepartmentList, *, actor: Actor | Any, user: Any 
     run.matched_exact, run.matched_probable = counts[MatchType.EXACT], counts[MatchType.PROBABLE]
     run.review, run.unmatched = counts[MatchType.REVIEW], counts[MatchType.NONE]
     run.save(update_fields=["matched_exact", "matched_probable", "review", "unmatched"])
-    record(actor, AuditAction.CREATE, "match_run", run.pk,
+    record(actor, AuditAction.CREATE, "match_run", run.pk, region_code=run.scope[0] if run.scope else "",
            data={"list": department_list.pk, "kind": kind, "sha256": department_list.sha256[:16],
                  **run.summary()})
     return run

@@ -123,3 +123,12 @@ def test_a_run_is_seen_in_the_regions_it_compared(tmp_path, tmp_var, person, sig
     assert signed_in("registrar", "140922").get(f"/matching/runs/{run.pk}/").status_code == 200
     assert signed_in("registrar", "610103").get(f"/matching/runs/{run.pk}/").status_code == 404
     assert signed_in("registrar", "610103").post(f"/matching/runs/{run.pk}/discrepancies.xlsx").status_code == 404
+
+
+def test_the_audit_log_reads_the_events_of_matching(tmp_path, tmp_var, person, signed_in):
+    a = person(姓名="王大明")
+    file = write_csv(tmp_path / "deaths.csv", DEATHS, [[a.name, id_of(a), "", "", "", "2025-01-02"]])
+    upload(signed_in("registrar", "140922"), file)
+    page = signed_in("auditor", "140922").get("/audit/")
+    assert page.status_code == 200
+    assert "比对" in page.content.decode()
