@@ -71,6 +71,7 @@ MESSAGES: dict[str, Any] = {
     "ended_required": _("服务结果为“{outcome}”时须填写结束日期"),
     "cost_negative": _("费用不能为负数"),
     "capacity_negative": _("服务能力不能为负数"),
+    "capacity_too_large": _("服务能力不能超过{max}"),
     "kinds_required": _("至少选择一项服务类型"),
     "provider_exists": _("该地区已有名为“{name}”的服务机构"),
     "region_unknown": _("区划代码“{value}”不存在或已撤销"),
@@ -400,6 +401,11 @@ def provider_region(value: Any, field_name: str = "region") -> str:
     return entry.code
 
 
+#: The largest capacity a provider may state (the API's bound; the column holds it on
+#: every database).
+MAX_CAPACITY = 10**9
+
+
 def _check_provider(data: ProviderData, scope: Scope) -> None:
     if not data.name.strip():
         raise fail("required", "name", label=_("机构名称"))
@@ -412,6 +418,8 @@ def _check_provider(data: ProviderData, scope: Scope) -> None:
         ServiceKind(kind)
     if data.capacity < 0:
         raise fail("capacity_negative", "capacity")
+    if data.capacity > MAX_CAPACITY:
+        raise fail("capacity_too_large", "capacity", max=MAX_CAPACITY)
     if (data.designated_from and data.designated_until
             and data.designated_until < data.designated_from):
         raise fail("date_before", "designated_until", label=_("认定有效期至"),

@@ -9,6 +9,7 @@ the same as the provider form's and the API's.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -70,7 +71,8 @@ def parse_capacity(cell: Any) -> int:
         number = float(text)
     except ValueError:
         number = -1
-    if number < 0 or number != int(number):
+    # 'inf', 'nan' and '1e400' read as floats that are no count of persons.
+    if not math.isfinite(number) or number < 0 or number != int(number):
         raise ValidationFailed([_problem("capacity_invalid", "capacity", value=text)])
     return int(number)
 

@@ -103,3 +103,19 @@ def test_template_and_command_line(tmp_path, db):
     call_command("import", "providers", str(write_csv(tmp_path / "p.csv", GOOD)), "--json",
                  stdout=out)
     assert json.loads(out.getvalue())["created"] == 2
+
+
+def test_capacity_not_a_finite_count_or_too_large_is_refused(tmp_path, db):
+    """'inf', 'nan' and '1e400' parse as floats: each is refused on its row, as is a
+    capacity past the bound every path shares (actions.MAX_CAPACITY), not a crash or a
+    database overflow."""
+    rows = [[f"康复中心{i}", *GOOD[0][1:4], value, *GOOD[0][5:]]
+            for i, value in enumerate(["inf", "nan", "1e400", "3000000000"])]
+    result = import_file(PROVIDERS, write_csv(tmp_path / "cap.csv", rows), actor="test")
+    found = {(e.row, e.column, e.code) for e in result.errors}
+    assert found == {(2, "服务能力（人）", "capacity_invalid"),
+                     (3, "服务能力（人）", "capacity_invalid"),
+                     (4, "服务能力（人）", "capacity_invalid"),
+                     (5, "服务能力（人）", "capacity_too_large")}
+    assert all(e.message for e in result.errors)
+    assert not Provider.objects.exists()
