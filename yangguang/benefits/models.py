@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yangguang.benefits.states import ApplicantType, ApplicationAction, ApplicationState
 from yangguang.registry.models import Person
 
 
@@ -59,3 +60,83 @@ class PersonFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.kind} {self.start_date}–{self.end_date or ''}"
+
+
+class BenefitApplication(models.Model):
+    """An application for one programme for one person, taken through the steps of
+    ``states.TRANSITIONS``; the decision's amount and reasons are ``rules.decide``'s on
+    the day of 审定."""
+
+    person = models.ForeignKey(Person, models.PROTECT, related_name="+", verbose_name=_("残疾人"))
+    programme = models.CharField(_("补贴项目"), max_length=40)
+    applicant_type = models.CharField(_("申请方式"), max_length=20, choices=ApplicantType.choices)
+    applicant_name = models.CharField(_("代办人"), max_length=100, blank=True)
+    state = models.CharField(_("状态"), max_length=20, choices=ApplicationState.choices,
+                             default=ApplicationState.SUBMITTED)
+    applied_on = models.DateField(_("申请日期"))
+    decided_on = models.DateField(_("审定日期"), null=True, blank=True)
+    amount = models.DecimalField(_("审定金额（元）"), max_digits=10, decimal_places=2,
+                                 null=True, blank=True)
+    unit = models.CharField(_("金额单位"), max_length=10, blank=True)
+    reasons = models.JSONField(_("审定依据"), default=list, blank=True)
+    rejection_reason = models.CharField(_("不予通过理由"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("补贴申请")
+        verbose_name_plural = _("补贴申请")
+        ordering = ["-applied_on", "-pk"]
+        indexes = [models.Index(fields=["state", "programme"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.programme} {self.state}"
+
+
+class ApplicationStep(models.Model):
+    """One step taken on an application: who, when, from which state to which, a note."""
+
+    application = models.ForeignKey(BenefitApplication, models.CASCADE, related_name="steps",
+                                    verbose_name=_("补贴申请"))
+    action = models.CharField(_("环节"), max_length=20, choices=ApplicationAction.choices)
+    from_state = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=20, choices=ApplicationState.choices)
+    day = models.DateField(_("日期"))
+    actor = models.CharField(_("经办人"), max_length=150)
+    user_id = models.IntegerField(_("用户编号"), null=True, blank=True)
+    note = models.CharField(_("意见"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("申请环节")
+        verbose_name_plural = _("申请环节")
+        ordering = ["application", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.action} {self.day}"
+
+
+class BenefitGrant(models.Model):
+    """Who receives which programme from which month, at the amount decided (with its
+    reasons); stopped from a month with a reason."""
+
+    person = models.ForeignKey(Person, models.PROTECT, related_name="+", verbose_name=_("残疾人"))
+    programme = models.CharField(_("补贴项目"), max_length=40)
+    application = models.OneToOneField(BenefitApplication, models.PROTECT, related_name="grant",
+                                       verbose_name=_("补贴申请"))
+    start_month = models.DateField(_("起始月份"))
+    amount = models.DecimalField(_("金额（元）"), max_digits=10, decimal_places=2, null=True,
+                                 blank=True)
+    unit = models.CharField(_("金额单位"), max_length=10, blank=True)
+    reasons = models.JSONField(_("审定依据"), default=list, blank=True)
+    stop_month = models.DateField(_("停发月份"), null=True, blank=True)
+    stop_reason = models.CharField(_("停发原因"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("补贴发放")
+        verbose_name_plural = _("补贴发放")
+        ordering = ["person", "programme", "start_month"]
+        indexes = [models.Index(fields=["programme", "start_month"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.programme} {self.start_month}"

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import scope_prefixes, scope_q
 from yangguang.benefits import policy, rules
+from yangguang.benefits.models import BenefitApplication, BenefitGrant
 from yangguang.registry.models import Person, Region
 from yangguang.registry.selectors import id_key
 
@@ -83,3 +84,62 @@ def in_force(region_code: str, on: dt.date) -> list[dict[str, Any]]:
 
 def names_of(person_ids: list[int]) -> dict[int, str]:
     return dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "name"))
+
+
+# ---------------------------------------------------------------------------
+# Applications and grants
+
+
+def applications_for(user: Any | None, *, state: str = "", programme: str = "",
+                     region_prefix: str = "") -> QuerySet[BenefitApplication]:
+    """The applications of persons in ``user``'s scope (None: the command line), filtered."""
+    apps = BenefitApplication.objects.select_related("person")
+    if user is not None:
+        apps = apps.filter(scope_q(user, Capability.VIEW_PERSON, region_field="person__hukou_region"))
+    if state:
+        apps = apps.filter(state=state)
+    if programme:
+        apps = apps.filter(programme=programme)
+    if region_prefix:
+        apps = apps.filter(person__hukou_region__code__startswith=region_prefix)
+    return apps
+
+
+def application_for(user: Any | None, pk: int) -> BenefitApplication | None:
+    """One application, or None when it does not exist or lies outside ``user``'s scope."""
+    return applications_for(user).filter(pk=pk).prefetch_related("steps").first()
+
+
+def grants_for(user: Any | None, *, programme: str = "", region_prefix: str = "",
+               running_on: dt.date | None = None) -> QuerySet[BenefitGrant]:
+    """The grants of persons in ``user``'s scope; ``running_on``: those paying that month."""
+    grants = BenefitGrant.objects.select_related("person")
+    if user is not None:
+        grants = grants.filter(scope_q(user, Capability.VIEW_PERSON,
+                                       region_field="person__hukou_region"))
+    if programme:
+        grants = grants.filter(programme=programme)
+    if region_prefix:
+        grants = grants.filter(person__hukou_region__code__startswith=region_prefix)
+    if running_on is not None:
+        month = running_on.replace(day=1)
+        grants = grants.filter(start_month__lte=month).exclude(stop_month__lte=month)
+    return grants
+
+
+def screening_report(user: Any | None, key: str, region_prefix: str, on: dt.date
+                     ) -> dict[str, Any]:
+    """The issue's shape: eligible but not receiving (主动发现) and receiving but no longer
+    eligible (动态监管) on ``on``, each person with the reasons of ``rules.screen``."""
+    receiving = grants_for(user, programme=key, region_prefix=region_prefix,
+                           running_on=on).values("person_id")
+    found = persons_in(user, region_prefix)
+    eligible_not = rules.screen(found.exclude(pk__in=receiving), key, on,
+                                region_prefix=region_prefix, eligible=True)
+    receiving_not = rules.screen(found.filter(pk__in=receiving), key, on,
+                                 region_prefix=region_prefix, eligible=False)
+    return {"programme": key, "on": on.isoformat(),
+            "eligible_not_receiving": [{"person_id": d.person_id, "reasons": d.reasons}
+                                       for d in eligible_not],
+            "receiving_not_eligible": [{"person_id": d.person_id, "reasons": d.reasons}
+                                       for d in receiving_not]}

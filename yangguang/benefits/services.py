@@ -9,8 +9,16 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from yangguang.audit.services import Actor, record
-from yangguang.benefits.models import FactKind, PersonFact
+from yangguang.audit.services import Actor, Event, record, record_many
+from yangguang.benefits import policy, rules, states
+from yangguang.benefits.models import (
+    ApplicationStep,
+    BenefitApplication,
+    BenefitGrant,
+    FactKind,
+    PersonFact,
+)
+from yangguang.benefits.states import ApplicantType, ApplicationAction
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.registry.models import Person
 from yangguang.registry.rules import Scope, check_region_scope_of
@@ -20,6 +28,16 @@ MESSAGES = {
     "fact_dates": _("结束日期不能早于开始日期{value}"),
     "fact_amount": _("月金额不能为负数"),
     "fact_source": _("请填写来源（如：民政部门比对、本人申报）"),
+    "programme": _("未知的补贴项目：{value}"),
+    "applicant_type": _("未知的申请方式：{value}"),
+    "applicant_name": _("代为申请时请填写代办人姓名"),
+    "already_open": _("该残疾人已有办理中的{value}申请"),
+    "already_granted": _("该残疾人已在享受{value}"),
+    "reason_required": _("不予通过时请填写理由"),
+    "not_eligible": _("按{on}的政策不符合条件：{value}"),
+    "stop_reason": _("请填写停发原因"),
+    "stop_month": _("停发月份不能早于起始月份{value}"),
+    "already_stopped": _("该发放已于{value}停发"),
 }
 
 
@@ -69,3 +87,132 @@ def record_screening(programme: str, region: str, on: dt.date, ids: list[int], *
     record(actor, "view", "person", region_code=region_code,
            data={"via": "benefits_screening", "ids": ids,
                  "query": {"programme": programme, "region": region, "on": on.isoformat()}})
+
+
+# ---------------------------------------------------------------------------
+# Applications and grants (申请 → 审核 → 核定等级 → 审定 → 公示 → 发放)
+
+
+def _step_event(app: BenefitApplication, step: ApplicationStep, data: dict[str, Any]) -> Event:
+    return Event("update" if step.action != ApplicationAction.APPLY else "create",
+                 "benefit_application", str(app.pk), app.person_id, app.person.hukou_region_id,
+                 {"action": step.action, "from": step.from_state, "to": step.to_state,
+                  "day": step.day.isoformat(), "note": step.note, **data})
+
+
+def _add_step(app: BenefitApplication, action: str, from_state: str, day: dt.date, note: str,
+              actor: Actor | Any) -> ApplicationStep:
+    who = Actor.of(actor)
+    return ApplicationStep.objects.create(application=app, action=action, from_state=from_state,
+                                          to_state=app.state, day=day, actor=who.name,
+                                          user_id=who.user_id, note=note.strip())
+
+
+@transaction.atomic
+def apply(person: Person, programme: str, *, applicant_type: str, applied_on: dt.date,
+          actor: Actor | Any, scope: Scope, applicant_name: str = "",
+          note: str = "") -> BenefitApplication:
+    """Open an application (申请) for ``programme`` for ``person``: by the person, a
+    guardian, the village committee, or proactively from screening. One open application
+    and one running grant per person and programme."""
+    check_region_scope_of(person.hukou_region_id, scope)
+    problems = []
+    pol = policy.policies()
+    label = pol.programmes[programme].name if programme in pol.programmes else programme
+    if programme not in pol.programmes:
+        problems.append(_problem("programme", "programme", value=programme))
+    if applicant_type not in ApplicantType.values:
+        problems.append(_problem("applicant_type", "applicant_type", value=applicant_type))
+    if applicant_type in (ApplicantType.GUARDIAN, ApplicantType.VILLAGE_COMMITTEE) \
+            and not applicant_name.strip():
+        problems.append(_problem("applicant_name", "applicant_name"))
+    if BenefitApplication.objects.filter(person=person, programme=programme,
+                                         state__in=states.OPEN_STATES).exists():
+        problems.append(_problem("already_open", "programme", value=label))
+    if BenefitGrant.objects.filter(person=person, programme=programme,
+                                   stop_month__isnull=True).exists():
+        problems.append(_problem("already_granted", "programme", value=label))
+    if problems:
+        raise ValidationFailed(problems)
+    app = BenefitApplication.objects.create(
+        person=person, programme=programme, applicant_type=applicant_type,
+        applicant_name=applicant_name.strip(), applied_on=applied_on)
+    step = _add_step(app, ApplicationAction.APPLY, "", applied_on, note, actor)
+    record_many(actor, [_step_event(app, step, {"programme": programme,
+                                                "applicant_type": applicant_type})])
+    return app
+
+
+def first_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+@transaction.atomic
+def take_step(app: BenefitApplication, action: str, *, day: dt.date, actor: Actor | Any,
+              scope: Scope, note: str = "") -> BenefitApplication:
+    """Take ``action`` on ``app`` (allowed by ``states.TRANSITIONS``), with who, when and a
+    note. 审定 decides with ``rules.decide`` on ``day`` and stores its amount and reasons
+    (refused when not eligible: reject it with the reasons instead); 发放 starts the grant
+    from the month of the application; 不予通过 needs a reason."""
+    app = BenefitApplication.objects.select_for_update().select_related("person").get(pk=app.pk)
+    check_region_scope_of(app.person.hukou_region_id, scope)
+    if action not in states.TRANSITIONS:
+        raise ValidationFailed([Problem("transition_refused", "action", states.REFUSED,
+                                        {"state": app.state, "action": action})])
+    target = states.transition(app.state, action)
+    data: dict[str, Any] = {}
+    if action == ApplicationAction.REJECT:
+        if not note.strip():
+            raise ValidationFailed([_problem("reason_required", "note")])
+        app.rejection_reason = note.strip()
+    if action == ApplicationAction.DECIDE:
+        (decision,) = rules.decide(app.person, day, [app.programme])
+        if not decision.eligible:
+            raise ValidationFailed([_problem("not_eligible", "action", on=day.isoformat(),
+                                             value="；".join(decision.reasons))])
+        app.decided_on, app.amount, app.unit = day, decision.amount, decision.unit
+        app.reasons = decision.reasons
+        data = {"amount": str(decision.amount) if decision.amount is not None else None,
+                "reasons": decision.reasons}
+    from_state, app.state = app.state, target
+    app.save()
+    step = _add_step(app, action, from_state, day, note, actor)
+    events = [_step_event(app, step, data)]
+    if action == ApplicationAction.GRANT:
+        grant = BenefitGrant.objects.create(
+            person=app.person, programme=app.programme, application=app,
+            start_month=first_of_month(app.applied_on), amount=app.amount, unit=app.unit,
+            reasons=app.reasons)
+        events.append(Event("create", "benefit_grant", str(grant.pk), app.person_id,
+                            app.person.hukou_region_id,
+                            {"programme": grant.programme,
+                             "start_month": grant.start_month.isoformat()[:7],
+                             "amount": str(grant.amount) if grant.amount is not None else None}))
+    record_many(actor, events)
+    return app
+
+
+@transaction.atomic
+def stop_grant(grant: BenefitGrant, *, month: dt.date, reason: str, actor: Actor | Any,
+               scope: Scope) -> BenefitGrant:
+    """Stop ``grant`` from ``month`` (no payment for that month and after), with a reason."""
+    grant = BenefitGrant.objects.select_for_update().select_related("person").get(pk=grant.pk)
+    check_region_scope_of(grant.person.hukou_region_id, scope)
+    month = first_of_month(month)
+    problems = []
+    if grant.stop_month is not None:
+        problems.append(_problem("already_stopped", "month",
+                                 value=grant.stop_month.isoformat()[:7]))
+    if month < grant.start_month:
+        problems.append(_problem("stop_month", "month",
+                                 value=grant.start_month.isoformat()[:7]))
+    if not reason.strip():
+        problems.append(_problem("stop_reason", "reason"))
+    if problems:
+        raise ValidationFailed(problems)
+    grant.stop_month, grant.stop_reason = month, reason.strip()
+    grant.save(update_fields=["stop_month", "stop_reason"])
+    record(actor, "update", "benefit_grant", grant.pk, person_id=grant.person_id,
+           region_code=grant.person.hukou_region_id,
+           data={"action": "stop", "month": month.isoformat()[:7], "reason": grant.stop_reason})
+    return grant

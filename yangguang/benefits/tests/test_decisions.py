@@ -184,5 +184,6 @@ def test_check_finds_the_person_by_id_number_and_screen_lists_the_eligible(perso
                  "--on", "2025-06-01", "--json", stdout=out)
     data = json.loads(out.getvalue())
     assert (data["programme"], data["on"]) == ("living_allowance", "2025-06-01")
-    assert [(x["person_id"], x["amount"]) for x in data["eligible"]] == [(p.pk, 120)]
-    assert "家庭为低保户（2024-03 起）" in data["eligible"][0]["reasons"]
+    assert [x["person_id"] for x in data["eligible_not_receiving"]] == [p.pk]
+    assert data["receiving_not_eligible"] == []
+    assert "家庭为低保户（2024-03 起）" in data["eligible_not_receiving"][0]["reasons"]

@@ -79,16 +79,14 @@ class Command(TranslatedCommand):
         region = Region.objects.filter(pk=code.ljust(12, "0")[:12]).first()
         if region is None:
             fail(self.stderr, _("没有这个区划代码：{code}").format(code=code))
-        found = [{"person_id": d.person_id, "amount": d.as_json()["amount"],
-                  "placeholder": d.placeholder, "reasons": d.reasons}
-                 for d in selectors.screen(None, key, region.short_code, on, eligible=True)]
-        # Who receives a programme comes with its applications (not recorded yet), so the
-        # list is everyone eligible, not yet split into 主动发现 / 动态监管.
-        result = {"programme": key, "on": on.isoformat(), "region": region.code, "eligible": found}
+        result = {**selectors.screening_report(None, key, region.short_code, on),
+                  "region": region.code}
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
-        self.stdout.write(_("{region} {on}：{count}人符合条件").format(
-            region=region.name, on=on.isoformat(), count=len(found)))
-        for item in found:
-            self.stdout.write(f"- {item['person_id']}：{'；'.join(item['reasons'])}")
+        for title, items in ((_("符合条件但未享受（主动发现）"), result["eligible_not_receiving"]),
+                             (_("享受中但已不符合条件（动态监管）"), result["receiving_not_eligible"])):
+            self.stdout.write(_("{region} {on} {title}：{count}人").format(
+                region=region.name, on=on.isoformat(), title=title, count=len(items)))
+            for item in items:
+                self.stdout.write(f"- {item['person_id']}：{'；'.join(item['reasons'])}")
