@@ -12,6 +12,7 @@ stored value.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -245,18 +246,20 @@ def parse_year(cell: Any) -> int:
 
 
 def parse_income(cell: Any) -> int | None:
-    if isinstance(cell, float) and cell >= 0:
-        return round(cell)
-    text = v.clean_text(cell).replace(",", "")
-    if not text:
-        return None
-    try:
-        value = round(float(text))
-    except ValueError:
-        raise fail("income_invalid", "household_income", value=text) from None
-    if value < 0 or value > 10_000_000:
+    if isinstance(cell, float):
+        number, text = cell, v.clean_text(cell)
+    else:
+        text = v.clean_text(cell).replace(",", "")
+        if not text:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            raise fail("income_invalid", "household_income", value=text) from None
+    # 'inf', 'nan' and '1e400' are floats but no amount (round() would raise).
+    if not math.isfinite(number) or number < 0 or round(number) > 10_000_000:
         raise fail("income_invalid", "household_income", value=text)
-    return value
+    return round(number)
 
 
 def parse_surveyor(cell: Any) -> str:

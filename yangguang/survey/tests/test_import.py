@@ -203,3 +203,25 @@ def test_the_year_in_any_spreadsheet_form(tmp_path, make_person, actor, year):
     a = make_person()
     result = import_file(SURVEYS, write_csv(tmp_path / "s.csv", [row(a, year=year)]), actor=actor)
     assert result.created == 1, result.errors
+
+
+def test_income_not_a_finite_amount_or_too_large_is_refused(tmp_path, make_person, actor):
+    """'inf' (and '1e400') read as a float that round() cannot make an integer, and a
+    numeric XLSX cell took a shorter path without the upper bound: each is refused in its
+    column, nothing written."""
+    a, b, c, d = make_person(), make_person(), make_person(), make_person()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(HEADERS))
+    sheet.append(row(a, household_income="inf"))
+    sheet.append(row(b, household_income="1e400"))
+    sheet.append(row(c, household_income="nan"))
+    sheet.append(row(d))
+    sheet.cell(row=5, column=list(HEADERS).index("家庭人均收入（元）") + 1, value=5e9)
+    path = tmp_path / "s.xlsx"
+    book.save(path)
+    result = import_file(SURVEYS, path, actor=actor)
+    assert [(e.row, e.column, e.code) for e in result.errors] == [
+        (n, "家庭人均收入（元）", "income_invalid") for n in (2, 3, 4, 5)]
+    assert all(e.message for e in result.errors)
+    assert not AnnualSurvey.objects.exists()
