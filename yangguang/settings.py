@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "yangguang.benefits",
     "yangguang.jobs",
     "yangguang.plans",
+    "yangguang.analytics",
     "yangguang.demo",
     # django-ninja's templates and static files: the API documentation page, Swagger
     # UI, from our own server rather than a CDN.

@@ -1,0 +1,134 @@
+"""Computing a plan's rows for its region and every region below it down to township.
+
+``compute(plan, as_of, snapshot_dir, engine)``: the catalogue's expressions over the
+snapshot grouped by region on DuckDB (embedded, the default) or Spark (local mode),
+each region's numerator and denominator as whole counts, the value and status worked
+out here once (so both engines give the same results), stored through services.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import ibis
+
+from yangguang.analytics import catalogue
+from yangguang.analytics.status import status
+from yangguang.plans.models import Operator, Plan, PlanIndicator
+from yangguang.regions.models import Region, RegionLevel
+
+#: Significant code prefix per region level.
+PREFIX = {RegionLevel.PROVINCE: 2, RegionLevel.PREFECTURE: 4, RegionLevel.COUNTY: 6, RegionLevel.TOWNSHIP: 9}
+ENGINES = ("duckdb", "spark")
+
+
+@dataclass
+class Row:
+    indicator: PlanIndicator
+    region_code: str  # as output: 6 digits for a county and above, 12 for a township
+    value: Decimal | None
+    numerator: Decimal | None
+    denominator: Decimal | None
+    compared_with: Decimal | None
+    status: str
+    version: str
+    by_hand: bool
+
+    def as_json(self) -> dict[str, Any]:
+        ind = self.indicator
+        target: dict[str, Any] = {"op": ind.target_op, "value": _num(ind.target_value), "text": ind.target_text}
+        if ind.target_op == Operator.RELATIVE:
+            target["compared_with"] = _num(self.compared_with)
+        return {"row": ind.row, "indicator": ind.catalogue_key or "by_hand", "region": self.region_code,
+                "value": _num(self.value), "numerator": _num(self.numerator),
+                "denominator": _num(self.denominator), "target": target, "status": self.status}
+
+
+def _num(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def output_code(region: Region) -> str:
+    return region.code if region.level >= RegionLevel.TOWNSHIP else region.code[:6]
+
+
+def regions_of(plan: Plan) -> list[Region]:
+    """The plan's region and every current region below it down to township."""
+    return list(Region.objects.filter(path__startswith=plan.region.path, level__lte=RegionLevel.TOWNSHIP,
+                                      valid_until__isnull=True).order_by("level", "code"))
+
+
+def connect(engine: str, snapshot_dir: Path) -> Any:
+    """An Ibis connection with the snapshot's tables ``persons`` and ``surveys``."""
+    if engine == "duckdb":
+        con = ibis.duckdb.connect()
+        for name in ("persons", "surveys"):
+            con.read_parquet(snapshot_dir / f"{name}.parquet", table_name=name)
+        return con
+    if engine == "spark":
+        from pyspark.sql import SparkSession
+
+        session = (SparkSession.builder.master("local[1]").appName("yangguang-indicators")
+                   .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
+                   .getOrCreate())
+        con = ibis.pyspark.connect(session)
+        for name in ("persons", "surveys"):
+            session.read.parquet(str(snapshot_dir / f"{name}.parquet")).createOrReplaceTempView(name)
+        return con
+    raise ValueError(engine)
+
+
+def counts(con: Any, definition: catalogue.Definition, *, year: int, start_year: int, options: dict,
+           levels: list[int]) -> dict[str, tuple[int, int]]:
+    """Region prefix → (numerator, denominator) for each of ``levels``."""
+    tables = catalogue.Tables(con.table("persons"), con.table("surveys"), year, start_year, options)
+    expr = definition.build(tables)
+    found: dict[str, tuple[int, int]] = {}
+    for level in levels:
+        grouped = (expr.mutate(region=expr.region_code.substr(0, PREFIX[level])).group_by("region")
+                   .aggregate(num=expr.num.cast("int64").sum(), den=expr.den.cast("int64").sum()))
+        for row in grouped.to_pyarrow().to_pylist():
+            found[row["region"]] = (int(row["num"] or 0), int(row["den"] or 0))
+    return found
+
+
+def compute(plan: Plan, as_of: datetime.date, snapshot_dir: Path, engine: str = "duckdb") -> list[Row]:
+    """Every row of ``plan`` for its regions (not stored: services.store_results does)."""
+    from yangguang.analytics.models import HandValue
+
+    con = connect(engine, snapshot_dir)
+    regions = regions_of(plan)
+    levels = sorted({r.level for r in regions})
+    hand = {(h.indicator_id, h.region_code, h.compared_with): h.value
+            for h in HandValue.objects.filter(indicator__plan=plan, year=as_of.year)}
+    rows: list[Row] = []
+    for ind in plan.indicators.order_by("row"):
+        definition = catalogue.CATALOGUE.get(ind.catalogue_key)
+        found = (counts(con, definition, year=as_of.year, start_year=plan.start_year, options=ind.options,
+                        levels=levels) if definition else {})
+        for region in regions:
+            code = output_code(region)
+            compared = hand.get((ind.pk, code, True))
+            num = den = value = None
+            if definition is None:
+                value = hand.get((ind.pk, code, False))
+            elif region.short_code in found:
+                n, d = found[region.short_code]
+                num = Decimal(n)
+                if definition.kind == "count":
+                    value = num
+                elif d:
+                    den = Decimal(d)
+                    value = (num * 100 / den).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            rows.append(Row(ind, code, value, num, den, compared,
+                            status(value=value, op=ind.target_op, target=ind.target_value,
+                                   accumulation=ind.accumulation, as_of=as_of, start_year=plan.start_year,
+                                   end_year=plan.end_year, compared_with=compared),
+                            definition.version if definition else "", definition is None))
+    return rows
