@@ -15,10 +15,18 @@ from yangguang.tests_e2e.test_accessibility import choose_display
 pytestmark = pytest.mark.django_db(**LIVE_DB)
 
 #: What each role's menu holds (group: entries), as a screen reader lists it.
+#: (The same as core/tests/test_home_and_menu.py, which says why each role has them.)
+_LOOP = ["服务需求", "超期未满足的需求", "服务机构", "乡镇需求与服务资源"]
+_NO_PERSONS = {"人员与证件": ["地区统计"], "服务": ["乡镇需求与服务资源"], "规划监测": ["规划与指标"]}
 MENUS = {
-    Role.REGISTRAR: {"人员与证件": ["查询人员", "登记人员", "批量导入", "地区统计"], "系统管理": ["后台任务"]},
-    Role.REVIEWER: {"人员与证件": ["查询人员", "地区统计"]},
-    Role.ANALYST: {"人员与证件": ["地区统计"]},
+    Role.REGISTRAR: {"人员与证件": ["查询人员", "登记人员", "批量导入", "地区统计", "年度调查进度",
+                               "残疾人证业务", "残疾人证待办"],
+                     "服务": _LOOP, "补贴": ["补贴政策", "主动发现"], "数据比对": ["部门名单"],
+                     "系统管理": ["后台任务"]},
+    Role.REVIEWER: {"人员与证件": ["查询人员", "地区统计", "年度调查进度", "残疾人证业务", "残疾人证待办"],
+                    "服务": _LOOP, "补贴": ["补贴政策", "主动发现"], "数据比对": ["部门名单", "比对复核"]},
+    Role.ANALYST: _NO_PERSONS,
+    Role.MONITOR: _NO_PERSONS,
     Role.AUDITOR: {"系统管理": ["审计日志"]},
     Role.ADMINISTRATOR: {"系统管理": ["用户管理", "后台任务"]},
 }
@@ -45,7 +53,7 @@ def test_each_roles_home_page_and_menu_pass_axe_in_both_displays(live, browser):
             context.add_cookies([session_cookie(live, live.a.users[role])])
             page = context.new_page()
             page.goto(live.url + "/")
-            heading = "我负责的地区" if role == Role.ANALYST else "待办与概况"
+            heading = "我负责的地区" if role in (Role.ANALYST, Role.MONITOR) else "待办与概况"
             assert page.get_by_role("heading", name=heading).is_visible(), role
             assert _menu(page) == MENUS[role], role
             problems += describe_violations(f"/ [{role}]", axe_violations(page))
