@@ -26,6 +26,7 @@ urlpatterns = [
     path("audit/", include("yangguang.audit.urls")),
     path("jobs/", include("yangguang.jobs.urls")),
     path("plans/", include("yangguang.plans.urls")),
+    path("analytics/", include("yangguang.analytics.urls")),
 ]
 
 # 400, 403 and 404 are Django's handlers with our templates; 500 needs the request.
