@@ -70,6 +70,7 @@ MESSAGES: dict[str, Any] = {
     "loan_action_unexpected": _("只有辅助器具借用服务才填写借用事项"),
     "ended_required": _("服务结果为“{outcome}”时须填写结束日期"),
     "cost_negative": _("费用不能为负数"),
+    "cost_invalid": _("费用“{value}”应为不超过{max}元、最多两位小数的金额"),
     "capacity_negative": _("服务能力不能为负数"),
     "capacity_too_large": _("服务能力不能超过{max}"),
     "kinds_required": _("至少选择一项服务类型"),
@@ -302,6 +303,19 @@ class ServiceData:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+#: The largest cost of one service (the column holds 10 digits, 2 after the point).
+MAX_COST = Decimal("99999999.99")
+
+
+def _check_cost(cost: Decimal) -> None:
+    """A cost in yuan: a finite amount of at most two decimal places that the column
+    holds ('NaN', 'Infinity' and '1e20' read as Decimals too)."""
+    if not cost.is_finite() or cost > MAX_COST or cost != cost.quantize(Decimal("0.01")):
+        raise fail("cost_invalid", "cost", value=str(cost), max=MAX_COST)
+    if cost < 0:
+        raise fail("cost_negative", "cost")
+
+
 @transaction.atomic
 def record_service(referral: Referral, data: ServiceData, *, actor: Actor | Any,
                    scope: Scope) -> ServiceRecord:
@@ -326,8 +340,7 @@ def record_service(referral: Referral, data: ServiceData, *, actor: Actor | Any,
                    after_label=_("开始日期"))
     elif outcome != ServiceOutcome.ONGOING:
         raise fail("ended_required", "ended_on", outcome=outcome.label)
-    if data.cost < 0:
-        raise fail("cost_negative", "cost")
+    _check_cost(data.cost)
     if kind == ServiceKind.DEVICE_LOAN and not data.loan_action:
         raise fail("loan_action_required", "loan_action")
     if kind != ServiceKind.DEVICE_LOAN and data.loan_action:

@@ -192,3 +192,19 @@ def test_device_loan_names_what_was_done(person, provider, actor):
         referral, _service(ServiceOutcome.ONGOING, started=TODAY, loan_action="lend"),
         actor=actor, scope=None)
     assert service.loan_action == "lend"
+
+
+@pytest.mark.parametrize("cost", ["NaN", "Infinity", "1e20", "100000000", "12.345"])
+def test_a_cost_that_is_no_amount_in_yuan_is_refused(person, provider, actor, cost):
+    """The form reads the cost with Decimal(), which takes 'NaN' (whose comparison with 0
+    raised InvalidOperation), 'Infinity' and '1e20' (which the 10-digit column cannot
+    hold) and a third decimal place (silently rounded): each is refused as the cost."""
+    need = actions.open_need(person(), ServiceKind.BASIC_REHABILITATION,
+                             opened_on=TODAY - 3 * DAY, actor=actor, scope=None)
+    referral = actions.refer(need, provider(), day=TODAY - 2 * DAY, actor=actor, scope=None)
+    data = _service(ServiceOutcome.ONGOING, started=TODAY)
+    data.cost = Decimal(cost)
+    with pytest.raises(ValidationFailed) as exc:
+        actions.record_service(referral, data, actor=actor, scope=None)
+    assert [(p.code, p.field) for p in exc.value.problems] == [("cost_invalid", "cost")]
+    assert not ServiceRecord.objects.exists()
