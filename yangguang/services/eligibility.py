@@ -138,7 +138,9 @@ def decide(person: Person, kind: str, day: dt.date) -> Decision:
             held = _held(certificate)
             if not any(category in categories and (levels is None or level in levels)
                        for category, level in held for categories, levels in rule.disability):
-                text = _("、").join(f"{Category(c).label}{Level(v).label}" for c, v in held[:1])
+                text = _("、").join(_("{category}{level}").format(category=Category(c).label,
+                                                                  level=Level(v).label)
+                                   for c, v in held[:1])
                 reasons.append(str(DISABILITY_OUTSIDE).format(held=text))
     return Decision(not reasons, rule, reasons)
 

@@ -78,3 +78,14 @@ def test_rule_in_force_on_the_day(person):
     child = person(age=3)
     before = eligibility.decide(child, ServiceKind.CHILD_REHABILITATION, dt.date(2018, 9, 30))
     assert before.rule is None  # the national rule starts 2018-10-01
+
+
+def test_the_reason_names_category_and_level_apart_in_english(person):
+    """The English reason read 'Visual disabilityLevel 2': the two labels were joined
+    without the translated '{category}{level}' pattern."""
+    from django.utils import translation
+
+    someone = person(age=30, category="视力", level="二级")
+    with translation.override("en"):
+        reasons = " ".join(eligibility.decide(someone, ServiceKind.CARE_DAY, TODAY).reasons)
+    assert "Visual disability, Level 2" in reasons, reasons
