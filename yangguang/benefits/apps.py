@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from yangguang.core.contributions import Contributions, MenuEntry, PersonSection
+from yangguang.core.contributions import Contributions, HomeCount, MenuEntry, PersonSection
 
 
 class BenefitsConfig(AppConfig):
@@ -22,11 +22,15 @@ class BenefitsConfig(AppConfig):
 
     def contributions(self) -> Contributions:
         from yangguang.accounts.permissions import Capability
-        from yangguang.benefits import views
+        from yangguang.benefits import selectors, views
 
         return Contributions(
             menu=[MenuEntry("benefits:programmes", _("补贴政策"), "benefits", Capability.VIEW_PERSON),
-                  MenuEntry("benefits:screening", _("主动发现"), "benefits", Capability.VIEW_PERSON)],
+                  MenuEntry("benefits:screening", _("主动发现"), "benefits", Capability.VIEW_PERSON),
+                  MenuEntry("benefits:applications", _("补贴申请"), "benefits", Capability.VIEW_PERSON),
+                  MenuEntry("benefits:grants", _("补贴发放"), "benefits", Capability.VIEW_PERSON)],
+            counts=[HomeCount(_("办理中的补贴申请"), Capability.HANDLE_CASE,
+                              selectors.open_applications_count, "benefits:applications")],
             person_sections=[PersonSection("benefits/person_section.html", Capability.VIEW_PERSON,
                                            views.person_section, order=50)],
         )

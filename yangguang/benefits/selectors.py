@@ -12,6 +12,7 @@ from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import scope_prefixes, scope_q
 from yangguang.benefits import policy, rules
 from yangguang.benefits.models import BenefitApplication, BenefitGrant
+from yangguang.benefits.states import OPEN_STATES
 from yangguang.registry.models import Person, Region
 from yangguang.registry.selectors import id_key
 
@@ -143,3 +144,8 @@ def screening_report(user: Any | None, key: str, region_prefix: str, on: dt.date
                                        for d in eligible_not],
             "receiving_not_eligible": [{"person_id": d.person_id, "reasons": d.reasons}
                                        for d in receiving_not]}
+
+
+def open_applications_count(user: Any) -> int:
+    """The applications of ``user``'s regions still moving (the home page's count)."""
+    return applications_for(user).filter(state__in=OPEN_STATES).count()
