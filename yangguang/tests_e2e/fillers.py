@@ -101,6 +101,20 @@ def _plan_task(county: County) -> Any:
     return PlanTask.objects.filter(plan__key=_plan(county), units__isnull=False).order_by("position")[0].pk
 
 
+def _benefit_application(county: County) -> Any:
+    """The county's benefit application (made on first use: an application for the
+    first person's care allowance, by the county's registrar's hand)."""
+    from yangguang.audit.services import Actor
+    from yangguang.benefits import services as benefits
+    from yangguang.benefits.models import BenefitApplication
+
+    found = BenefitApplication.objects.filter(person=county.person).first()
+    if found is None:
+        found = benefits.apply(county.person, "care_allowance", applicant_type="person",
+                               applied_on=dt.date.today(), actor=Actor("e2e-world"), scope=None)
+    return found.pk
+
+
 FILLERS: dict[str, Filler] = {
     "person_id": Filler(_person),
     "person_pk": Filler(_person),
@@ -132,6 +146,8 @@ FILLERS: dict[str, Filler] = {
     "provider_id": Filler(lambda county: county.loop.provider.pk),
     "tasks/task_id": Filler(_plan_task),
     "runs/pk": Filler(lambda county: county.match_run.pk),
+    "applications/pk": Filler(_benefit_application),
+    "application_id": Filler(_benefit_application),
     "review/pk": Filler(lambda county: county.match_candidate.pk),
     "run_id": Filler(lambda county: county.match_run.pk),
     "candidate_id": Filler(lambda county: county.match_candidate.pk),
