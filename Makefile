@@ -83,7 +83,8 @@ install:
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(call install_lock,requirements.lock,$(STAMP),-e .)
 
-# The platform and the test tools (pytest, Playwright, schemathesis, ruff).
+# The platform and the test tools (pytest, Playwright, schemathesis, ruff) and PySpark
+# (the Spark engine's tests).
 setup: install
 	$(call install_lock,requirements-dev.lock,$(VENV)/.yangguang-dev-installed)
 
@@ -96,8 +97,8 @@ setup-bench: setup
 # constrained by it, so a package has the same version in all three.
 UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --python-version 3.11 --quiet
 lock:
-	$(UV_COMPILE) --extra dev --extra bench -o requirements-bench.lock
-	$(UV_COMPILE) --extra dev -c requirements-bench.lock -o requirements-dev.lock
+	$(UV_COMPILE) --extra dev --extra spark --extra bench -o requirements-bench.lock
+	$(UV_COMPILE) --extra dev --extra spark -c requirements-bench.lock -o requirements-dev.lock
 	$(UV_COMPILE) -c requirements-bench.lock -o requirements.lock
 
 migrate: install messages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import tempfile
 from argparse import ArgumentParser
@@ -30,6 +31,9 @@ class Command(BaseCommand):
         compute.add_argument("--json", action="store_true", help=str(_("以 JSON 输出结果")))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["engine"] == "spark" and importlib.util.find_spec("pyspark") is None:
+            raise CommandError(str(_("Spark 引擎需要 PySpark 和 Java 17：pip install 'yangguang[spark]'"
+                                     "（开发环境 make setup 已安装）")))
         as_of = as_of_date(options["as_of"])
         plan = Plan.objects.filter(key=options["plan"]).select_related("region").first()
         if plan is None:
