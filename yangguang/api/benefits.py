@@ -12,17 +12,23 @@ Policies name no person, so reading them is not audited.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from yangguang.accounts.permissions import Capability
-from yangguang.api.access import actor, require
-from yangguang.api.common import READ_ERRORS, region_filter
+from yangguang.accounts.selectors import can, scope_prefixes
+from yangguang.api.access import actor, audit_view, existing_id, require
+from yangguang.api.common import READ_ERRORS, WRITE_ERRORS, region_filter
+from yangguang.api.errors import ApiError
+from yangguang.api.pagination import Page, PageQuery, paginate
 from yangguang.api.persons import person_for
-from yangguang.benefits import rules, selectors, services
+from yangguang.api.schemas import PRINTABLE, Input
+from yangguang.benefits import rules, selectors, services, states
+from yangguang.benefits.models import BenefitApplication, BenefitGrant
+from yangguang.benefits.states import ApplicationState
 
 router = Router(tags=["benefits"])
 
@@ -114,3 +120,136 @@ def benefit_programmes(request: HttpRequest, query: Query[PolicyQuery]) -> list[
                      "versions": row["versions"]}
         out.append(item)
     return out
+
+
+# ---------------------------------------------------------------------------
+# Applications: /benefit-applications (the same services and selectors as the pages)
+
+ApplicantKind = Literal["person", "guardian", "village_committee", "proactive"]
+StepAction = Literal["review", "check_level", "decide", "publish", "grant", "reject"]
+
+
+class ApplicationStepOut(Schema):
+    action: str
+    from_state: str
+    to_state: str
+    day: dt.date
+    actor: str
+    note: str
+
+
+class ApplicationItem(Schema):
+    id: int
+    person_id: int
+    programme: str
+    applicant_type: str
+    state: str
+    state_label: str
+    applied_on: dt.date
+
+
+class ApplicationDetail(ApplicationItem):
+    applicant_name: str
+    decided_on: dt.date | None
+    amount: float | None = Field(description="审定金额（rules.decide 于审定日的结果）")
+    reasons: list[str] = Field(description="审定依据")
+    rejection_reason: str
+    grant_start_month: str | None = Field(description="发放起始月份 YYYY-MM")
+    steps: list[ApplicationStepOut]
+    actions: list[str] = Field(description="当前可办理的环节")
+
+
+class ApplicationIn(Input):
+    person_id: int
+    programme: str = Field(description="项目代码，如 care_allowance")
+    applicant_type: ApplicantKind
+    applicant_name: str = Field("", max_length=100, pattern=PRINTABLE)
+    applied_on: dt.date
+    note: str = Field("", max_length=500, pattern=PRINTABLE)
+
+
+class ApplicationStepIn(Input):
+    action: StepAction
+    day: dt.date
+    note: str = Field("", max_length=500, pattern=PRINTABLE)
+
+
+class ApplicationQuery(PageQuery):
+    state: str | None = Field(None, description="按状态筛选")
+    programme: str | None = Field(None, description="按项目筛选")
+
+
+def _application_item(app: BenefitApplication) -> dict[str, Any]:
+    return {"id": app.pk, "person_id": app.person_id, "programme": app.programme,
+            "applicant_type": app.applicant_type, "state": app.state,
+            "state_label": str(ApplicationState(app.state).label), "applied_on": app.applied_on}
+
+
+def _application_detail(request: HttpRequest, app: BenefitApplication) -> dict[str, Any]:
+    grant = BenefitGrant.objects.filter(application=app).first()
+    may = can(request.user, Capability.HANDLE_CASE, app.person.hukou_region_id)
+    return _application_item(app) | {
+        "applicant_name": app.applicant_name, "decided_on": app.decided_on,
+        "amount": float(app.amount) if app.amount is not None else None,
+        "reasons": app.reasons, "rejection_reason": app.rejection_reason,
+        "grant_start_month": grant.start_month.isoformat()[:7] if grant else None,
+        "steps": [{"action": s.action, "from_state": s.from_state, "to_state": s.to_state,
+                   "day": s.day, "actor": s.actor, "note": s.note} for s in app.steps.all()],
+        "actions": states.actions_from(app.state) if may else [],
+    }
+
+
+def application_for(request: HttpRequest, application_id: int) -> BenefitApplication:
+    require(request, Capability.VIEW_PERSON)
+    app = selectors.application_for(request.user, existing_id(application_id))
+    if app is None:
+        raise ApiError(404, "not_found")
+    return app
+
+
+@router.get("/benefit-applications", response={200: Page[ApplicationItem], **READ_ERRORS},
+            summary="补贴申请列表（分页，仅限管辖范围）")
+def list_applications(request: HttpRequest, query: Query[ApplicationQuery]) -> dict[str, Any]:
+    require(request, Capability.VIEW_PERSON)
+    rows = selectors.applications_for(request.user, state=query.state or "",
+                                      programme=query.programme or "").order_by("id")
+    page = paginate(request, rows, query, lambda items: [_application_item(a) for a in items])
+    audit_view(request, "benefit_application", ids=[a["id"] for a in page["results"]],
+               query={"state": query.state, "programme": query.programme, "page": query.page})
+    return page
+
+
+@router.get("/benefit-applications/{int:application_id}",
+            response={200: ApplicationDetail, **READ_ERRORS},
+            summary="补贴申请详情（含办理环节和当前可办理的环节）")
+def get_application(request: HttpRequest, application_id: int) -> dict[str, Any]:
+    app = application_for(request, application_id)
+    audit_view(request, "benefit_application", app, person_id=app.person_id,
+               region_code=app.person.hukou_region_id)
+    return _application_detail(request, app)
+
+
+@router.post("/benefit-applications", response={201: ApplicationDetail, **WRITE_ERRORS},
+             summary="登记补贴申请（本人、监护人、村委会代为申请或主动发现）")
+def create_application(request: HttpRequest, payload: ApplicationIn) -> Status:
+    person = person_for(request, payload.person_id, Capability.HANDLE_CASE)
+    app = services.apply(person, payload.programme, applicant_type=payload.applicant_type,
+                         applicant_name=payload.applicant_name, applied_on=payload.applied_on,
+                         note=payload.note, actor=actor(request),
+                         scope=tuple(scope_prefixes(request.user, Capability.HANDLE_CASE)))
+    return Status(201, _application_detail(request, selectors.application_for(request.user, app.pk)))
+
+
+@router.post("/benefit-applications/{int:application_id}/transitions",
+             response={200: ApplicationDetail, **WRITE_ERRORS},
+             summary="办理补贴申请的一个环节（审核、核定等级、审定、公示、发放、不予通过）")
+def take_application_step(request: HttpRequest, application_id: int,
+                          payload: ApplicationStepIn) -> dict[str, Any]:
+    """审定 stores ``rules.decide``'s amount and reasons on ``day`` (refused when not
+    eligible); 不予通过 needs a ``note``; a step not allowed now is refused (422)."""
+    app = application_for(request, application_id)
+    require(request, Capability.HANDLE_CASE)
+    services.take_step(app, payload.action, day=payload.day, note=payload.note,
+                       actor=actor(request),
+                       scope=tuple(scope_prefixes(request.user, Capability.HANDLE_CASE)))
+    return _application_detail(request, selectors.application_for(request.user, app.pk))

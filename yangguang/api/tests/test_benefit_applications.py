@@ -1,0 +1,45 @@
+"""/benefit-applications: create, list, detail and the steps through the same services
+as the pages; the decision's amount is rules.decide's; scoped and audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from yangguang.api.tests.conftest import COUNTY_A, assert_error
+from yangguang.audit.models import AuditEvent
+from yangguang.benefits import rules
+from yangguang.benefits.tests.conftest import make_person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_application_through_every_step_by_the_api(registrar_a, registrar_b):
+    p = make_person(region=COUNTY_A, level="一级", issued=dt.date(2020, 1, 1))
+    created = registrar_a.post("/benefit-applications", {
+        "person_id": p.pk, "programme": "care_allowance", "applicant_type": "guardian",
+        "applicant_name": "李四", "applied_on": "2025-05-20"})
+    assert created.status_code == 201, created.content
+    app = created.json()
+    assert (app["state"], app["actions"]) == ("submitted", ["review", "reject"])
+    refused = registrar_a.post(f"/benefit-applications/{app['id']}/transitions",
+                               {"action": "grant", "day": "2025-06-01"})
+    assert refused.status_code == 422
+    for action in ("review", "check_level", "decide", "publish", "grant"):
+        step = registrar_a.post(f"/benefit-applications/{app['id']}/transitions",
+                                {"action": action, "day": "2025-06-01", "note": "同意"})
+        assert step.status_code == 200, step.content
+    done = registrar_a.get(f"/benefit-applications/{app['id']}").json()
+    (expected,) = rules.decide(p, dt.date(2025, 6, 1), ["care_allowance"])
+    assert (done["state"], done["amount"], done["reasons"]) == ("granted", float(expected.amount),
+                                                                expected.reasons)
+    assert done["grant_start_month"] == "2025-05" and len(done["steps"]) == 6
+    listed = registrar_a.get("/benefit-applications", {"state": "granted"}).json()
+    assert [a["id"] for a in listed["results"]] == [app["id"]]
+    assert AuditEvent.objects.filter(object_type="benefit_application", action="view").exists()
+    assert_error(registrar_b.get(f"/benefit-applications/{app['id']}"), 404, "not_found")
+    assert registrar_b.get("/benefit-applications").json()["results"] == []
+    assert_error(registrar_b.post(f"/benefit-applications/{app['id']}/transitions",
+                                  {"action": "reject", "day": "2025-06-01", "note": "x"}),
+                 404, "not_found")
