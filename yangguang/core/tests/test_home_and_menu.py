@@ -61,7 +61,7 @@ def test_each_role_sees_the_groups_and_entries_of_its_capabilities(actor):
     # certificate cases, the survey, the service loop, benefits, data comparison; only
     # registrars enter persons and run imports, only reviewers review matches.
     loop = ["服务需求", "超期未满足的需求", "服务机构", "乡镇需求与服务资源"]
-    benefits = ["补贴政策", "主动发现"]
+    benefits = ["补贴政策", "主动发现", "补贴申请", "补贴发放"]
     registrar = menu(page(signed_in(actor, Role.REGISTRAR)))
     assert registrar == {"人员与证件": ["查询人员", "登记人员", "批量导入", "地区统计", "年度调查进度",
                                    "残疾人证业务", "残疾人证待办"],
@@ -105,7 +105,8 @@ def test_the_current_entry_is_marked_and_every_entry_is_a_plain_link(actor):
         "/registry/persons/", "/registry/persons/new/", "/registry/imports/", "/statistics/",
         "/survey/", "/certificates/cases/", "/certificates/worklist/", "/services/needs/",
         "/services/needs/overdue/", "/services/providers/", "/services/coverage/",
-        "/benefits/programmes/", "/benefits/screening/", "/matching/", "/jobs/"]
+        "/benefits/programmes/", "/benefits/screening/", "/benefits/applications/",
+        "/benefits/grants/", "/matching/", "/jobs/"]
 
 
 def test_a_menu_entry_names_one_of_the_groups():
@@ -148,7 +149,7 @@ def test_registrars_and_reviewers_see_their_counts(actor, certificates):
                          "近7天失败的后台任务": 0, "比对发现的差异": 0,
                          "本年度尚未调查的持证残疾人": 5, "待转介的服务需求": 0,
                          "超期未满足的服务需求": 0, "办理中的残疾人证业务": 0,
-                         "办理时限将到或已过的业务": 0}
+                         "办理时限将到或已过的业务": 0, "办理中的补贴申请": 0}
     reviewer = counts(page(signed_in(actor, Role.REVIEWER)))
     assert reviewer == {"辖区内在世的残疾人": 4, "90天内到期的残疾人证": 1,
                         "冻结中的残疾人证": 1, "待复核的比对结果": 0, "比对发现的差异": 0,
