@@ -57,6 +57,8 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="cProfile the first import into FILE (pstats)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["YANGGUANG_VAR_DIR"] = tmp
@@ -346,16 +348,27 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("CHECKPOINT")
-        begin = time.perf_counter()
+        begin, cpu = time.perf_counter(), time.process_time()
         value = fn()
+        cpu_s.append(round(time.process_time() - cpu, 2))
         return time.perf_counter() - begin, value
+
+    cpu_s: list[float] = []
 
     def ours() -> dict[str, Any]:
         buffer = io.StringIO()
         call_command("import", "survey", str(path), "--json", stdout=buffer)
         return json.loads(buffer.getvalue())
 
-    seconds, first = timed(ours)
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        seconds, first = timed(lambda: profiler.runcall(ours))
+        profiler.dump_stats(args.profile)
+    else:
+        seconds, first = timed(ours)
+    out["yangguang_cpu_s"] = cpu_s[-1]
     out["yangguang"] = {k: first[k] for k in ("created", "unchanged", "rejected")}
     out["yangguang_s"] = round(seconds, 2)
     out["yangguang_rows_per_s"] = round(rows / seconds)
@@ -363,12 +376,14 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     seconds, again = timed(ours)
     out["reimport"] = {k: again[k] for k in ("created", "updated", "unchanged", "rejected")}
     out["reimport_s"] = round(seconds, 2)
+    out["reimport_cpu_s"] = cpu_s[-1]
     out["reimport_rows_per_s"] = round(rows / seconds)
     if not args.skip_baseline:
         AnnualSurvey.objects.all().delete()
         seconds, base = timed(lambda: baseline(path))
         out["baseline"] = base
         out["baseline_s"] = round(seconds, 2)
+        out["baseline_cpu_s"] = cpu_s[-1]
         out["baseline_rows_per_s"] = round(rows / seconds)
         out["ratio"] = round(out["yangguang_rows_per_s"] / out["baseline_rows_per_s"], 1)
         out["same_surveys"] = stored() == ours_rows

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -58,19 +59,54 @@ _HELP = {
 }
 
 
+#: Distinct cells a column remembers the parse of (``_per_value``) before starting over.
+_MEMO_SIZE = 4096
+
+
+def _per_value(parse: Callable[[Any], Any], *, daily: bool = False) -> Callable[[Any], Any]:
+    """``parse`` (a ``rules`` parser) run once per distinct cell value: its value or its
+    refusal remembered, as a coded column holds a handful of values in a million rows.
+    The rule stays in ``rules``; the memory starts over when it grows past
+    ``_MEMO_SIZE`` values, and each day when ``daily`` (a date's parse depends on today)."""
+    memo: dict[tuple[type, Any], tuple[Any, list[Problem] | None]] = {}
+    day: list[dt.date | None] = [None]
+
+    def parse_once(cell: Any) -> Any:
+        today = dt.date.today() if daily else None
+        if day[0] != today or len(memo) > _MEMO_SIZE:
+            memo.clear()
+            day[0] = today
+        key = (type(cell), cell)  # 1, 1.0 and True are equal, but not the same cell
+        hit = memo.get(key)
+        if hit is None:
+            try:
+                hit = (parse(cell), None)
+            except ValidationFailed as exc:
+                hit = (None, exc.problems)
+            memo[key] = hit
+        if hit[1] is not None:
+            raise ValidationFailed(list(hit[1]))
+        return hit[0]
+
+    return parse_once
+
+
 def _column(key: str, header: str, required: bool) -> spec.Column:
     if key in words.CODED:
         names = tuple(words.CODED[key].values())
         return spec.Column(key, header, required, _HELP.get(key, ""),
-                           parse=lambda cell, key=key: rules.parse_code(key, cell),
+                           parse=_per_value(lambda cell, key=key: rules.parse_code(key, cell)),
                            choices=names, width=max(12, 2 * max(len(n) for n in names)))
     if key in words.FLAGS:
         return spec.Column(key, header, required, _HELP.get(key, _("是或否")),
-                           parse=lambda cell, key=key: rules.parse_flag(key, cell),
+                           parse=_per_value(lambda cell, key=key: rules.parse_flag(key, cell)),
                            choices=tuple(words.YES_NO.values()), width=10)
-    parsers = {"id_number": lambda cell: v.parse_id_number(cell), "year": rules.parse_year,
-               "household_income": rules.parse_income, "surveyor": rules.parse_surveyor,
-               "survey_date": rules.parse_survey_date}
+    # The identity number is different on every row: parsed each time.
+    parsers = {"id_number": lambda cell: v.parse_id_number(cell),
+               "year": _per_value(rules.parse_year),
+               "household_income": _per_value(rules.parse_income),
+               "surveyor": _per_value(rules.parse_surveyor),
+               "survey_date": _per_value(rules.parse_survey_date, daily=True)}
     return spec.Column(key, header, required, _HELP.get(key, ""), parse=parsers[key],
                        text=key in ("id_number", "year"), date=key == "survey_date",
                        width=20 if key == "id_number" else 12)

@@ -95,15 +95,19 @@ class SurveyData:
 
     def answers(self) -> dict[str, Any]:
         """Every field but the year, as the model's fields."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "year"}
+        return {name: getattr(self, name) for name in _ANSWER_NAMES}
 
     @classmethod
     def of(cls, values: dict[str, Any]) -> SurveyData:
         """From values by field name (blank codes as "" whatever was given)."""
-        known = {f.name for f in fields(cls)}
         given = {k: ("" if v is None and k in words.CODED or k == "surveyor" and v is None
-                     else v) for k, v in values.items() if k in known}
+                     else v) for k, v in values.items() if k in _FIELD_NAMES}
         return cls(**given)
+
+
+#: SurveyData's fields, and those of its answers (all but the year), looked up once.
+_FIELD_NAMES = frozenset(f.name for f in fields(SurveyData))
+_ANSWER_NAMES = tuple(f.name for f in fields(SurveyData) if f.name != "year")
 
 
 #: The answers a survey of a person not reached leaves blank (all but the reason,
