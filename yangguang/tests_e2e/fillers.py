@@ -252,4 +252,10 @@ def body_values(county: County) -> dict[str, Any]:
         "year": dt.date.today().year - 1,
         "reached": False,
         "not_reached_reason": "moved",
+        # Benefit applications (/benefit-applications; person_id as above): the person
+        # applies for the care allowance; a step is dated today (action as above).
+        "programme": "care_allowance",
+        "applicant_type": "person",
+        "applied_on": today,
+        "day": today,
     }
