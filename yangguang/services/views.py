@@ -261,47 +261,46 @@ def _referral_for_action(request: HttpRequest, pk: int) -> Referral:
     return selectors.get_referral_for(request.user, pk, Capability.RECORD_SERVICES)
 
 
+def _referral_step(request: HttpRequest, pk: int, form_class: type, act: Any, done: str,
+                   template: str, **context: Any) -> HttpResponse:
+    """A step on a referral from its form: ``act(referral, values, actor, scope)`` writes
+    it through the services; their refusal lands in the form's error summary."""
+    referral = _referral_for_action(request, pk)
+    form = form_class(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            act(referral, form.values(), Actor.of(request.user), actions.write_scope(request.user))
+        except ValidationFailed as exc:
+            add_problems(form, exc.problems)
+        else:
+            messages.success(request, done)
+            return redirect("services:need", pk=referral.need_id)
+    return render(request, template, {"referral": referral, "form": form, **context},
+                  status=400 if form.errors else 200)
+
+
 @never_cache
 @require_capability(Capability.RECORD_SERVICES)
 @require_http_methods(["GET", "POST"])
 def referral_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    referral = _referral_for_action(request, pk)
-    form = DayForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
-        try:
-            actions.accept_referral(referral, day=form.values()["day"],
-                                    actor=Actor.of(request.user),
-                                    scope=actions.write_scope(request.user))
-        except ValidationFailed as exc:
-            add_problems(form, exc.problems)
-        else:
-            messages.success(request, _("已记录机构接收转介。"))
-            return redirect("services:need", pk=referral.need_id)
-    return render(request, "services/referral_form.html", {
-        "referral": referral, "form": form, "title": _("机构接收转介"),
-        "submit": _("记录接收")}, status=400 if form.errors else 200)
+    return _referral_step(
+        request, pk, DayForm,
+        lambda referral, values, actor, scope: actions.accept_referral(
+            referral, day=values["day"], actor=actor, scope=scope),
+        _("已记录机构接收转介。"), "services/referral_form.html",
+        title=_("机构接收转介"), submit=_("记录接收"))
 
 
 @never_cache
 @require_capability(Capability.RECORD_SERVICES)
 @require_http_methods(["GET", "POST"])
 def referral_decline(request: HttpRequest, pk: int) -> HttpResponse:
-    referral = _referral_for_action(request, pk)
-    form = ReasonForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
-        try:
-            values = form.values()
-            actions.decline_referral(referral, reason=values["reason"], day=values["day"],
-                                     actor=Actor.of(request.user),
-                                     scope=actions.write_scope(request.user))
-        except ValidationFailed as exc:
-            add_problems(form, exc.problems)
-        else:
-            messages.success(request, _("转介已退回，需求重新等待转介。"))
-            return redirect("services:need", pk=referral.need_id)
-    return render(request, "services/referral_form.html", {
-        "referral": referral, "form": form, "title": _("转介被机构退回"),
-        "submit": _("记录退回")}, status=400 if form.errors else 200)
+    return _referral_step(
+        request, pk, ReasonForm,
+        lambda referral, values, actor, scope: actions.decline_referral(
+            referral, reason=values["reason"], day=values["day"], actor=actor, scope=scope),
+        _("转介已退回，需求重新等待转介。"), "services/referral_form.html",
+        title=_("转介被机构退回"), submit=_("记录退回"))
 
 
 @never_cache
@@ -309,19 +308,11 @@ def referral_decline(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def referral_service(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a service given on the referral; its outcome moves the need."""
-    referral = _referral_for_action(request, pk)
-    form = ServiceForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
-        try:
-            actions.record_service(referral, form.values(), actor=Actor.of(request.user),
-                                   scope=actions.write_scope(request.user))
-        except ValidationFailed as exc:
-            add_problems(form, exc.problems)
-        else:
-            messages.success(request, _("已记录服务。"))
-            return redirect("services:need", pk=referral.need_id)
-    return render(request, "services/service_form.html", {"referral": referral, "form": form},
-                  status=400 if form.errors else 200)
+    return _referral_step(
+        request, pk, ServiceForm,
+        lambda referral, values, actor, scope: actions.record_service(
+            referral, values, actor=actor, scope=scope),
+        _("已记录服务。"), "services/service_form.html")
 
 
 # ---------------------------------------------------------------------------
