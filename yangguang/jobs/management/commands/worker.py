@@ -28,6 +28,9 @@ class Command(TranslatedCommand):
             logger = logging.getLogger("yangguang.jobs")
             logger.addHandler(logging.StreamHandler(sys.stderr))
             logger.setLevel(logging.INFO)
+            # Its own handler only: the root logger's console handler (settings.LOGGING)
+            # would print every line a second time.
+            logger.propagate = False
         # The library's worker says "starting" and "no more tasks" at every round.
         for name in ("django_tasks_db", "django_tasks", "django.tasks"):
             logging.getLogger(name).setLevel(logging.WARNING)
