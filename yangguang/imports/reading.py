@@ -132,6 +132,19 @@ class Table:
             else:
                 yield list(zip(rows.numbers, map(to_cells, rows.cells or ()), strict=True))
 
+    def column_chunks(self, size: int) -> Iterator[tuple[list[int], dict[str, list[Any]]]]:
+        """The data rows ``size`` at a time by columns: (their row numbers, each known
+        column's cells by column key, one per row; cells missing at a row's end: None)."""
+        positions = [(i, key) for i, key in enumerate(self.keys) if key is not None]
+        for rows in self.chunks(size):
+            if rows.frame is not None:
+                yield rows.numbers, {key: rows.frame.get_column(key).to_list()
+                                     for key in rows.frame.columns}
+            else:
+                block = rows.cells or []
+                yield rows.numbers, {key: [cells[i] if i < len(cells) else None
+                                           for cells in block] for i, key in positions}
+
     def dicts(self, size: int) -> Iterator[tuple[int, dict[str, Any]]]:
         """Every data row as (row number, cells by column key)."""
         for chunk in self.dict_chunks(size):

@@ -118,6 +118,15 @@ def is_blank(cells: dict[str, Any]) -> bool:
     return all(c is None or str(c).strip() == "" for c in cells.values())
 
 
+def blank_rows(cells: dict[str, list[Any]], count: int) -> set[int]:
+    """The indexes of a block's blank rows (``is_blank``), its cells given by columns."""
+    if not cells:
+        return set(range(count))
+    first = next(iter(cells.values()))
+    return {i for i, cell in enumerate(first) if (cell is None or str(cell).strip() == "")
+            and is_blank({key: column[i] for key, column in cells.items()})}
+
+
 class _DryRun(Exception):
     """Undoes a dry run's writes (raised out of its transaction)."""
 

@@ -41,7 +41,10 @@ class Column:
     ``ValidationFailed`` with the column's key as the problem's field; ``choices``
     become the template's dropdown; ``text`` columns are formatted as text (codes,
     ID numbers), ``date`` ones as dates; ``accepted`` is what the 填写说明 sheet lists
-    as the values the column takes.
+    as the values the column takes. ``blank`` is the value of a blank cell (a required
+    column refuses it). ``repeats``: the column holds few distinct values (codes,
+    flags, years, dates), so ``ImportKind.parse_columns`` parses each distinct cell of
+    a block once, not every cell.
     """
 
     key: str
@@ -54,6 +57,22 @@ class Column:
     date: bool = False
     width: int = 14
     accepted: Text = ""
+    blank: Any = None
+    repeats: bool = False
+
+    def read(self, cell: Any) -> tuple[Any, list[Problem] | None]:
+        """A cell's value, or None and its problems: the one reading of a cell that
+        ``ImportKind.parse`` and ``ImportKind.parse_columns`` share."""
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            if self.required:
+                return None, [Problem("required", self.key, REQUIRED, {"label": self.header})]
+            return self.blank, None
+        if self.parse is None:
+            return cell, None
+        try:
+            return self.parse(cell), None
+        except ValidationFailed as exc:
+            return None, exc.problems
 
 
 class Outcome(enum.Enum):
@@ -126,20 +145,40 @@ class ImportKind:
         values: dict[str, Any] = {}
         problems: list[Problem] = []
         for column in self.columns:
-            cell = cells.get(column.key)
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
-                if column.required:
-                    problems.append(Problem("required", column.key, REQUIRED,
-                                            {"label": column.header}))
-                values[column.key] = None
-                continue
-            try:
-                values[column.key] = column.parse(cell) if column.parse else cell
-            except ValidationFailed as exc:
-                problems.extend(exc.problems)
+            values[column.key], refused = column.read(cells.get(column.key))
+            if refused:
+                problems.extend(refused)
         if problems:
             raise ValidationFailed(problems)
         return self.make(values, context)
+
+    def parse_columns(self, cells: dict[str, list[Any]], count: int
+                      ) -> tuple[dict[str, list[Any]], dict[int, list[Problem]]]:
+        """A block's cells read column by column (``Column.read``): each column's values
+        (by key, one per row) and the problems of the rows that have any (by index, in
+        column order, as ``parse`` lists them). A ``repeats`` column reads each distinct
+        cell once. For kinds with their own ``import_table``; ``make`` is then theirs
+        to call on a row's values."""
+        values: dict[str, list[Any]] = {}
+        problems: dict[int, list[Problem]] = {}
+        for column in self.columns:
+            column_cells = cells.get(column.key) or [None] * count
+            if column.repeats:
+                if all(type(cell) is str or cell is None for cell in column_cells):
+                    read = {cell: column.read(cell) for cell in set(column_cells)}
+                    results = [read[cell] for cell in column_cells]
+                else:  # 1, 1.0 and True are equal, but not the same cell
+                    keyed = [(type(cell), cell) for cell in column_cells]
+                    read = {key: column.read(key[1]) for key in set(keyed)}
+                    results = [read[key] for key in keyed]
+            else:
+                results = [column.read(cell) for cell in column_cells]
+            values[column.key] = [value for value, _refused in results]
+            if any(refused for _value, refused in results):
+                for i, (_value, refused) in enumerate(results):
+                    if refused:
+                        problems.setdefault(i, []).extend(refused)
+        return values, problems
 
     def make(self, values: dict[str, Any], context: Context) -> Any:
         """The data object of a row's parsed values (by column key); may raise

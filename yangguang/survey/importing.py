@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -34,7 +33,7 @@ from yangguang.core.crypto import hash_ids
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.imports import spec
 from yangguang.imports.reading import UNCOMPUTED_FORMULA, Table
-from yangguang.imports.running import Context, ImportResult, is_blank
+from yangguang.imports.running import Context, ImportResult, blank_rows
 from yangguang.registry import validation as v
 from yangguang.registry.models import Person
 from yangguang.survey import rules, services
@@ -59,57 +58,42 @@ _HELP = {
 }
 
 
-#: Distinct cells a column remembers the parse of (``_per_value``) before starting over.
-_MEMO_SIZE = 4096
-
-
-def _per_value(parse: Callable[[Any], Any], *, daily: bool = False) -> Callable[[Any], Any]:
-    """``parse`` (a ``rules`` parser) run once per distinct cell value: its value or its
-    refusal remembered, as a coded column holds a handful of values in a million rows.
-    The rule stays in ``rules``; the memory starts over when it grows past
-    ``_MEMO_SIZE`` values, and each day when ``daily`` (a date's parse depends on today)."""
-    memo: dict[tuple[type, Any], tuple[Any, list[Problem] | None]] = {}
-    day: list[dt.date | None] = [None]
-
-    def parse_once(cell: Any) -> Any:
-        today = dt.date.today() if daily else None
-        if day[0] != today or len(memo) > _MEMO_SIZE:
-            memo.clear()
-            day[0] = today
-        key = (type(cell), cell)  # 1, 1.0 and True are equal, but not the same cell
-        hit = memo.get(key)
-        if hit is None:
-            try:
-                hit = (parse(cell), None)
-            except ValidationFailed as exc:
-                hit = (None, exc.problems)
-            memo[key] = hit
-        if hit[1] is not None:
-            raise ValidationFailed(list(hit[1]))
-        return hit[0]
-
-    return parse_once
-
-
 def _column(key: str, header: str, required: bool) -> spec.Column:
+    # Every column but the identity number holds few distinct values in a block
+    # (``repeats``: read once each); a blank coded cell or surveyor is "".
     if key in words.CODED:
         names = tuple(words.CODED[key].values())
         return spec.Column(key, header, required, _HELP.get(key, ""),
-                           parse=_per_value(lambda cell, key=key: rules.parse_code(key, cell)),
-                           choices=names, width=max(12, 2 * max(len(n) for n in names)))
+                           parse=lambda cell, key=key: rules.parse_code(key, cell),
+                           choices=names, width=max(12, 2 * max(len(n) for n in names)),
+                           blank="", repeats=True)
     if key in words.FLAGS:
         return spec.Column(key, header, required, _HELP.get(key, _("是或否")),
-                           parse=_per_value(lambda cell, key=key: rules.parse_flag(key, cell)),
-                           choices=tuple(words.YES_NO.values()), width=10)
-    # The identity number is different on every row: parsed each time.
+                           parse=lambda cell, key=key: rules.parse_flag(key, cell),
+                           choices=tuple(words.YES_NO.values()), width=10, repeats=True)
     parsers = {"id_number": lambda cell: v.parse_id_number(cell),
-               "year": _per_value(rules.parse_year),
-               "household_income": _per_value(rules.parse_income),
-               "surveyor": _per_value(rules.parse_surveyor),
-               "survey_date": _per_value(rules.parse_survey_date, daily=True)}
+               "year": rules.parse_year,
+               "household_income": rules.parse_income,
+               "surveyor": rules.parse_surveyor,
+               "survey_date": rules.parse_survey_date}
     return spec.Column(key, header, required, _HELP.get(key, ""), parse=parsers[key],
                        text=key in ("id_number", "year"), date=key == "survey_date",
-                       width=20 if key == "id_number" else 12)
+                       width=20 if key == "id_number" else 12,
+                       blank="" if key == "surveyor" else None,
+                       repeats=key != "id_number")
+
+
+class _Cells:
+    """A row's cells in a block given by columns, made a dict (by column key) only for
+    a rejected row's report."""
+
+    __slots__ = ("columns", "index")
+
+    def __init__(self, columns: dict[str, list[Any]], index: int) -> None:
+        self.columns, self.index = columns, index
+
+    def dict(self) -> dict[str, Any]:
+        return {key: column[self.index] for key, column in self.columns.items()}
 
 
 class _DryRun(Exception):
@@ -132,17 +116,35 @@ class SurveyKind(spec.ImportKind):
     def parse(self, cells: dict[str, Any], context: Context) -> Any:
         uncomputed = [key for key, value in cells.items() if value is UNCOMPUTED_FORMULA]
         if uncomputed:
-            raise ValidationFailed([rules.problem("formula_without_value", key,
-                                                  label=self.header_of(key))
-                                    for key in uncomputed])
+            raise ValidationFailed(self._formulas(uncomputed))
         return super().parse(cells, context)
+
+    def _formulas(self, keys: list[str]) -> list[Problem]:
+        return [rules.problem("formula_without_value", key, label=self.header_of(key))
+                for key in keys]
+
+    def parse_columns(self, cells: dict[str, list[Any]], count: int
+                      ) -> tuple[dict[str, list[Any]], dict[int, list[Problem]]]:
+        """As the framework's, but a row with a formula saved without its value is
+        refused for its formulas alone (as ``parse``)."""
+        values, problems = super().parse_columns(cells, count)
+        uncomputed: dict[int, list[str]] = {}
+        for key, column in cells.items():
+            if UNCOMPUTED_FORMULA in column:
+                for i, cell in enumerate(column):
+                    if cell is UNCOMPUTED_FORMULA:
+                        uncomputed.setdefault(i, []).append(key)
+        for i, keys in uncomputed.items():
+            problems[i] = self._formulas(keys)
+        return values, problems
 
     def make(self, values: dict[str, Any], context: Context) -> Any:
         if values["survey_date"] is not None and values["survey_date"] > context.today:
             raise v.fail("date_future", "survey_date", label=self.header_of("survey_date"),
                          value=values["survey_date"].isoformat())
         id_number = values.pop("id_number")
-        return id_number.normalized, SurveyData.of(values)
+        # The columns are SurveyData's fields, blank codes already "" (``_column``).
+        return id_number.normalized, SurveyData(**values)
 
     def import_table(self, table: Table, context: Context) -> ImportResult:
         result = context.result
@@ -150,9 +152,9 @@ class SurveyKind(spec.ImportKind):
         try:
             with transaction.atomic():
                 segment = Segment(context.actor)
-                for block in table.dict_chunks(self.block):
-                    done += len(block)
-                    self._block(block, context, segment)
+                for numbers, cells in table.column_chunks(self.block):
+                    done += len(numbers)
+                    self._block(numbers, cells, context, segment)
                     if context.progress:
                         context.progress(done, context.total)
                 if context.progress:
@@ -166,18 +168,26 @@ class SurveyKind(spec.ImportKind):
         result.errors.sort(key=lambda e: e.row)
         return result
 
-    def _block(self, block: list[tuple[int, dict[str, Any]]], context: Context,
+    def _block(self, numbers: list[int], columns: dict[str, list[Any]], context: Context,
                segment: Segment) -> None:
         result = context.result
-        parsed: list[tuple[int, dict[str, Any], str, SurveyData]] = []
-        for number, cells in block:
-            if is_blank(cells):
+        blank = blank_rows(columns, len(numbers))
+        values, problems = self.parse_columns(columns, len(numbers))
+        keys = list(values)
+        parsed: list[tuple[int, _Cells, str, SurveyData]] = []
+        for i, (number, row) in enumerate(zip(numbers, zip(*values.values(), strict=True), strict=True)):
+            if i in blank:
                 continue
             result.rows += 1
-            try:
-                id_number, data = self.parse(cells, context)
-            except ValidationFailed as exc:
-                context.reject(number, exc.problems, cells)
+            cells = _Cells(columns, i)
+            refused = problems.get(i)
+            if refused is None:
+                try:
+                    id_number, data = self.make(dict(zip(keys, row, strict=True)), context)
+                except ValidationFailed as exc:
+                    refused = exc.problems
+            if refused is not None:
+                context.reject(number, refused, cells.dict())
                 continue
             parsed.append((number, cells, id_number, data))
         if not parsed:
@@ -192,17 +202,18 @@ class SurveyKind(spec.ImportKind):
         for (number, cells, _id, data), id_hash in zip(parsed, hashes, strict=True):
             person = persons.get(id_hash)
             if person is None:
-                context.reject(number, [rules.problem("person_unknown", "id_number")], cells)
+                context.reject(number, [rules.problem("person_unknown", "id_number")],
+                              cells.dict())
                 continue
             pk, region, _birth = person
             if not context.in_scope(region):
                 context.reject(number, [Problem("person_out_of_scope", "id_number",
-                                                MESSAGES["person_out_of_scope"])], cells)
+                                                MESSAGES["person_out_of_scope"])], cells.dict())
                 continue
             first = first_row.setdefault((pk, data.year), number)
             if first != number:
                 context.reject(number, [rules.problem("duplicate_in_file", "year", row=first)],
-                               cells)
+                               cells.dict())
                 continue
             good.append((number, cells, pk, region, data))
         by_year: dict[int, list[int]] = defaultdict(list)
@@ -222,7 +233,7 @@ class SurveyKind(spec.ImportKind):
                 rules.check(data, birth_date=births[pk],
                             certified=pk in certified.get(data.year, ()), today=context.today)
             except ValidationFailed as exc:
-                context.reject(number, exc.problems, cells)
+                context.reject(number, exc.problems, cells.dict())
                 continue
             before = stored.get((pk, data.year))
             if before is None:
