@@ -128,6 +128,20 @@ def grants_for(user: Any | None, *, programme: str = "", region_prefix: str = ""
     return grants
 
 
+def eligible_not_receiving(user: Any | None, key: str, region_prefix: str, on: dt.date, *,
+                           persons: QuerySet[Person] | None = None) -> Iterator[rules.Decision]:
+    """``rules.screen``'s eligible persons of ``persons_in`` (narrowed to ``persons``
+    when given: data comparison screens the persons a department's list named) who
+    receive no grant of programme ``key`` in the month of ``on`` (主动发现)."""
+    receiving = grants_for(user, programme=key, region_prefix=region_prefix,
+                           running_on=on).values("person_id")
+    found = persons_in(user, region_prefix)
+    if persons is not None:
+        found = found.filter(pk__in=persons.values("pk"))
+    return rules.screen(found.exclude(pk__in=receiving), key, on, region_prefix=region_prefix,
+                        eligible=True)
+
+
 def screening_report(user: Any | None, key: str, region_prefix: str, on: dt.date
                      ) -> dict[str, Any]:
     """The issue's shape: eligible but not receiving (主动发现) and receiving but no longer
@@ -135,8 +149,7 @@ def screening_report(user: Any | None, key: str, region_prefix: str, on: dt.date
     receiving = grants_for(user, programme=key, region_prefix=region_prefix,
                            running_on=on).values("person_id")
     found = persons_in(user, region_prefix)
-    eligible_not = rules.screen(found.exclude(pk__in=receiving), key, on,
-                                region_prefix=region_prefix, eligible=True)
+    eligible_not = eligible_not_receiving(user, key, region_prefix, on)
     receiving_not = rules.screen(found.filter(pk__in=receiving), key, on,
                                  region_prefix=region_prefix, eligible=False)
     return {"programme": key, "on": on.isoformat(),

@@ -29,6 +29,7 @@ from yangguang.audit.services import Actor
 from yangguang.core.crypto import hash_id
 from yangguang.demo import generator
 from yangguang.demo.cases import load_cases
+from yangguang.demo.comparison import load_comparison
 from yangguang.demo.generator import (
     CERTIFICATE_NUMBER,
     DEFAULT_SCALE,
@@ -101,6 +102,7 @@ class DemoSummary:
     surveys: int = 0  # annual surveys written (2021–2025)
     cases: int = 0  # certificate cases opened (``demo.cases``)
     loop: LoopSummary = field(default_factory=LoopSummary)  # providers, needs, referrals …
+    comparison: int = 0  # department lists matched (``demo.comparison``)
     accounts: list[DemoAccount] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -116,7 +118,7 @@ class DemoSummary:
             or self.deaths.applied or self.cancellations.applied or self.freezes.applied
             or self.household_statuses.applied or self.expired or self.surveys or self.cases
             or self.loop.providers or self.loop.survey_needs or self.loop.direct_needs
-            or self.loop.referrals
+            or self.loop.referrals or self.comparison
         )
 
 
@@ -302,7 +304,8 @@ def load_demo(scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
     4. survey the persons certified in each year 2021–2025 (``demo.surveys``), and open
        a few certificate cases in each county (``demo.cases``);
        providers, the 2025 survey's needs and others, referrals and services
-       (``demo.service_loop``);
+       (``demo.service_loop``); a deaths list and two dibao rolls matched in one county
+       of each jurisdiction (``demo.comparison``);
     5. create the demo accounts (``ensure_demo_accounts``) unless ``accounts=False``.
 
     ``progress(done, total)`` is called during the import.
@@ -330,6 +333,8 @@ def load_demo(scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
     summary.surveys = load_surveys(seed, actor, as_of=min(demo.as_of, timezone.localdate()))
     summary.cases = load_cases(actor, as_of=timezone.localdate())
     summary.loop = load_service_loop(seed, actor, as_of=min(demo.as_of, timezone.localdate()))
+    summary.comparison = load_comparison(generator.jurisdictions(), actor,
+                                         as_of=min(demo.as_of, timezone.localdate()))
     summary.certificates = dict(
         Certificate.objects.values_list("status").annotate(n=Count("id")).order_by())
     if accounts:

@@ -14,18 +14,21 @@ class MatchingConfig(AppConfig):
     def contributions(self) -> Contributions:
         """The menu entries and home-page counts of data comparison."""
         from yangguang.accounts.permissions import Capability
-        from yangguang.matching import selectors
+        from yangguang.matching import reports, selectors
 
         return Contributions(
             menu=[
                 MenuEntry("matching:lists", _("部门名单"), "matching", Capability.MATCH_LISTS),
+                MenuEntry("matching:report", _("比对差异报告"), "matching", Capability.MATCH_LISTS),
                 MenuEntry("matching:review", _("比对复核"), "matching", Capability.REVIEW_MATCHES),
             ],
             counts=[
                 HomeCount(_("待复核的比对结果"), Capability.REVIEW_MATCHES,
                           selectors.pending_review_count, "matching:review"),
                 HomeCount(_("比对发现的差异"), Capability.MATCH_LISTS,
-                          selectors.discrepancy_count, "matching:lists"),
+                          reports.finding_count, "matching:report"),
+                HomeCount(_("已故仍在发放补贴的人员"), Capability.MATCH_LISTS,
+                          reports.deceased_paid_count, "matching:report"),
             ],
         )
 
@@ -48,4 +51,6 @@ class MatchingConfig(AppConfig):
                 "updated": _("更新"), "unchanged": _("未变"), "rejected": _("拒绝")}),
             "match_run": ObjectKind(MatchRun._meta.verbose_name, MatchRun),
             "match_candidate": ObjectKind(Candidate._meta.verbose_name, Candidate),
+            "match_report": ObjectKind(_("比对差异报告"), keys={
+                "rows": _("行数"), "file": _("文件"), "runs": _("比对")}),
         }

@@ -37,19 +37,34 @@ class ExchangeError(ValueError):
 
 def new_key() -> str:
     """A fresh exchange key, base64 (what the key file holds)."""
-    return base64.b64encode(os.urandom(32)).decode("ascii")
+    return encode_key(os.urandom(32)).strip()
 
 
-def read_key(path: str | Path) -> bytes:
-    """The exchange key in ``path`` (base64 of 32 bytes, surrounding blanks ignored)."""
+def parse_key(text: str | bytes) -> bytes:
+    """The exchange key a key file holds (base64 of 32 bytes, surrounding blanks ignored)."""
     try:
-        text = Path(path).read_text(encoding="ascii").strip()
-        key = base64.b64decode(text, validate=True)
-    except (OSError, UnicodeDecodeError, binascii.Error) as exc:
+        if isinstance(text, bytes):
+            text = text.decode("ascii")
+        key = base64.b64decode(text.strip(), validate=True)
+    except (UnicodeDecodeError, binascii.Error) as exc:
         raise ExchangeError(_("无法读取密钥文件：{error}").format(error=exc)) from None
     if len(key) < 32:
         raise ExchangeError(_("密钥太短：应为32字节随机数的base64（yangguang matching new-key 生成）"))
     return key
+
+
+def encode_key(key: bytes) -> str:
+    """A key file's content for ``key``."""
+    return base64.b64encode(key).decode("ascii") + "\n"
+
+
+def read_key(path: str | Path) -> bytes:
+    """The exchange key in the file ``path``."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ExchangeError(_("无法读取密钥文件：{error}").format(error=exc)) from None
+    return parse_key(data)
 
 
 def normalised(value: Any) -> str | None:

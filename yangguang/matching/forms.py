@@ -25,6 +25,9 @@ class UploadForm(Form):
                                 error_messages={"invalid": _("名单日期格式不正确：应为如2025-03-05")})
     file = forms.FileField(label=_("名单文件"), required=False,
                            help_text=_("XLSX、XLS 或 CSV，表头见各类名单的模板"))
+    key_file = forms.FileField(label=_("交换密钥文件"), required=False,
+                               help_text=_("名单的身份号码已由部门换成摘要（身份号码摘要列）时必选；"
+                                           "密钥只用于这次比对，用后即删，不保存"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -66,18 +66,6 @@ def discrepancies(user: Any, run: MatchRun | None = None) -> QuerySet[Candidate]
     return found.select_related("list_row", "person", "run__department_list")
 
 
-def discrepancy_count(user: Any) -> int:
-    """Discrepancies of the latest run of each list, in the user's regions."""
-    latest = [run_id for run_id in (
-        MatchRun.objects.order_by("department_list", "-created_at", "-id")
-        .values_list("department_list", "id"))]
-    seen: dict[int, int] = {}
-    for list_id, run_id in latest:
-        seen.setdefault(list_id, run_id)
-    return candidates_visible_to(user).filter(effect__in=DISCREPANCIES,
-                                              run_id__in=seen.values()).count()
-
-
 def lists() -> QuerySet[DepartmentList]:
     return DepartmentList.objects.all()
 

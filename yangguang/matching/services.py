@@ -25,7 +25,7 @@ from yangguang.audit.models import AuditAction
 from yangguang.audit.services import Actor, record
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.imports.reading import read_table
-from yangguang.imports.running import Context, ImportResult
+from yangguang.imports.running import Context, ImportResult, Progress
 from yangguang.matching import effects, linking
 from yangguang.matching.exchange import Hasher
 from yangguang.matching.kinds import ListKind
@@ -54,13 +54,15 @@ def _fail(code: str, field: str = "", **params: Any) -> ValidationFailed:
 
 def import_list(kind: ListKind, path: str | Path, *, actor: Actor | Any,
                 department: str = "", list_date: dt.date | None = None,
-                file_name: str = "") -> tuple[ImportResult, DepartmentList | None]:
+                file_name: str = "", progress: Progress | None = None
+                ) -> tuple[ImportResult, DepartmentList | None]:
     """Keep a department's file as a list of ``kind`` (the same file again: the list
-    kept before). Returns the import's result and the list (None when refused)."""
+    kept before). Returns the import's result and the list (None when refused);
+    ``progress(done, total)`` hears of the rows read (a job's progress)."""
     path = Path(path)
     table = read_table(path, kind.columns)
     context = Context(kind, Actor.of(actor), source=f"{file_name or path.name} sha256:{table.sha256[:16]}",
-                      total=table.total)
+                      total=table.total, progress=progress)
     context.seen["meta"] = {"department": department, "list_date": list_date,
                             "file_name": file_name or path.name}
     result = kind.import_table(table, context)

@@ -65,11 +65,11 @@ def test_each_role_sees_the_groups_and_entries_of_its_capabilities(actor):
     registrar = menu(page(signed_in(actor, Role.REGISTRAR)))
     assert registrar == {"人员与证件": ["查询人员", "登记人员", "批量导入", "地区统计", "年度调查进度",
                                    "残疾人证业务", "残疾人证待办"],
-                         "服务": loop, "补贴": benefits, "数据比对": ["部门名单"],
+                         "服务": loop, "补贴": benefits, "数据比对": ["部门名单", "比对差异报告"],
                          "系统管理": ["后台任务"]}
     assert menu(page(signed_in(actor, Role.REVIEWER))) == {
         "人员与证件": ["查询人员", "地区统计", "年度调查进度", "残疾人证业务", "残疾人证待办"],
-        "服务": loop, "补贴": benefits, "数据比对": ["部门名单", "比对复核"]}
+        "服务": loop, "补贴": benefits, "数据比对": ["部门名单", "比对差异报告", "比对复核"]}
     # Analysts and monitors see no person: counts by region (the township coverage
     # table is counts too) and the plans.
     no_persons = {"人员与证件": ["地区统计"], "服务": ["乡镇需求与服务资源"], "规划监测": ["规划与指标"]}
@@ -106,7 +106,7 @@ def test_the_current_entry_is_marked_and_every_entry_is_a_plain_link(actor):
         "/survey/", "/certificates/cases/", "/certificates/worklist/", "/services/needs/",
         "/services/needs/overdue/", "/services/providers/", "/services/coverage/",
         "/benefits/programmes/", "/benefits/screening/", "/benefits/applications/",
-        "/benefits/grants/", "/matching/", "/jobs/"]
+        "/benefits/grants/", "/matching/", "/matching/reports/", "/jobs/"]
 
 
 def test_a_menu_entry_names_one_of_the_groups():
@@ -146,13 +146,14 @@ def test_registrars_and_reviewers_see_their_counts(actor, certificates):
     registrar = counts(page(signed_in(actor, Role.REGISTRAR)))
     assert registrar == {"辖区内在世的残疾人": 4, "90天内到期的残疾人证": 1,
                          "已过期待换领的残疾人证": 1, "近7天的导入": 0,
-                         "近7天失败的后台任务": 0, "比对发现的差异": 0,
+                         "近7天失败的后台任务": 0, "比对发现的差异": 0, "已故仍在发放补贴的人员": 0,
                          "本年度尚未调查的持证残疾人": 5, "待转介的服务需求": 0,
                          "超期未满足的服务需求": 0, "办理中的残疾人证业务": 0,
                          "办理时限将到或已过的业务": 0, "办理中的补贴申请": 0}
     reviewer = counts(page(signed_in(actor, Role.REVIEWER)))
     assert reviewer == {"辖区内在世的残疾人": 4, "90天内到期的残疾人证": 1,
                         "冻结中的残疾人证": 1, "待复核的比对结果": 0, "比对发现的差异": 0,
+                        "已故仍在发放补贴的人员": 0,
                         "本年度尚未调查的持证残疾人": 5, "超期未满足的服务需求": 0,
                         "户籍迁出、即将注销的冻结残疾人证": 0, "办理中的残疾人证业务": 0,
                         "办理时限将到或已过的业务": 0}

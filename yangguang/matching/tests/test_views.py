@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+from pathlib import Path
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from yangguang.accounts import services as accounts
 from yangguang.audit.models import AuditAction, AuditEvent
+from yangguang.jobs.models import Job
+from yangguang.matching import exchange
 from yangguang.matching.models import Candidate, Decision, MatchRun
 from yangguang.matching.tests.conftest import DEATHS, VILLAGE_B, id_of, write_csv
 
@@ -65,7 +70,10 @@ def test_a_registrar_uploads_a_list_and_sees_the_run(tmp_path, tmp_var, person, 
     xlsx = registrar.post(f"/matching/runs/{run.pk}/discrepancies.xlsx")
     assert xlsx.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))
-    assert [row[1] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)] == ["不在册"]
+    unknown = book["部门名单中有、登记中没有"]
+    assert [row[2] for row in unknown.iter_rows(min_row=2, values_only=True)] == ["不在册"]
+    assert [row[:2] for row in book["按地区汇总"].iter_rows(min_row=2, values_only=True)] == [
+        ("140922", "五台县"), (None, "合计")]
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT, object_type="match_run").count() == 1
 
 
@@ -132,3 +140,70 @@ def test_the_audit_log_reads_the_events_of_matching(tmp_path, tmp_var, person, s
     page = signed_in("auditor", "140922").get("/audit/")
     assert page.status_code == 200
     assert "比对" in page.content.decode()
+
+
+def test_the_region_report_counts_per_county_and_downloads_audited(tmp_path, tmp_var, person, signed_in):
+    a = person(姓名="王大明")
+    file = write_csv(tmp_path / "deaths.csv", DEATHS, [
+        [a.name, id_of(a), "", "", "", "2025-01-02"], ["不在册", "", "女", "1970-01-01", "140922", "2025-01-02"]])
+    registrar = signed_in("registrar", "140922")
+    upload(registrar, file)
+
+    page = registrar.get("/matching/reports/").content.decode()
+    assert "比对差异报告" in page and "不在册" in page and "五台县" in page
+    home = registrar.get("/").content.decode()
+    assert re.search(r'<a href="/matching/reports/"><span class="count-value">1</span> '
+                     r'<span class="count-label">比对发现的差异</span>', home)
+    assert "不在册" not in signed_in("registrar", "610103").get("/matching/reports/").content.decode()
+    response = registrar.post("/matching/reports/report.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert [row[2] for row in book["部门名单中有、登记中没有"].iter_rows(min_row=2, values_only=True)] == ["不在册"]
+    assert AuditEvent.objects.filter(action=AuditAction.EXPORT, object_type="match_report").count() == 1
+    assert registrar.get("/matching/reports/report.xlsx").status_code == 405
+
+
+def test_the_changes_page_compares_with_the_run_before(tmp_path, tmp_var, person, signed_in):
+    a, b = person(姓名="王大明"), person(姓名="李小红")
+    registrar = signed_in("registrar", "140922")
+    upload(registrar, write_csv(tmp_path / "one.csv", DEATHS, [[a.name, id_of(a), "", "", "", "2025-01-02"]]))
+    upload(registrar, write_csv(tmp_path / "two.csv", DEATHS, [[b.name, id_of(b), "", "", "", "2025-01-03"]]))
+    first, second = MatchRun.objects.order_by("pk")
+
+    page = registrar.get(f"/matching/runs/{second.pk}/changes/").content.decode()
+
+    assert re.search(r"<td>新增</td><td><a [^>]+>李小红</a>", page)
+    assert re.search(r"<td>不再列入</td><td><a [^>]+>王大明</a>", page)
+    assert f'<option value="{first.pk}" selected>' in page
+    assert registrar.get(f"/matching/runs/{second.pk}/changes/?since=999999").status_code == 404
+    assert signed_in("registrar", "610103").get(f"/matching/runs/{second.pk}/changes/").status_code == 404
+
+
+def test_a_hashed_list_is_uploaded_with_its_key_which_is_not_kept(tmp_path, tmp_var, person, signed_in):
+    a = person(姓名="王大明")
+    key = tmp_path / "exchange.key"
+    key.write_text(exchange.new_key() + "\n")
+    plain = write_csv(tmp_path / "deaths.csv", DEATHS, [[a.name, id_of(a), "", "", "", "2025-01-02"]])
+    hashed = tmp_path / "deaths-hashed.csv"
+    exchange.hash_list(plain, exchange.read_key(key), hashed)
+    registrar = signed_in("registrar", "140922")
+
+    with open(hashed, "rb") as f:
+        without = registrar.post("/matching/", {"kind": "deaths", "file": f})
+    assert without["Location"] == "/matching/" and not MatchRun.objects.exists()
+    with open(hashed, "rb") as f, open(key, "rb") as k:
+        response = registrar.post("/matching/", {"kind": "deaths", "file": f, "key_file": k})
+
+    run = MatchRun.objects.get()
+    assert response["Location"] == f"/matching/runs/{run.pk}/"
+    assert run.summary()["matched_exact"] == 1 and run.department_list.hashed
+    a.refresh_from_db()
+    assert a.deceased_date == dt.date(2025, 1, 2)
+    # Neither the upload nor the key is left on disk, and no job keeps the key.
+    assert list((Path(settings.MEDIA_ROOT) / "matching").iterdir()) == []
+    assert key.read_text().strip() not in str(list(Job.objects.values_list("params", "log", "result")))
+    assert all(set(p) <= {"path", "kind", "department", "date", "file_name", "key_path"}
+               for p in Job.objects.values_list("params", flat=True))
+    with open(hashed, "rb") as f:
+        bad = registrar.post("/matching/", {"kind": "deaths", "file": f,
+                                            "key_file": io.BytesIO(b"not a key")})
+    assert "无法读取密钥文件" in bad.content.decode() or "密钥太短" in bad.content.decode()

@@ -87,6 +87,7 @@ class Command(TranslatedCommand):
               "转介{referrals}，服务记录{services}").format(
             providers=s.loop.providers, survey_needs=s.loop.survey_needs,
             direct=s.loop.direct_needs, referrals=s.loop.referrals, services=s.loop.services))
+        out(_("数据比对：演示部门名单{lists}份已比对").format(lists=s.comparison))
         if s.certificates:
             out(_("库中残疾人证：有效{valid}，过期{expired}，冻结{frozen}，注销{cancelled}").format(
                 **{status: s.certificates.get(status, 0)

@@ -1,0 +1,142 @@
+"""Discrepancy reports (per run and per region) and the comparison of two runs over
+time: paid while deceased, status differences, unknown to either side, eligible but
+not covered (benefits' screening), scoped to the user's regions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from yangguang.accounts import services as accounts
+from yangguang.benefits import services as benefit_services
+from yangguang.benefits.models import BenefitGrant
+from yangguang.benefits.states import ApplicationAction as A
+from yangguang.benefits.tests.conftest import ACTOR, XINING, make_person
+from yangguang.demo.generator import create_person
+from yangguang.matching import changes, kinds, reports, services
+from yangguang.matching.tests.conftest import DEATHS, id_of, write_csv
+from yangguang.registry import services as registry
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+DIBAO = ["姓名", "公民身份号码", "性别", "出生日期", "户籍地区划代码", "开始日期", "结束日期"]
+FLOW = [A.REVIEW, A.CHECK_LEVEL, A.DECIDE, A.PUBLISH, A.GRANT]
+
+
+def granted(person, programme: str = "care_allowance"):
+    app = benefit_services.apply(person, programme, applicant_type="person", applied_on=D(2025, 1, 5),
+                                 actor=ACTOR, scope=None)
+    for action in FLOW:
+        app = benefit_services.take_step(app, action, day=D(2025, 1, 10), actor=ACTOR, scope=None,
+                                         note="同意")
+    return BenefitGrant.objects.get(application=app)
+
+
+def user(role: str = "registrar", region: str = XINING, name: str = ""):
+    return accounts.create_user(name or f"{role}-{region}", "Yg-reports-Tests-2025!", [(role, region)],
+                                actor=ACTOR)
+
+
+def run_list(tmp_path, kind: str, headers, rows, who, day: dt.date | None = None):
+    path = write_csv(tmp_path / f"{kind}-{len(list(tmp_path.iterdir()))}.csv", headers, rows)
+    _result, kept = services.import_list(kinds.get(kind), path, actor=who, list_date=day)
+    assert kept is not None, _result.errors
+    return services.run_match(kept, actor=who, user=who)
+
+
+def by_category(found):
+    out: dict[str, list] = {}
+    for f in found:
+        out.setdefault(f.category, []).append(f)
+    return out
+
+
+def test_first_unpaid_month_is_the_month_after_the_death():
+    assert reports.first_unpaid_month(D(2025, 3, 31)) == D(2025, 4, 1)
+    assert reports.first_unpaid_month(D(2025, 12, 1)) == D(2026, 1, 1)
+
+
+def test_grants_paying_after_a_death_are_found_per_run_and_per_region(tmp_path):
+    registrar = user()
+    # Named by the deaths list without an ID (waits for review: the list's date counts).
+    waiting = create_person(actor=ACTOR, hukou_region=XINING, category="肢体", level="一级",
+                            issue_date=D(2020, 1, 1), 姓名="张哲", 性别="男", 出生日期="1950-03-04")
+    granted(waiting)
+    # Recorded dead in the registry, grant stopped from the right month: nothing due.
+    stopped = make_person(region=XINING, level="一级")
+    grant = granted(stopped)
+    registry.record_death(stopped, D(2025, 3, 3), actor=ACTOR)
+    benefit_services.stop_grant(grant, month=D(2025, 4, 1), reason="死亡", actor=ACTOR, scope=None)
+    # Recorded dead, grant still paying: the region report finds it.
+    paid = make_person(region=XINING, level="一级")
+    granted(paid)
+    registry.record_death(paid, D(2025, 2, 10), actor=ACTOR)
+    run = run_list(tmp_path, "deaths", DEATHS, [
+        ["张喆", "", "男", "1950-03-04", XINING, "2025-05-20"],
+        [stopped.name, id_of(stopped), "", "", "", "2025-03-03"],
+    ], registrar)
+    assert run.review == 1
+
+    per_run = by_category(reports.run_findings(registrar, run)).get("paid_while_deceased", [])
+    assert [f.person.pk for f in per_run] == [waiting.pk]
+    assert "2025-05-20死亡，应自2025-06停发，仍在发放" in per_run[0].detail
+    region = by_category(reports.region_findings(registrar))["paid_while_deceased"]
+    assert [f.person.pk for f in region] == [paid.pk]
+    assert reports.deceased_paid_count(registrar) == 1
+    assert reports.deceased_paid_count(user(region="140922")) == 0  # another province's user
+
+
+def test_a_dibao_roll_reports_differences_unknowns_and_eligible_persons_not_covered(tmp_path):
+    registrar = user()
+    start = D(2024, 1, 1)
+    differs = make_person(region=XINING, level="二级", statuses=(("dibao", start, None),))
+    not_listed = make_person(region=XINING, level="二级", statuses=(("dibao", start, None),))
+    newly = make_person(region=XINING, level="二级")
+    run = run_list(tmp_path, "dibao", DIBAO, [
+        [differs.name, id_of(differs), "", "", "", "2024-03-01", ""],
+        [newly.name, id_of(newly), "", "", "", "2024-01-01", ""],
+        ["不在册", "", "女", "1970-01-01", XINING, "2024-01-01", ""],
+    ], registrar, day=D(2025, 6, 1))
+
+    found = by_category(reports.run_findings(registrar, run))
+
+    assert [(f.person.pk, f.detail) for f in found["status_differs"]] == [
+        (differs.pk, "名单：2024-03-01—至今；登记：2024-01-01—至今、2024-03-01—至今")]
+    assert [f.list_name for f in found["unknown_to_registry"]] == ["不在册"]
+    assert [f.person.pk for f in found["unknown_to_department"]] == [not_listed.pk]
+    # The persons the roll named, eligible for the living allowance by benefits' rules.
+    eligible = {f.person.pk for f in found["eligible_not_covered"]}
+    assert {differs.pk, newly.pk} <= eligible and not_listed.pk not in eligible
+    assert any("困难残疾人生活补贴" in f.detail for f in found["eligible_not_covered"])
+    granted(newly, "living_allowance")
+    again = by_category(reports.run_findings(registrar, run))["eligible_not_covered"]
+    assert (newly.pk, "符合困难残疾人生活补贴的条件，未在发放") not in {(f.person.pk, f.detail) for f in again}
+    assert (differs.pk, "符合困难残疾人生活补贴的条件，未在发放") in {(f.person.pk, f.detail) for f in again}
+    # Per region: the county's counts, then the total.
+    now = reports.run_findings(registrar, run)
+    lines = reports.by_region(now)
+    assert [line.code for line in lines] == [XINING, ""] and lines[-1].total == len(now) == lines[0].total
+    # Another province's user sees none of it.
+    assert reports.run_findings(user(region="140922"), run) == []
+
+
+def test_two_runs_of_the_same_kind_show_what_is_new_gone_and_changed(tmp_path):
+    registrar = user()
+    a, b, c = (make_person(region=XINING) for _ in range(3))
+    first = run_list(tmp_path, "dibao", DIBAO, [
+        [a.name, id_of(a), "", "", "", "2024-01-01", ""],
+        [b.name, id_of(b), "", "", "", "2024-01-01", ""],
+    ], registrar, day=D(2025, 1, 1))
+    second = run_list(tmp_path, "dibao", DIBAO, [
+        [b.name, id_of(b), "", "", "", "2024-01-01", "2025-01-31"],
+        [c.name, id_of(c), "", "", "", "2025-01-15", ""],
+    ], registrar, day=D(2025, 2, 1))
+
+    assert changes.previous_run(registrar, second) == first
+    assert changes.previous_run(registrar, first) is None
+    found = changes.compare(registrar, second, first)
+
+    assert [(x.change, x.person.pk) for x in found] == [("new", c.pk), ("gone", a.pk), ("changed", b.pk)]
+    assert "结束日期 2025-01-31" in found[2].after and "结束日期" not in found[2].before
+    assert changes.compare(user(region="140922"), second, first) == []
