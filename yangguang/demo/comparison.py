@@ -1,7 +1,8 @@
 """Demo data comparison: in one county of each demo jurisdiction, a deaths list (of
-persons the demo already recorded dead) and two monthly dibao rolls (the earlier one for the comparison over time), each imported
-and matched through ``matching.services`` so the pages have exact, probable, review
-and unmatched rows, discrepancies and changes.
+persons the demo already recorded dead) and two monthly dibao rolls (the earlier one
+for the comparison over time), each imported and matched through
+``matching.services``, so the pages have exact, probable, review and unmatched rows,
+discrepancies and changes.
 
 The lists are written from the registry as it stands (the persons' ID numbers are
 decrypted only to write the demo file, as a department's file would hold them; the
