@@ -22,7 +22,7 @@ class BenefitsConfig(AppConfig):
 
     def contributions(self) -> Contributions:
         from yangguang.accounts.permissions import Capability
-        from yangguang.benefits import selectors, views
+        from yangguang.benefits import selectors, services, views
 
         return Contributions(
             menu=[MenuEntry("benefits:programmes", _("补贴政策"), "benefits", Capability.VIEW_PERSON),
@@ -33,4 +33,5 @@ class BenefitsConfig(AppConfig):
                               selectors.open_applications_count, "benefits:applications")],
             person_sections=[PersonSection("benefits/person_section.html", Capability.VIEW_PERSON,
                                            views.person_section, order=50)],
+            person_changes=[services.on_person_change],
         )

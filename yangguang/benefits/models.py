@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.benefits.states import ApplicantType, ApplicationAction, ApplicationState
+from yangguang.regions.models import Region
 from yangguang.registry.models import Person
 
 
@@ -140,3 +141,84 @@ class BenefitGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.programme} {self.start_month}"
+
+
+# ---------------------------------------------------------------------------
+# The monthly payroll (``payroll``): what is paid for which grant and month
+
+
+class PayrollState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    APPROVED = "approved", _("已审核")
+
+
+class LineKind(models.TextChoices):
+    """Why a payroll line pays (or takes back, or withholds) an amount for a month."""
+
+    REGULAR = "regular", _("当月")
+    ARREARS = "arrears", _("补发")  # a month not paid before (from the application month)
+    BACKPAY = "backpay", _("补差")  # a month paid before at a lower standard
+    RECOVERY = "recovery", _("追回")  # a month paid before at more than is due (negative)
+    WITHHELD = "withheld", _("暂停")  # the payroll month not paid: not eligible, amount unknown
+
+
+#: The kinds that move money (a withheld line is 0 and says why).
+PAYING_KINDS = (LineKind.REGULAR, LineKind.ARREARS, LineKind.BACKPAY, LineKind.RECOVERY)
+
+
+class Payroll(models.Model):
+    """The payments of one month for the grants of one region: a draft, replaced when
+    run again, until it is approved; an approved payroll is frozen, and what its lines
+    paid is what later payrolls count as paid."""
+
+    month = models.DateField(_("发放月份"))
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("地区"),
+                               db_index=False)
+    state = models.CharField(_("状态"), max_length=10, choices=PayrollState.choices,
+                             default=PayrollState.DRAFT)
+    run_at = models.DateTimeField(_("生成时间"))
+    run_by = models.CharField(_("生成人"), max_length=150)
+    approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    approved_by = models.CharField(_("审核人"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("发放表")
+        verbose_name_plural = _("发放表")
+        ordering = ["-month", "region"]
+        constraints = [models.UniqueConstraint(fields=["month", "region"],
+                                               name="payroll_month_region_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.month:%Y-%m} {self.state}"
+
+
+class PayrollLine(models.Model):
+    """One grant's amount for one month (``for_month``) in a payroll: the month's
+    payment, a month not paid before, the difference to a raised standard, or what was
+    paid beyond what is due (negative); ``due`` is the rule's amount for that month
+    (None: not known), ``paid_before`` what approved payrolls had paid for it."""
+
+    payroll = models.ForeignKey(Payroll, models.CASCADE, related_name="lines",
+                                verbose_name=_("发放表"))
+    grant = models.ForeignKey(BenefitGrant, models.PROTECT, related_name="payroll_lines",
+                              verbose_name=_("补贴发放"))
+    person = models.ForeignKey(Person, models.PROTECT, related_name="+", verbose_name=_("残疾人"))
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("户籍地"),
+                               db_index=False)
+    programme = models.CharField(_("补贴项目"), max_length=40)
+    kind = models.CharField(_("类别"), max_length=10, choices=LineKind.choices)
+    for_month = models.DateField(_("所属月份"))
+    due = models.DecimalField(_("应发（元）"), max_digits=10, decimal_places=2, null=True,
+                              blank=True)
+    paid_before = models.DecimalField(_("已发（元）"), max_digits=10, decimal_places=2)
+    amount = models.DecimalField(_("本次金额（元）"), max_digits=10, decimal_places=2)
+    note = models.CharField(_("说明"), max_length=1000, blank=True)
+
+    class Meta:
+        verbose_name = _("发放明细")
+        verbose_name_plural = _("发放明细")
+        ordering = ["payroll", "region", "person", "programme", "for_month"]
+        indexes = [models.Index(fields=["grant", "for_month"], name="payroll_line_grant_month")]
+
+    def __str__(self) -> str:
+        return f"{self.grant_id} {self.for_month:%Y-%m} {self.kind} {self.amount}"

@@ -20,6 +20,7 @@ from yangguang.benefits.models import (
 )
 from yangguang.benefits.states import ApplicantType, ApplicationAction
 from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.regions.models import Region
 from yangguang.registry.models import Person
 from yangguang.registry.rules import Scope, check_region_scope_of
 
@@ -38,11 +39,22 @@ MESSAGES = {
     "stop_reason": _("请填写停发原因"),
     "stop_month": _("停发月份不能早于起始月份{value}"),
     "already_stopped": _("该发放已于{value}停发"),
+    # The payroll (``payroll``)
+    "payroll_frozen": _("{region}{month}的发放表已于{day}审核，不能重新生成"),
+    "payroll_future": _("不能生成未来月份（{month}）的发放表"),
+    "payroll_approved": _("该发放表已审核，不能再次审核"),
+    "payroll_stale": _("生成该发放表后，{count}条明细涉及的月份已由其他审核通过的发放表发放，"
+                       "请重新生成后再审核"),
+    "payroll_format": _("文件格式应为 xlsx 或 csv：{value}"),
 }
 
 
-def _problem(code: str, field: str, **params: Any) -> Problem:
+def problem(code: str, field: str, **params: Any) -> Problem:
+    """The problem ``code`` (``MESSAGES``) on ``field``."""
     return Problem(code=code, field=field, template=MESSAGES[code], params=params)
+
+
+_problem = problem
 
 
 @transaction.atomic
@@ -216,3 +228,76 @@ def stop_grant(grant: BenefitGrant, *, month: dt.date, reason: str, actor: Actor
            region_code=grant.person.hukou_region_id,
            data={"action": "stop", "month": month.isoformat()[:7], "reason": grant.stop_reason})
     return grant
+
+
+# ---------------------------------------------------------------------------
+# Grants end when circumstances change (动态监管): from the month after the event
+
+
+#: Why a grant ended, with the day of the event (stored in Chinese, the source language).
+STOP_CAUSES = {
+    "death": _("死亡（{day}）"),
+    "moved_away": _("户籍迁出（{day}）"),
+    "hukou_transfer": _("户籍迁往{region}（{day}）"),
+    "certificate_expired": _("残疾人证有效期至{day}，已过期"),
+    "certificate_cancelled": _("残疾人证已注销（{day}）"),
+    "certificate_frozen": _("残疾人证已冻结（{day}）"),
+    "tekun": _("纳入特困人员供养（{day} 起）"),
+}
+
+
+def month_after(day: dt.date) -> dt.date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def stop_reason(cause: str, day: dt.date, **params: Any) -> str:
+    """The stop reason of ``cause`` on ``day``, in the platform's language (stored)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(STOP_CAUSES[cause]).format(day=day.isoformat(), **params)
+
+
+@transaction.atomic
+def end_grants(person: Person, cause: str, day: dt.date, *, actor: Actor | Any,
+               programmes: list[str] | None = None, **params: Any) -> list[BenefitGrant]:
+    """End every running grant of ``person`` from the month after ``day`` (the month of
+    the event is paid; a grant that started later ends at its start), for ``cause``
+    (``STOP_CAUSES``). What the registry's death, transfer and move-away paths and a
+    confirmed death on a department list call (through ``on_person_change``), and the
+    payroll for what it finds; ``programmes`` narrows it. Grants already stopped are left
+    alone, so calling it again changes nothing. Audited per grant."""
+    reason = stop_reason(cause, day, **params)
+    stopped = []
+    running = BenefitGrant.objects.select_for_update().filter(person=person,
+                                                              stop_month__isnull=True)
+    if programmes is not None:
+        running = running.filter(programme__in=programmes)
+    for grant in running.order_by("pk"):
+        grant.stop_month, grant.stop_reason = max(month_after(day), grant.start_month), reason
+        grant.save(update_fields=["stop_month", "stop_reason"])
+        stopped.append(grant)
+    record_many(actor, [Event("update", "benefit_grant", str(g.pk), person.pk,
+                              person.hukou_region_id,
+                              {"action": "stop", "month": g.stop_month.isoformat()[:7],
+                               "reason": g.stop_reason, "cause": cause,
+                               "day": day.isoformat()})
+                        for g in stopped])
+    return stopped
+
+
+def on_person_change(change: str, person: Person, day: dt.date, *, actor: Actor | Any,
+                     **details: Any) -> None:
+    """The registry's news of a change to a person (``core.contributions.person_changed``):
+    a death or a hukou moved out of the county ends the person's grants from the next
+    month; a transfer within the county changes nothing (the county pays)."""
+    if change == "death":
+        end_grants(person, "death", day, actor=actor)
+    elif change == "moved_away":
+        end_grants(person, "moved_away", day, actor=actor)
+    elif change == "hukou_transfer" and details["from_region"][:6] != details["to_region"][:6]:
+        to = details["to_region"]
+        name = Region.objects.filter(pk=to).values_list("name", flat=True).first() or to
+        end_grants(person, "hukou_transfer", day, actor=actor, region=name)

@@ -130,6 +130,11 @@ class Contributions:
     #: importing it.
     timeline: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
     person_sections: Sequence[PersonSection] = ()
+    #: What an app does when the registry changes a person (``person_changed``): each
+    #: is called as ``handler(change, person, day, actor=actor, **details)`` inside the
+    #: registry's transaction, so the registry tells the domains above it (benefits ends
+    #: the grants of a person who died) without importing them.
+    person_changes: Sequence[Callable[..., None]] = ()
 
 
 @cache
@@ -141,6 +146,7 @@ def collected() -> Contributions:
     actions: list[PersonAction] = []
     timeline: dict[str, Callable[[Any], str]] = {}
     sections: list[PersonSection] = []
+    changes: list[Callable[..., None]] = []
     for config in apps.get_app_configs():
         contribute = getattr(config, "contributions", None)
         if contribute is None:
@@ -152,10 +158,11 @@ def collected() -> Contributions:
         actions += given.person_actions
         timeline.update(given.timeline)
         sections += given.person_sections
+        changes += given.person_changes
     panels.sort(key=lambda panel: panel.order)
     sections.sort(key=lambda section: section.order)
     return Contributions(tuple(menu), tuple(counts), tuple(panels), tuple(actions), timeline,
-                         tuple(sections))
+                         tuple(sections), tuple(changes))
 
 
 def holds(user: Any, capability: str) -> bool:
@@ -232,3 +239,18 @@ def person_sections_for(request: HttpRequest, person: Any) -> list[dict[str, Any
     """The sections other apps add to ``person``'s page that the user may see."""
     return [{"template": section.template, "context": section.context(request, person)}
             for section in collected().person_sections if holds(request.user, section.capability)]
+
+
+#: The changes the registry announces: ``death`` (``day`` the death), ``moved_away`` (the
+#: hukou moved out of the county without a transfer, on ``day``), ``hukou_transfer``
+#: (``day`` the day recorded, with ``from_region`` and ``to_region`` codes).
+PERSON_CHANGES = frozenset(("death", "moved_away", "hukou_transfer"))
+
+
+def person_changed(change: str, person: Any, day: Any, *, actor: Any, **details: Any) -> None:
+    """Tell every app that contributed a ``person_changes`` handler that ``person``
+    changed (one of ``PERSON_CHANGES``) on ``day``."""
+    if change not in PERSON_CHANGES:
+        raise ValueError(f"unknown person change {change!r}")
+    for handler in collected().person_changes:
+        handler(change, person, day, actor=actor, **details)

@@ -34,12 +34,12 @@ EFFECTS = {
 
 
 def stop_benefits_after_death(person: Person, death_date: dt.date, *, actor: Actor) -> str:
-    """Hook for the benefits app: stop the person's benefits from the month after
-    ``death_date``. Benefits decides eligibility from the registry's death date
-    (``benefits.rules``: alive on the day), so recording the death already ends it;
-    benefits keeps no payments yet, so there is nothing to stop here. When it records
-    payments and offers a stop service, call it here."""
-    return "applied"
+    """End the person's grants from the month after ``death_date`` through benefits'
+    service (``benefits.services.end_grants``; the registry's ``record_death`` has
+    already told benefits, so this finds nothing left to end unless the death was
+    recorded without it): ``applied`` when a grant was ended, else ``unchanged``."""
+    ended = benefits.end_grants(person, "death", death_date, actor=actor)
+    return "applied" if ended else "unchanged"
 
 
 #: The list kinds whose rows are benefits' person facts (``benefits.models.FactKind``).

@@ -145,8 +145,12 @@ def test_stop_grant_and_the_screening_report_splits_by_grants(person):
         run(app, FLOW, day=D(2025, 1, 10))
         grants.append(BenefitGrant.objects.get(application=app))
     from yangguang.registry import services as registry
+    from yangguang.registry.models import StatusReason
 
-    registry.record_death(receiving_gone, D(2025, 3, 3), actor=ACTOR)
+    # No longer eligible without the grant being ended (a death would end it: see
+    # test_payroll): the certificate cancelled.
+    registry.cancel_certificate(receiving_gone.certificates.get(), reason=StatusReason.NO_LONGER_ELIGIBLE,
+                                day=D(2025, 3, 3), actor=ACTOR)
     report = selectors.screening_report(None, "care_allowance", "63", D(2025, 6, 1))
     assert [x["person_id"] for x in report["eligible_not_receiving"]] == [not_receiving.pk]
     assert [x["person_id"] for x in report["receiving_not_eligible"]] == [receiving_gone.pk]

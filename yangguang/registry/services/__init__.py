@@ -20,6 +20,7 @@ from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import scope_prefixes
 from yangguang.audit.models import AuditAction
 from yangguang.audit.services import Actor, Event, record, record_many
+from yangguang.core.contributions import person_changed
 from yangguang.core.crypto import decrypt_id, encrypt_id, hash_id, mask_id
 from yangguang.core.errors import ValidationFailed
 from yangguang.registry import rules
@@ -280,6 +281,8 @@ def transfer_hukou(person: Person, region_code: str, *, actor: Actor | Any,
     person.save(update_fields=["hukou_region", "moved_away_on", "moved_to_region", "updated_at"])
     record(actor, AuditAction.UPDATE, "person", person.pk, person_id=person.pk,
            region_code=before, data={"changes": changes})
+    person_changed("hukou_transfer", person, timezone.localdate(), actor=actor,
+                   from_region=before, to_region=region_code)
 
 
 @transaction.atomic
@@ -408,6 +411,8 @@ def record_move_away(person: Person, move: rules.MoveAway | None, *, actor: Acto
     person.save(update_fields=["moved_away_on", "moved_to_region", "updated_at"])
     record(actor, AuditAction.UPDATE, "person", person.pk, person_id=person.pk,
            region_code=_region_of(person), data={"changes": changes})
+    if day is not None:
+        person_changed("moved_away", person, day, actor=actor)
 
 
 @transaction.atomic
@@ -449,6 +454,7 @@ def record_death(person: Person, day: dt.date, *, actor: Actor | Any) -> None:
     current = current_certificate(person)
     if current is not None:
         _set_status(current, CertificateStatus.CANCELLED, StatusReason.DEATH, day, actor=actor)
+    person_changed("death", person, day, actor=actor)
 
 
 @transaction.atomic
