@@ -148,6 +148,9 @@ AUTH_USER_MODEL = "accounts.User"
 # How core (the menu, the home page) asks whether a user holds a capability, without
 # importing the accounts app above it (see core.contributions).
 YANGGUANG_CAPABILITY_CHECK = "yangguang.accounts.selectors.can"
+# How the registry's criteria (registry.criteria: care services, child rehabilitation aid)
+# are evaluated for a person, by the benefits rules, without the services importing them.
+YANGGUANG_CRITERIA_EVALUATOR = "yangguang.benefits.rules.evaluate_conditions"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -103,6 +103,9 @@ class ProviderIn(Input):
     designated_until: str | None = Field(None, description="认定有效期至")
     status: Literal["active", "suspended", "closed"] = Field("active", description="状态")
     phone: str = Field("", max_length=20, pattern=PRINTABLE, description="联系电话")
+    service_counties: list[Annotated[str, Field(max_length=12)]] = Field(
+        default_factory=list, max_length=50,
+        description="本县以外也服务的邻近县的区划代码（6或12位）；不填为只服务本县")
 
 
 # ---------------------------------------------------------------------------
@@ -160,6 +163,8 @@ class ChangeOut(Schema):
 
 class NeedDetail(NeedItem):
     note: str
+    survey_detail: str = Field(description="来自年度调查的需求：调查所报的需求代码（康复需求或辅具需求）")
+    survey_detail_label: str = Field(description="调查所报需求的名称（按请求的语言）")
     referrals: list[ReferralOut]
     services: list[ServiceOut]
     history: list[ChangeOut]
@@ -179,6 +184,7 @@ class ProviderOut(Schema):
     designated_until: dt.date | None
     status: str
     phone: str
+    service_counties: list[str] = Field(description="本县以外也服务的邻近县")
 
 
 class CoverageKind(Schema):
@@ -210,7 +216,8 @@ def _need_detail(request: HttpRequest, need: Need) -> dict[str, Any]:
     loop = selectors.loop_of(need)
     may = can(request.user, Capability.RECORD_SERVICES, need.person.hukou_region)
     return _need_item(need) | {
-        "note": need.note,
+        "note": need.note, "survey_detail": need.survey_detail,
+        "survey_detail_label": need.survey_detail_label,
         "referrals": [{"id": r.pk, "provider_id": r.provider_id, "provider_name": r.provider.name,
                        "referred_on": r.referred_on, "state": r.state,
                        "state_label": str(r.get_state_display()), "closed_on": r.closed_on,
@@ -231,7 +238,8 @@ def _provider_out(p: Provider) -> dict[str, Any]:
     return {"id": p.pk, "name": p.name, "kind": p.kind, "kind_label": str(p.get_kind_display()),
             "region": p.region_id, "region_name": p.region.name, "kinds": p.kinds,
             "capacity": p.capacity, "designated_from": p.designated_from,
-            "designated_until": p.designated_until, "status": p.status, "phone": p.phone}
+            "designated_until": p.designated_until, "status": p.status, "phone": p.phone,
+            "service_counties": p.service_county_codes}
 
 
 # ---------------------------------------------------------------------------
@@ -395,7 +403,8 @@ def _provider_data(payload: ProviderIn) -> actions.ProviderData:
         designated_until=(validation.parse_date(payload.designated_until, field="designated_until",
                                                 label="认定有效期至", allow_future=True)
                           if payload.designated_until else None),
-        status=payload.status, phone=payload.phone)
+        status=payload.status, phone=payload.phone,
+        service_counties=list(payload.service_counties))
 
 
 @router.post("/providers", response={201: ProviderOut, **WRITE_ERRORS}, summary="登记服务机构")

@@ -22,6 +22,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from yangguang.registry import criteria as shared_criteria
+
 POLICY_DIR = Path(__file__).with_name("policies")
 NATIONAL = "000000"
 DIBAO = "dibao"
@@ -52,7 +54,7 @@ VALUES = {"amount": (int, float), "dibao_share": (int, float), "placeholder": bo
 UNITS = ("month", "year", "once", "none")
 CONFIDENCE = ("S", "S2", "M", "M?")
 VERSION_KEYS = {"from", "until", "source", "confidence", "note", "adopted", "unit",
-                "conditions", "amounts"}
+                "criteria", "conditions", "amounts"}
 HOUSEHOLD_STATUSES = ("dibao", "near_dibao", "tekun", "low_income", "poverty_exited",
                       "monitored")
 #: Facts recorded on a person (``models.FactKind``), named by the conditions.
@@ -241,6 +243,9 @@ def _versions(data: dict[str, Any], file: str, jurisdiction: str, dibao: bool) -
                 _check(v["unit"] in UNITS, file, f"{where}.unit", f"应为 {', '.join(UNITS)} 之一")
             if "adopted" in v:
                 _typed(v["adopted"], bool, file, f"{where}.adopted")
+            if "criteria" in v:
+                _check(v["criteria"] in shared_criteria.criterion_keys(), file, f"{where}.criteria",
+                       f"registry/data/criteria.toml 中没有 {v['criteria']!r}")
             conditions = v.get("conditions", {})
             _check(isinstance(conditions, dict), file, f"{where}.conditions", "应为表")
             for name, cond in conditions.items():
@@ -305,7 +310,12 @@ def load(root: Path = POLICY_DIR) -> Policies:
 
 def _check_complete(policies: Policies) -> None:
     """Every version that a region could come to must say what a rule needs: a unit,
-    and conditions (merged down the chain)."""
+    and conditions (merged down the chain); a criterion it names must be in force from
+    its start, in the vocabulary of ``TESTS``."""
+    for entry in shared_criteria.entries():
+        for name, cond in entry.conditions.items():
+            _check_condition(name, cond, "../../registry/data/criteria.toml",
+                             f"{entry.key}@{entry.jurisdiction}.conditions.{name}")
     for key, by_code in policies.files.items():
         for code, versions in by_code.items():
             for i, version in enumerate(versions):
@@ -317,6 +327,10 @@ def _check_complete(policies: Policies) -> None:
                        "本级及上级都没有条件")
                 _check(rule.unit in UNITS, version.file,
                        f"{where}.unit", "本级及上级都没有 unit")
+                if "criteria" in version.values:
+                    _check(shared_criteria.resolve(version.values["criteria"], code,
+                                                   version.start) is not None,
+                           version.file, f"{where}.criteria", "该条件在本版本生效日尚未生效")
 
 
 def chain(policies: Policies, key: str, region_code: str) -> list[str]:
@@ -334,7 +348,10 @@ def jurisdiction_of(policies: Policies, key: str, region_code: str) -> str | Non
 
 def rule_of(policies: Policies, key: str, jurisdiction: str, on: dt.date) -> Rule | None:
     """The rule of ``key`` in ``jurisdiction`` on ``on``: each version in force down the
-    chain of jurisdictions holding it, merged (None if none is in force)."""
+    chain of jurisdictions holding it, merged (None if none is in force). A version that
+    names a shared criterion (``registry.criteria``) takes its conditions for
+    ``jurisdiction`` first; conditions of its own follow (and replace one of the same
+    name)."""
     merged: dict[str, Any] = {"conditions": {}}
     used: list[Version] = []
     for code in chain(policies, key, jurisdiction):
@@ -349,10 +366,14 @@ def rule_of(policies: Policies, key: str, jurisdiction: str, on: dt.date) -> Rul
                         merged["conditions"].pop(cname, None)
                     else:
                         merged["conditions"][cname] = cond
-            elif name in ("adopted", "unit", "amounts"):
+            elif name in ("adopted", "unit", "amounts", "criteria"):
                 merged[name] = value
     if not used:
         return None
+    if "criteria" in merged:
+        shared = shared_criteria.resolve(merged["criteria"], jurisdiction, on)
+        own = merged["conditions"]
+        merged["conditions"] = {**(shared.conditions if shared else {}), **own}
     return Rule(policies.programmes[key], jurisdiction, on, merged.get("adopted", True),
                 merged.get("unit", ""), merged["conditions"], tuple(merged.get("amounts", ())),
                 tuple(used))

@@ -454,14 +454,20 @@ class Decision:
                 "reasons": self.reasons}
 
 
+def _condition_needs(conditions: dict[str, dict[str, Any]], statuses: set[str],
+                     kinds: set[str]) -> None:
+    """Add the household statuses and person-fact kinds the conditions read."""
+    for c in conditions.values():
+        statuses.update(c.get("statuses", ()))
+        kinds.update(c.get("kinds", ()))
+        kinds.update(c.get("or_receiving", ()))
+
+
 def _needs(rules: list[Rule]) -> tuple[set[str], set[str]]:
     statuses: set[str] = set()
     kinds: set[str] = set()
     for rule in rules:
-        for c in rule.conditions.values():
-            statuses.update(c.get("statuses", ()))
-            kinds.update(c.get("kinds", ()))
-            kinds.update(c.get("or_receiving", ()))
+        _condition_needs(rule.conditions, statuses, kinds)
         for row in rule.amounts:
             statuses.update(row.get("household_statuses", ()))
     return statuses, kinds
@@ -519,6 +525,25 @@ def decide(person: Person, on: dt.date, programmes: list[str] | None = None,
     return [evaluate(rules[k], row, on, pol) if rules[k] is not None
             else _not_in_force(pol.programmes[k], person.pk, on, person.hukou_region_id)
             for k in keys]
+
+
+def evaluate_conditions(conditions: dict[str, dict[str, Any]], person: Person,
+                        on: dt.date) -> list[tuple[bool, str]]:
+    """Conditions outside a programme (a shared criterion of ``registry.criteria``, which
+    the services' eligibility asks through the setting ``YANGGUANG_CRITERIA_EVALUATOR``)
+    applied to ``person`` on ``on`` as a programme's are: each condition's result and
+    reason, in order."""
+    statuses: set[str] = set()
+    kinds: set[str] = set()
+    _condition_needs(conditions, statuses, kinds)
+    f = (fact_columns.annotate(Person.objects.filter(pk=person.pk), on, statuses=statuses,
+                               kinds=kinds)
+         .values(*fact_columns.columns(statuses, kinds)).get())
+    out = []
+    for c in conditions.values():
+        ok = CONDITIONS[c["test"]].check(c, f, on, None)
+        out.append((ok, CONDITIONS[c["test"]].reason(c, f, ok, on, None)))
+    return out
 
 
 # ---------------------------------------------------------------------------

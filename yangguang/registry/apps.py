@@ -52,11 +52,13 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from yangguang.imports import spec
+        from yangguang.registry import criteria
         from yangguang.registry.household_statuses import HOUSEHOLD_STATUSES
         from yangguang.registry.importing import PERSONS
 
         spec.register(PERSONS)
         spec.register(HOUSEHOLD_STATUSES)
+        criteria.entries()  # the shared criteria are read and checked at start
 
     def audit_objects(self) -> dict[str, Any]:
         """How the audit log labels the registry's events (``audit.describe``)."""

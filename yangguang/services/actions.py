@@ -77,6 +77,7 @@ MESSAGES: dict[str, Any] = {
     "provider_exists": _("该地区已有名为“{name}”的服务机构"),
     "region_unknown": _("区划代码“{value}”不存在或已撤销"),
     "region_level": _("服务机构的所在地区应为地市、县或乡镇级区划，“{value}”是{level}"),
+    "county_level": _("服务的邻近县应为县级区划，“{value}”是{level}"),
 }
 
 
@@ -167,7 +168,7 @@ def _move_referral(referral: Referral, action: str, day: dt.date, reason: str = 
 @transaction.atomic
 def open_need(person: Person, kind: str, *, opened_on: dt.date, actor: Actor | Any,
               scope: Scope, note: str = "", source: str = NeedSource.DIRECT,
-              survey_year: int | None = None) -> Need:
+              survey_year: int | None = None, survey_detail: str = "") -> Need:
     """Record a person's need for ``kind`` (from the annual survey or directly).
 
     Refused: a person outside ``scope`` or deceased, a date in the future or before
@@ -185,7 +186,8 @@ def open_need(person: Person, kind: str, *, opened_on: dt.date, actor: Actor | A
     if Need.objects.filter(person=person, kind=kind, state__in=UNMET).exists():
         raise fail("need_exists", "kind", kind=ServiceKind(kind).label)
     need = Need(person=person, kind=kind, source=source, survey_year=survey_year,
-                opened_on=opened_on, state=NeedState.OPEN, state_since=opened_on, note=note)
+                opened_on=opened_on, state=NeedState.OPEN, state_since=opened_on, note=note,
+                survey_detail=survey_detail)
     try:
         with transaction.atomic():
             need.save()
@@ -388,6 +390,9 @@ class ProviderData:
     designated_until: dt.date | None = None
     status: str = ProviderStatus.ACTIVE
     phone: str = ""
+    #: Neighbouring counties it serves too (12-digit codes; 6 digits accepted); it serves
+    #: its own county whatever this says.
+    service_counties: list[str] = field(default_factory=list)
 
     def values(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "region_id": self.region,
@@ -414,6 +419,29 @@ def provider_region(value: Any, field_name: str = "region") -> str:
     return entry.code
 
 
+def service_counties(values: list[str], own_region: str,
+                     field_name: str = "service_counties") -> list[str]:
+    """The 12-digit codes of the neighbouring counties a provider serves (6 or 12 digits
+    given, each a current county), without its own county and repeats."""
+    from yangguang.regions import catalog
+    from yangguang.regions.models import RegionLevel
+
+    codes: set[str] = set()
+    for value in values:
+        text = str(value or "").strip()
+        if not text:
+            continue
+        entry = catalog.lookup(text) if text.isdigit() and len(text) in (6, 12) else None
+        if entry is None or entry.valid_until is not None:
+            raise fail("region_unknown", field_name, value=text)
+        if entry.level != RegionLevel.COUNTY:
+            raise fail("county_level", field_name, value=text,
+                       level=RegionLevel(entry.level).label)
+        if entry.code[:6] != own_region[:6]:
+            codes.add(entry.code)
+    return sorted(codes)
+
+
 #: The largest capacity a provider may state (the API's bound; the column holds it on
 #: every database).
 MAX_CAPACITY = 10**9
@@ -425,6 +453,7 @@ def _check_provider(data: ProviderData, scope: Scope) -> None:
     data.region = provider_region(data.region)
     if not _in_scope(data.region, scope):
         raise fail("out_of_scope", "region", what=_("所在地区"))
+    data.service_counties = service_counties(data.service_counties, data.region)
     if not data.kinds:
         raise fail("kinds_required", "kinds")
     for kind in data.kinds:
@@ -450,6 +479,9 @@ def provider_changes(provider: Provider, data: ProviderData) -> dict[str, list[A
     kinds = sorted(set(data.kinds))
     if provider.kinds != kinds:
         changes["kinds"] = [provider.kinds, kinds]
+    counties = sorted(set(data.service_counties))
+    if provider.service_county_codes != counties:
+        changes["service_counties"] = [provider.service_county_codes, counties]
     return changes
 
 
@@ -471,6 +503,7 @@ def save_provider(data: ProviderData, *, actor: Actor | Any, scope: Scope,
         provider = Provider.objects.create(**data.values())
         ProviderOffering.objects.bulk_create(
             [ProviderOffering(provider=provider, kind=k) for k in sorted(set(data.kinds))])
+        provider.service_counties.set(data.service_counties)
         changes = {"created": [None, data.name]}
         action = AuditAction.CREATE
     else:
@@ -489,9 +522,13 @@ def save_provider(data: ProviderData, *, actor: Actor | Any, scope: Scope,
             have = set(provider.offerings.values_list("kind", flat=True))
             ProviderOffering.objects.bulk_create(
                 [ProviderOffering(provider=provider, kind=k) for k in sorted(set(data.kinds) - have)])
+        if "service_counties" in changes:
+            provider.service_counties.set(data.service_counties)
         action = AuditAction.UPDATE
     event_data = {"name": provider.name, "kind": provider.kind, "capacity": provider.capacity,
                   "kinds": sorted(set(data.kinds))}
+    if data.service_counties:
+        event_data["service_counties"] = sorted(set(data.service_counties))
     if action == AuditAction.UPDATE:
         event_data["changes"] = changes
     record_many(actor, [Event(action, "provider", str(provider.pk), None, provider.region_id,

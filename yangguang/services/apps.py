@@ -42,11 +42,9 @@ class ServicesConfig(AppConfig):
 
     def ready(self) -> None:
         from yangguang.imports import spec
-        from yangguang.services import eligibility
         from yangguang.services.importing import PROVIDERS
 
         spec.register(PROVIDERS)
-        eligibility.rules()  # the rules file is read and checked at start, not at first use
 
     def audit_objects(self) -> dict[str, Any]:
         """How the audit log labels the loop's events (``audit.describe``)."""

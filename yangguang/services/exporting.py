@@ -44,7 +44,7 @@ def _need_rows(needs: QuerySet[Need]) -> Iterator[list[Any]]:
                need.person.hukou_region.name, need.get_kind_display(), need.get_source_display(),
                need.get_state_display(), need.opened_on, need.state_since,
                (today - need.opened_on).days, referrals[-1].provider.name if referrals else "",
-               need.note]
+               need.survey_detail_label, need.note]
 
 
 def export_needs(user: Any, needs: QuerySet[Need], path: str | Path, *,
@@ -52,7 +52,7 @@ def export_needs(user: Any, needs: QuerySet[Need], path: str | Path, *,
     """Write ``needs`` (already read through the user's export scope) to ``path``."""
     headers = [_("姓名"), _("公民身份号码"), _("户籍地区划代码"), _("户籍地"), _("服务类型"),
                _("来源"), _("状态"), _("登记日期"), _("状态日期"), _("已登记天数"),
-               _("最近转介机构"), _("说明")]
+               _("最近转介机构"), _("调查所报需求"), _("说明")]
     with transaction.atomic():
         count = _write(headers, _need_rows(needs), path, _("服务需求"))
         record(Actor.of(user), AuditAction.EXPORT, "need", region_code=home_region_code(user),

@@ -5,6 +5,7 @@ the form's errors, so a form and the API refuse the same things with the same wo
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -245,6 +246,8 @@ class ProviderForm(Form):
     designated_until = _date_field(_("认定有效期至"), help_text=_("长期有效的不填"))
     status = _choice(_("状态"), ProviderStatus.choices)
     phone = _text(_("联系电话"), max_length=20)
+    service_counties = _text(_("服务的邻近县"), max_length=200,
+                             help_text=_("本县以外也服务的邻近县的区划代码（6位或12位），多个用顿号“、”分隔；不填为只服务本县"))
     mandatory = frozenset({"name", "kind", "region", "kinds", "capacity", "status"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -260,7 +263,8 @@ class ProviderForm(Form):
                                     if provider.designated_from else ""),
                 "designated_until": (provider.designated_until.isoformat()
                                      if provider.designated_until else ""),
-                "status": provider.status, "phone": provider.phone}
+                "status": provider.status, "phone": provider.phone,
+                "service_counties": "、".join(provider.service_county_codes)}
 
     def values(self) -> actions.ProviderData:
         parsed = Parsed(self)
@@ -275,7 +279,9 @@ class ProviderForm(Form):
                                     region=data.get("region", "").strip(),
                                     kinds=list(data.get("kinds") or []), capacity=capacity,
                                     designated_from=start, designated_until=until,
-                                    status=status, phone=data.get("phone", ""))
+                                    status=status, phone=data.get("phone", ""),
+                                    service_counties=[c for c in re.split(
+                                        r"[、，,；;/\s]+", data.get("service_counties", "")) if c])
 
 
 class CoverageForm(forms.Form):

@@ -65,6 +65,13 @@ def parse_status(cell: Any) -> str:
     return _coded(STATUS_NAMES, "status_unknown", "status", v.clean_text(cell))
 
 
+def parse_counties(cell: Any) -> list[str]:
+    """The neighbouring counties' codes (checked as counties; the provider's own county is
+    dropped when the row is saved, ``actions.service_counties``)."""
+    parts = [part for part in _SPLIT.split(v.clean_text(cell)) if part]
+    return actions.service_counties(parts, "")
+
+
 def parse_capacity(cell: Any) -> int:
     text = v.clean_text(cell)
     try:
@@ -109,6 +116,9 @@ class ProvidersKind(spec.ImportKind):
                     parse=parse_status, choices=tuple(STATUS_NAMES.values())),
         spec.Column("phone", "联系电话", False, _("固定电话或手机号码"),
                     parse=lambda cell: v.parse_phone(cell, field="phone"), text=True),
+        spec.Column("service_counties", "服务的邻近县", False,
+                    _("本县以外也服务的邻近县的区划代码（6位或12位），多个用顿号“、”分隔；不填为只服务本县"),
+                    parse=parse_counties, text=True, width=24),
     )
 
     def make(self, values: dict[str, Any], context: Context) -> actions.ProviderData:
@@ -117,7 +127,8 @@ class ProvidersKind(spec.ImportKind):
             kinds=values["kinds"], capacity=values["capacity"],
             designated_from=values["designated_from"],
             designated_until=values["designated_until"],
-            status=values["status"] or ProviderStatus.ACTIVE, phone=values["phone"] or "")
+            status=values["status"] or ProviderStatus.ACTIVE, phone=values["phone"] or "",
+            service_counties=values["service_counties"] or [])
 
     def region_of(self, data: actions.ProviderData) -> str:
         return data.region

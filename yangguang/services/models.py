@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from yangguang.regions.models import Region
 from yangguang.registry.models import Person
 from yangguang.services.states import NeedState, ReferralState
+from yangguang.survey.models import DeviceNeed, RehabilitationNeed
 
 
 class ServiceKind(models.TextChoices):
@@ -92,6 +93,10 @@ class Provider(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=ProviderStatus.choices,
                               default=ProviderStatus.ACTIVE)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Its service area beyond its own county (which it always serves): neighbouring
+    # counties whose townships it takes persons from.
+    service_counties = models.ManyToManyField(Region, related_name="+", blank=True,
+                                              verbose_name=_("服务的邻近县"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -109,6 +114,10 @@ class Provider(models.Model):
     @property
     def kinds(self) -> list[str]:
         return sorted(o.kind for o in self.offerings.all())
+
+    @property
+    def service_county_codes(self) -> list[str]:
+        return sorted(r.code for r in self.service_counties.all())
 
 
 class ProviderOffering(models.Model):
@@ -145,6 +154,9 @@ class Need(models.Model):
     state_since = models.DateField(_("状态日期"))
     met_on = models.DateField(_("满足日期"), null=True, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
+    # For a need taken from the survey: the survey's code of what was asked for (its
+    # rehabilitation or device need), shown through the survey's translated labels.
+    survey_detail = models.CharField(_("调查所报需求"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -162,6 +174,15 @@ class Need(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def survey_detail_label(self) -> str:
+        """What the survey recorded as needed, in the reader's language ("" if none)."""
+        if not self.survey_detail:
+            return ""
+        choices = DeviceNeed if self.kind == ServiceKind.DEVICE_FITTING else RehabilitationNeed
+        return str(choices(self.survey_detail).label) if self.survey_detail in choices.values \
+            else self.survey_detail
 
 
 class NeedChange(models.Model):

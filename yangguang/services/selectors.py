@@ -10,7 +10,6 @@ their regions (a prefecture's centre serves its counties).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +20,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from yangguang.accounts.permissions import Capability
-from yangguang.accounts.selectors import scope_paths, scope_q
-from yangguang.regions.models import Region, code_prefix
+from yangguang.accounts.selectors import scope_paths, scope_prefixes, scope_q
+from yangguang.regions.models import Region, RegionLevel, code_prefix
 from yangguang.services.models import (
     Need,
     Provider,
@@ -238,53 +237,88 @@ class TownshipRow:
 
 def township_coverage(user: Any, region: Region, *,
                       capability: str = Capability.VIEW_STATISTICS) -> list[TownshipRow]:
-    """Per township in ``region`` (within the user's scope): the unmet needs by kind of
-    the persons whose hukou lies there, against the active providers that serve the
-    township (standing in it or in a region above it) and offer that kind, with their
-    capacity. Townships with unmet needs only; the most gaps first."""
+    """Every township in ``region`` within the user's scope (those without needs too, at
+    zero; persons whose hukou is recorded at county level in a row of the county): the
+    unmet needs by kind of the persons whose hukou lies there, against the
+    active providers that serve the township and offer that kind, with their capacity
+    (``serves``). A kind is listed where a need or a provider of it is; the most gaps
+    first, then the most unmet needs, then by code."""
     prefix = region.short_code
+    townships = {r.code: r for r in Region.objects.filter(
+        _scope_regions(user, capability), level=RegionLevel.TOWNSHIP,
+        code__startswith=prefix).order_by("code")}
     counts = (Need.objects.filter(scope_q(user, capability, region_field=_PERSON_REGION),
                                   person__hukou_region__code__startswith=prefix,
                                   state__in=UNMET)
               .annotate(township=Substr("person__hukou_region_id", 1, 9))
               .values("township", "kind", "state").annotate(n=Count("id")).order_by())
-    table: dict[str, dict[str, KindRow]] = defaultdict(dict)
+    table: dict[str, dict[str, KindRow]] = {code: {} for code in townships}
     for row in counts:
-        kinds = table[row["township"].ljust(12, "0")]
+        # (a hukou recorded at county level counts in a row of the county's own)
+        kinds = table.setdefault(row["township"].ljust(12, "0"), {})
         item = kinds.setdefault(row["kind"], KindRow(row["kind"], ServiceKind(row["kind"]).label))
         item.unmet += row["n"]
         if row["state"] == NeedState.OPEN:
             item.open += row["n"]
-    if not table:
+    townships |= {r.code: r for r in Region.objects.filter(code__in=set(table) - set(townships))}
+    if not townships:
         return []
-    townships = {r.code: r for r in Region.objects.filter(code__in=list(table))}
-    offered: dict[str, list[tuple[str, Provider]]] = defaultdict(list)
-    providers = (Provider.objects.filter(status=ProviderStatus.ACTIVE)
-                 .filter(_serving_any(list(table))).prefetch_related(
-                     Prefetch("offerings", ProviderOffering.objects.only("provider_id", "kind")))
-                 .select_related("region"))
-    for provider in providers:
-        for offering in provider.offerings.all():
-            offered[offering.kind].append((provider.region.short_code, provider))
+    providers = list(Provider.objects.filter(status=ProviderStatus.ACTIVE)
+                     .filter(_serving_any(list(townships))).distinct()
+                     .prefetch_related(Prefetch("offerings",
+                                                ProviderOffering.objects.only("provider_id", "kind")),
+                                       "service_counties")
+                     .select_related("region"))
+    # Whether a provider serves a township depends on its county alone (``serves``).
+    by_county: dict[str, list[Provider]] = {}
     rows = []
     for code, kinds in table.items():
-        township = townships.get(code)
-        if township is None:
+        if code not in townships:  # a region no longer in the tree
             continue
+        serving = by_county.get(code[:6])
+        if serving is None:
+            serving = by_county[code[:6]] = [p for p in providers if serves(p, code)]
+        for provider in serving:
+            for offering in provider.offerings.all():
+                item = kinds.setdefault(offering.kind, KindRow(offering.kind,
+                                                               ServiceKind(offering.kind).label))
+                item.providers.append(provider)
         for item in kinds.values():
-            item.providers = [p for short, p in offered.get(item.kind, [])
-                              if code.startswith(short)]
-        rows.append(TownshipRow(township, sorted(kinds.values(), key=lambda k: k.kind)))
+            item.providers.sort(key=lambda p: (p.region_id, p.name))
+        rows.append(TownshipRow(townships[code], sorted(kinds.values(), key=lambda k: k.kind)))
     return sorted(rows, key=lambda r: (-r.gaps, -r.unmet, r.region.code))
 
 
+def serves(provider: Provider, township: str) -> bool:
+    """Whether ``provider`` serves the township of code ``township``: it stands in the
+    township or a region above it (a prefecture's centre serves its counties), or in the
+    township's county (a provider serves its whole county), or the township's county is
+    one of the neighbouring counties of its service area."""
+    county = township[:6]
+    return (county.startswith(provider.region.short_code)
+            or provider.region_id[:6] == county
+            or county.ljust(12, "0") in {r.code for r in provider.service_counties.all()})
+
+
 def _serving_any(townships: list[str]) -> Q:
-    """Providers standing in one of the townships or in a region above one (providers
-    stand in a county or a township: ``actions.save_provider``)."""
-    codes = set(townships)
+    """The providers that may serve one of the townships (``serves`` decides which): in
+    a region above one, in one's county, or with one's county in their service area."""
+    above: set[str] = set()
+    counties = sorted({code[:6] for code in townships})
     for code in townships:
-        codes.update({code[:2].ljust(12, "0"), code[:4].ljust(12, "0"), code[:6].ljust(12, "0")})
-    return Q(region_id__in=sorted(codes))
+        above.update({code[:2].ljust(12, "0"), code[:4].ljust(12, "0")})
+    q = Q(region_id__in=sorted(above)) | Q(service_counties__in=[c.ljust(12, "0") for c in counties])
+    for county in counties:
+        q |= Q(region__code__startswith=county)
+    return q
+
+
+def _scope_regions(user: Any, capability: str) -> Q:
+    prefixes = scope_prefixes(user, capability)
+    q = Q(pk__in=[])
+    for p in prefixes:
+        q |= Q(code__startswith=p)
+    return q
 
 
 def provider_load(provider: Provider) -> dict[str, int]:

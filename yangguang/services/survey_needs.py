@@ -45,7 +45,8 @@ class SurveyNeeds:
 
 
 def kinds_of(survey: AnnualSurvey, day: dt.date) -> list[tuple[str, str]]:
-    """(kind, note) of each need the survey records as not received."""
+    """(kind, the survey's code of what is needed, or "") of each need the survey records
+    as not received: codes, never labels, so each reader sees its own language."""
     found: list[tuple[str, str]] = []
     if not survey.reached:
         return found
@@ -53,9 +54,9 @@ def kinds_of(survey: AnnualSurvey, day: dt.date) -> list[tuple[str, str]]:
         child = eligibility.decide(survey.person, ServiceKind.CHILD_REHABILITATION, day)
         kind = (ServiceKind.CHILD_REHABILITATION if child.rule is not None and child.eligible
                 else ServiceKind.BASIC_REHABILITATION)
-        found.append((kind, str(survey.get_rehabilitation_need_display())))
+        found.append((kind, survey.rehabilitation_need))
     if survey.device_need not in _NO_NEED and survey.device_fitted is not True:
-        found.append((ServiceKind.DEVICE_FITTING, str(survey.get_device_need_display())))
+        found.append((ServiceKind.DEVICE_FITTING, survey.device_need))
     if survey.care_need in CARE and survey.care_received is not True:
         found.append((CARE[survey.care_need], ""))
     if survey.accessibility_need is True and survey.accessibility_done is not True:
@@ -88,14 +89,15 @@ def open_needs_from_surveys(year: int, *, actor: Actor | Any, scope: actions.Sco
         surveys = surveys.filter(region)
     for survey in surveys.iterator(chunk_size=1000):
         day = survey.survey_date or dt.date(year, 12, 31)
-        for kind, note in kinds_of(survey, day):
+        for kind, detail in kinds_of(survey, day):
             key = (survey.person_id, str(kind))
             if key in taken or key in unmet:
                 result.already += 1
                 continue
             try:
-                actions.open_need(survey.person, kind, opened_on=day, note=note, actor=actor,
-                                  scope=scope, source=NeedSource.SURVEY, survey_year=year)
+                actions.open_need(survey.person, kind, opened_on=day, actor=actor, scope=scope,
+                                  source=NeedSource.SURVEY, survey_year=year,
+                                  survey_detail=detail)
             except ValidationFailed as exc:
                 result.refused[exc.problems[0].code] += 1
                 continue

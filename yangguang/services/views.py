@@ -162,7 +162,7 @@ def need_new(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("services:need", pk=need.pk)
     today = timezone.localdate()
     decisions = {}  # one line per rule that applies to the person's region today
-    for kind in sorted({k for r in eligibility.rules() for k in r.kinds}):
+    for kind in eligibility.restricted_kinds():
         decision = eligibility.decide(person, kind, today)
         if decision.rule is not None:
             decisions.setdefault(decision.rule.key, decision)

@@ -10,6 +10,9 @@ import pytest
 from yangguang.api.tests.conftest import COUNTY_A, ISSUED, assert_error
 from yangguang.audit.models import AuditEvent
 from yangguang.demo.generator import create_person
+from yangguang.regions.models import Region
+from yangguang.registry.models import Household
+from yangguang.registry.services import set_household_status
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()
@@ -52,10 +55,13 @@ def test_refusals_have_the_codes_of_the_pages(registrar_a, person_a, actor):
     document = registrar_a.post(f"/needs/{need_id}/reopen", {"reason": "x"}).json()
     assert document["errors"][0]["code"] == "transition_refused"
     older = create_person(actor=actor, hukou_region=COUNTY_A, issue_date=ISSUED,
-                          birth_date=TODAY.replace(year=TODAY.year - 10))
+                          birth_date=TODAY.replace(year=TODAY.year - 10),
+                          household_number="APINEEDS01", relation_to_head="head")
+    set_household_status(Household.objects.get(number="APINEEDS01"), "dibao",
+                         dt.date(2015, 1, 1), actor=actor)
     document = registrar_a.post("/needs", {"person_id": older.pk,
                                            "kind": "child_rehabilitation"}).json()
-    # Qinghai covers children up to 17: a ten-year-old there is eligible.
+    # Qinghai covers children up to 17: a ten-year-old of a dibao family there is eligible.
     assert document.get("state") == "open", document
     adult = create_person(actor=actor, hukou_region=COUNTY_A, issue_date=ISSUED,
                           birth_date=TODAY.replace(year=TODAY.year - 30))
@@ -84,7 +90,11 @@ def test_scope_and_capabilities(registrar_a, registrar_b, reviewer_a, analyst_a,
 def test_coverage_counts_unmet_needs_against_providers(registrar_a, analyst_a, person_a):
     registrar_a.post("/needs", {"person_id": person_a.pk, "kind": "legal_aid"})
     rows = analyst_a.get("/service-coverage", {"region": COUNTY_A}).json()
-    assert len(rows) == 1
+    # every township of the county at zero, after the county's own row for the person
+    # whose hukou is recorded at county level
+    assert rows[0]["township"] == COUNTY_A.ljust(12, "0")
+    assert len(rows) == 1 + Region.objects.filter(code__startswith=COUNTY_A, level=4).count() > 2
+    assert [r["kinds"] for r in rows[1:]] == [[]] * (len(rows) - 1)
     (kind,) = rows[0]["kinds"]
     assert (kind["kind"], kind["unmet"], kind["provider_ids"], kind["gap"]) == (
         "legal_aid", 1, [], True)

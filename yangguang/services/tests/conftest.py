@@ -1,9 +1,11 @@
 """Persons, providers and staff for the service loop's tests, made through the demo
-factory, ``actions`` and ``accounts.services`` (nothing stands in for our code)."""
+factory, ``actions``, ``registry.services`` and ``accounts.services`` (nothing stands in
+for our code)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -12,11 +14,13 @@ from django.test import Client
 
 from yangguang.accounts import services as accounts
 from yangguang.demo.generator import create_person
-from yangguang.registry.models import Person
+from yangguang.registry import services as registry
+from yangguang.registry.models import Household, Person
 from yangguang.services import actions
 from yangguang.services.models import Provider, ProviderKind, ServiceKind
 
 PASSWORD = "Yg-loop-Tests-2025!"
+_households = itertools.count(1)
 COUNTY_A = "140922"  # 五台县, Shanxi
 TOWNSHIP_A = "140922100000"  # 台城镇
 VILLAGE_A = "140922100001"
@@ -37,16 +41,24 @@ def person(actor) -> Callable[..., Person]:
     registered through the registry's services."""
 
     def make(region: str = VILLAGE_A, age: int = 40, category: str = "肢体",
-             level: str = "二级", issued_days_ago: int = 365, **more: Any) -> Person:
+             level: str = "二级", issued_days_ago: int = 365, household_status: str = "",
+             **more: Any) -> Person:
         birth = years_ago(age, 40)
         extra: dict[str, Any] = {}
         if category == "多重":
             extra["多重残疾明细"] = more.pop("components")
-        return create_person(actor=actor, 户籍地区划代码=region, 居住地区划代码=region,
+        if household_status:
+            extra |= {"household_number": f"SVC{next(_households):06d}",
+                      "relation_to_head": "head"}
+        made = create_person(actor=actor, 户籍地区划代码=region, 居住地区划代码=region,
                              出生日期=birth, 残疾类别=category, 残疾等级=level,
                              发证日期=(dt.date.today()
                                    - dt.timedelta(days=issued_days_ago)).isoformat(),
                              **extra, **more)
+        if household_status:  # dibao, tekun … since the person's birth
+            registry.set_household_status(Household.objects.get(number=extra["household_number"]),
+                                          household_status, birth, None, actor=actor)
+        return made
 
     return make
 

@@ -1,5 +1,6 @@
-"""Eligibility by jurisdiction, from ``data/eligibility.json`` through ``eligibility.decide``,
-which ``actions.open_need`` (so the form, the API and the survey's needs) calls."""
+"""Eligibility by jurisdiction, from the registry's shared criteria
+(``registry/data/criteria.toml``) through ``eligibility.decide``, which
+``actions.open_need`` (so the form, the API and the survey's needs) calls."""
 
 from __future__ import annotations
 
@@ -16,19 +17,35 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()
 
 
-@pytest.mark.parametrize(("region", "age", "eligible", "rule"), [
-    (VILLAGE_A, 5, True, "child_rehabilitation_national"),
-    (VILLAGE_A, 6, True, "child_rehabilitation_national"),
-    (VILLAGE_A, 7, False, "child_rehabilitation_national"),
-    (VILLAGE_A, 12, False, "child_rehabilitation_national"),
-    (QINGHAI_VILLAGE, 12, True, "child_rehabilitation_qinghai"),
-    (QINGHAI_VILLAGE, 17, True, "child_rehabilitation_qinghai"),
-    (QINGHAI_VILLAGE, 18, False, "child_rehabilitation_qinghai"),
+@pytest.mark.parametrize(("region", "age", "eligible", "jurisdiction"), [
+    (VILLAGE_A, 5, True, "000000"),
+    (VILLAGE_A, 6, True, "000000"),
+    (VILLAGE_A, 7, False, "000000"),
+    (VILLAGE_A, 12, False, "000000"),
+    (QINGHAI_VILLAGE, 12, True, "630000"),
+    (QINGHAI_VILLAGE, 17, True, "630000"),
+    (QINGHAI_VILLAGE, 18, False, "630000"),
 ])
-def test_child_rehabilitation_ages_by_jurisdiction(person, region, age, eligible, rule):
-    child = person(region=region, age=age, category="言语", level="二级")
+def test_child_rehabilitation_ages_by_jurisdiction(person, region, age, eligible, jurisdiction):
+    child = person(region=region, age=age, category="言语", level="二级", household_status="dibao")
     decision = eligibility.decide(child, ServiceKind.CHILD_REHABILITATION, TODAY)
-    assert (decision.eligible, decision.rule.key) == (eligible, rule)
+    assert (decision.eligible, decision.rule.key, decision.rule.jurisdiction) == (
+        eligible, "child_rehabilitation", jurisdiction)
+
+
+@pytest.mark.parametrize("status", ["dibao", "tekun", "poverty_exited", "monitored"])
+def test_child_rehabilitation_aid_for_families_in_hardship(person, status):
+    child = person(age=4, category="听力", level="一级", household_status=status)
+    assert eligibility.decide(child, ServiceKind.CHILD_REHABILITATION, TODAY).eligible
+
+
+def test_child_rehabilitation_aid_refused_outside_the_family_conditions_with_the_reason(person):
+    child = person(age=4, category="听力", level="一级", household_status="low_income")
+    decision = eligibility.decide(child, ServiceKind.CHILD_REHABILITATION, TODAY)
+    assert not decision.eligible
+    (reason,) = decision.reasons
+    assert reason.startswith("家庭不是低保户、特困供养家庭、脱贫户、防止返贫监测户"), reason
+    assert "孤儿" in reason  # nor receiving orphan support
 
 
 @pytest.mark.parametrize(("age", "category", "level", "eligible"), [
@@ -49,9 +66,13 @@ def test_care_for_working_age_intellectual_mental_or_severe_physical(person, age
         assert eligibility.decide(someone, kind, TODAY).eligible is eligible
 
 
-def test_multiple_disability_counts_its_components(person):
+def test_multiple_disability_is_read_by_its_overall_category(person):
+    """The shared criterion reads the certificate's category and level as the benefits do:
+    a multiple disability with an intellectual component is not the intellectual
+    category (the care criterion lists no multiple disability)."""
     someone = person(age=30, category="多重", level="二级", components="视力二级；智力三级")
-    assert eligibility.decide(someone, ServiceKind.CARE_DAY, TODAY).eligible
+    decision = eligibility.decide(someone, ServiceKind.CARE_DAY, TODAY)
+    assert not decision.eligible and "不在范围内" in decision.reasons[0]
 
 
 def test_kind_without_rule_is_open_to_all(person):
@@ -60,15 +81,15 @@ def test_kind_without_rule_is_open_to_all(person):
 
 
 def test_open_need_refuses_the_ineligible_with_the_rule_and_reasons(person, actor):
-    adult = person(age=12)  # Shanxi: 0–6
+    adult = person(age=12, household_status="dibao")  # Shanxi: 0–6
     with pytest.raises(ValidationFailed) as exc:
         actions.open_need(adult, ServiceKind.CHILD_REHABILITATION, opened_on=TODAY,
                           actor=actor, scope=None)
     (problem,) = exc.value.problems
     assert problem.code == "not_eligible" and problem.field == "kind"
-    assert "0至6周岁" in problem.message and "年龄12周岁" in problem.message
+    assert "不在0至6周岁范围内" in problem.message and "12周岁" in problem.message
     assert not Need.objects.exists()
-    qinghai = person(region=QINGHAI_VILLAGE, age=12)
+    qinghai = person(region=QINGHAI_VILLAGE, age=12, household_status="dibao")
     need = actions.open_need(qinghai, ServiceKind.CHILD_REHABILITATION, opened_on=TODAY,
                              actor=actor, scope=None)
     assert need.pk
@@ -81,11 +102,11 @@ def test_rule_in_force_on_the_day(person):
 
 
 def test_the_reason_names_category_and_level_apart_in_english(person):
-    """The English reason read 'Visual disabilityLevel 2': the two labels were joined
-    without the translated '{category}{level}' pattern."""
+    """The English reason read 'Visual disabilityLevel 2': the two labels are joined
+    through the translated '{level}{category}' pattern of the benefits' reasons."""
     from django.utils import translation
 
     someone = person(age=30, category="视力", level="二级")
     with translation.override("en"):
         reasons = " ".join(eligibility.decide(someone, ServiceKind.CARE_DAY, TODAY).reasons)
-    assert "Visual disability, Level 2" in reasons, reasons
+    assert "Level 2 Visual disability" in reasons, reasons

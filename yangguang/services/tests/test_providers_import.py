@@ -19,7 +19,7 @@ from yangguang.services.importing import PROVIDERS
 from yangguang.services.models import Provider, ProviderStatus
 
 HEADERS = ["机构名称", "机构类型", "所在地区划代码", "服务类型", "服务能力（人）", "认定日期",
-           "认定有效期至", "状态", "联系电话"]
+           "认定有效期至", "状态", "联系电话", "服务的邻近县"]
 GOOD = [
     ["五台县残疾人康复中心", "康复机构", "140922", "基本康复服务、辅助器具适配", "40", "2021-03-01",
      "", "运营中", "0350-6521234"],
@@ -119,3 +119,17 @@ def test_capacity_not_a_finite_count_or_too_large_is_refused(tmp_path, db):
                      (5, "服务能力（人）", "capacity_too_large")}
     assert all(e.message for e in result.errors)
     assert not Provider.objects.exists()
+
+
+def test_the_service_area_column(tmp_path, db):
+    rows = [GOOD[0][:9] + ["140921、140923000000"],
+            ["定襄县康复中心", "康复机构", "140921", "基本康复服务", "10", "", "", "", "", "140922100000"],
+            ["代县康复中心", "康复机构", "140923", "基本康复服务", "10", "", "", "", "", "149999"]]
+    path = write_csv(tmp_path / "a.csv", rows)
+    result = import_file(PROVIDERS, path, actor="test")
+    assert {(e.row, e.column, e.code) for e in result.errors} == {
+        (3, "服务的邻近县", "county_level"), (4, "服务的邻近县", "region_unknown")}
+    centre = Provider.objects.get(name="五台县残疾人康复中心")
+    assert centre.service_county_codes == ["140921000000", "140923000000"]
+    again = import_file(PROVIDERS, write_csv(tmp_path / "b.csv", rows[:1]), actor="test")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
