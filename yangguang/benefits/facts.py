@@ -33,6 +33,7 @@ from django.db.models import (
     Case,
     DateField,
     F,
+    Func,
     Max,
     OuterRef,
     Q,
@@ -70,33 +71,38 @@ def held_certificate(on: dt.date) -> QuerySet[Certificate]:
             .order_by("-issue_date", "-id"))
 
 
-#: Person-fact kinds the latest annual survey also answers: the condition on its columns.
+#: Person-fact kinds the latest annual survey also answers: the condition on its answers.
+#: (A device fitted or not: only an answer of "not fitted" counts, not an unknown one.)
 SURVEY_KINDS = {
-    "resident_pension": Q(f_sv_pension__in=[PensionInsurance.PAYING, PensionInsurance.GOVERNMENT_PAID]),
-    "assistive_device_need": Q(f_sv_device_need__isnull=False) & ~Q(f_sv_device_need__in=["", "none"])
-    & ~Q(f_sv_device_fitted=True),
-    "care_service": Q(f_sv_care_received=True),
+    "resident_pension": Q(pension_insurance__in=[PensionInsurance.PAYING,
+                                                 PensionInsurance.GOVERNMENT_PAID]),
+    "assistive_device_need": ~Q(device_need__in=["", "none"]) & Q(device_fitted=False),
+    "care_service": Q(care_received=True),
 }
-SURVEY_COLUMNS = {"f_sv_pension": "pension_insurance", "f_sv_device_need": "device_need",
-                  "f_sv_device_fitted": "device_fitted", "f_sv_care_received": "care_received",
-                  "f_sv_date": "survey_date", "f_sv_year": "year"}
-FIRST_SURVEY_YEAR = 2000
 NO_DATE = Value(None, output_field=DateField())
 
 
-def _survey_columns(on: dt.date) -> dict[str, Any]:
+class _FirstOfYear(Func):
+    """1 January of a year given as a number (each database has its own date constructor:
+    PostgreSQL's ``make_date``, SQLite's ``date`` of a text)."""
+
+    template = "make_date(%(expressions)s, 1, 1)"
+    output_field = DateField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection,
+                           template="date(printf('%%04d-01-01', %(expressions)s))", **extra)
+
+
+def _survey_answer(on: dt.date, kind: str) -> Subquery:
+    """Since when the person's latest reached survey (of ``on``'s year or before) says
+    ``kind`` holds: the survey's day, or 1 January of its year; None if it does not say
+    so. One subquery per kind: the condition is tested on the survey's own row."""
     latest = (AnnualSurvey.objects.filter(person=OuterRef("pk"), year__lte=on.year, reached=True)
               .order_by("-year"))
-    return {name: Subquery(latest.values(field)[:1]) for name, field in SURVEY_COLUMNS.items()}
-
-
-def _survey_day(on: dt.date) -> Any:
-    """The latest survey's day, or 1 January of its year (a CASE over the years: no date
-    constructor both databases share)."""
-    first_days = Case(*(When(f_sv_year=year, then=Value(dt.date(year, 1, 1)))
-                        for year in range(FIRST_SURVEY_YEAR, on.year + 1)),
-                      default=NO_DATE, output_field=DateField())
-    return Coalesce(F("f_sv_date"), first_days, output_field=DateField())
+    day = Coalesce(F("survey_date"), _FirstOfYear(F("year")), output_field=DateField())
+    answer = Case(When(SURVEY_KINDS[kind], then=day), default=NO_DATE, output_field=DateField())
+    return Subquery(latest.annotate(answer=answer).values("answer")[:1])
 
 
 def annotate(persons: QuerySet[Person], on: dt.date, *, statuses: Iterable[str],
@@ -115,17 +121,12 @@ def annotate(persons: QuerySet[Person], on: dt.date, *, statuses: Iterable[str],
                                            start_date__lte=on)
             .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
             .order_by("-start_date").values("start_date")[:1])
-    surveyed = set(kinds) & set(SURVEY_KINDS)
-    if surveyed:
-        persons = persons.annotate(**_survey_columns(on))
     for kind in sorted(set(kinds)):
         active = (PersonFact.objects.filter(person=OuterRef("pk"), kind=kind, start_date__lte=on)
                   .filter(Q(end_date__isnull=True) | Q(end_date__gte=on)))
         recorded: Any = Subquery(active.order_by("-start_date").values("start_date")[:1])
-        if kind in surveyed:
-            recorded = Coalesce(recorded, Case(When(SURVEY_KINDS[kind], then=_survey_day(on)),
-                                               default=NO_DATE, output_field=DateField()),
-                                output_field=DateField())
+        if kind in SURVEY_KINDS:
+            recorded = Coalesce(recorded, _survey_answer(on, kind), output_field=DateField())
         columns[f"f_pf_{kind}"] = recorded
         columns[f"f_pfa_{kind}"] = Subquery(
             active.order_by().values("person").annotate(top=Max("monthly_amount")).values("top")[:1])
