@@ -138,6 +138,28 @@ def _value(value: Any) -> str:
     return _encode_str(value) if type(value) is str else _encode(value)
 
 
+class Pairs:
+    """Event data as canonical JSON text (what ``canonical`` makes of it: sorted keys, no
+    spaces, non-ASCII as is) for a flat object given as (key, value) pairs in key
+    order, each distinct pair encoded once: for bulk writers whose events' values repeat
+    (codes, flags, dates). The memory starts over past ``limit`` pairs."""
+
+    def __init__(self, limit: int = 1 << 16) -> None:
+        self._memo: dict[tuple[str, type, Any], str] = {}
+        self._limit = limit
+
+    def __call__(self, pairs: Iterable[tuple[str, Any]]) -> bulk.JsonText:
+        memo, parts = self._memo, []
+        for key, value in pairs:
+            text = memo.get((key, type(value), value))  # 1, 1.0 and True are equal
+            if text is None:
+                if len(memo) >= self._limit:
+                    memo.clear()
+                text = memo[(key, type(value), value)] = f"{_encode_str(key)}:{_value(value)}"
+            parts.append(text)
+        return bulk.JsonText("{" + ",".join(parts) + "}")
+
+
 assert sorted(_HASHED) == ["action", "actor_id", "actor_name", "data", "object_id",
                            "object_type", "occurred_at", "person_id", "region_code"]
 

@@ -22,7 +22,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -149,14 +149,27 @@ class SurveyKind(spec.ImportKind):
     def import_table(self, table: Table, context: Context) -> ImportResult:
         result = context.result
         done = 0
+        postgres = connection.vendor == "postgresql"
+        # An import in a transaction of its own reads the registry and the stored surveys
+        # through a second connection, which need not wait for the writer's COPY (no
+        # row of its own that it needs precedes the writer: a second row of a person
+        # and year is refused by the file's memory, ``context.seen``).
+        outermost = not connection.in_atomic_block
         try:
             with transaction.atomic():
-                segment = Segment(context.actor)
-                for numbers, cells in table.column_chunks(self.block):
-                    done += len(numbers)
-                    self._block(numbers, cells, context, segment)
-                    if context.progress:
-                        context.progress(done, context.total)
+                if postgres:  # foreign keys checked as each COPY runs, in the writer thread
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                with bulk.Writer(separate_reads=outermost, separate_ids=outermost) as writer:
+                    segment = Segment(context.actor, ids=writer.ids)
+                    for numbers, cells in table.column_chunks(self.block):
+                        done += len(numbers)
+                        self._block(numbers, cells, context, segment, writer)
+                        if context.progress:
+                            context.progress(done, context.total)
+                if postgres:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
                 if context.progress:
                     context.progress(done, done)
                 if context.dry_run:
@@ -169,7 +182,7 @@ class SurveyKind(spec.ImportKind):
         return result
 
     def _block(self, numbers: list[int], columns: dict[str, list[Any]], context: Context,
-               segment: Segment) -> None:
+               segment: Segment, writer: bulk.Writer) -> None:
         result = context.result
         blank = blank_rows(columns, len(numbers))
         values, problems = self.parse_columns(columns, len(numbers))
@@ -194,7 +207,7 @@ class SurveyKind(spec.ImportKind):
             return
         hashes = hash_ids([id_number for _n, _c, id_number, _d in parsed])
         persons = {h: (pk, region, birth) for h, pk, region, birth in bulk.filter_in(
-            Person.objects.all(), "id_number_hash", sorted(set(hashes)))
+            Person.objects.using(writer.reads), "id_number_hash", sorted(set(hashes)))
             .values_list("id_number_hash", "pk", "hukou_region_id", "birth_date")}
         first_row: dict[tuple[int, int], int] = context.seen.setdefault("rows", {})
         good: list[tuple[int, dict[str, Any], int, str, SurveyData]] = []
@@ -219,12 +232,12 @@ class SurveyKind(spec.ImportKind):
         by_year: dict[int, list[int]] = defaultdict(list)
         for _n, _c, pk, _r, data in good:
             by_year[data.year].append(pk)
-        certified = {year: services.certified_persons(pks, year) for year, pks in by_year.items()
-                     if year <= context.today.year}
+        certified = {year: services.certified_persons(pks, year, writer.reads)
+                     for year, pks in by_year.items() if year <= context.today.year}
         stored: dict[tuple[int, int], dict[str, Any]] = {}
         for year, pks in by_year.items():
-            for row in bulk.filter_in(AnnualSurvey.objects.filter(year=year), "person_id", pks
-                                      ).values("pk", "person_id", *ANSWERS):
+            for row in bulk.filter_in(AnnualSurvey.objects.using(writer.reads).filter(year=year),
+                                      "person_id", pks).values("pk", "person_id", *ANSWERS):
                 stored[(row["person_id"], year)] = row
         new: list[tuple[int, str, SurveyData]] = []
         now = timezone.now()
@@ -242,9 +255,10 @@ class SurveyKind(spec.ImportKind):
                 result.count(spec.Outcome.UNCHANGED)
             else:
                 services.update_survey(before["pk"], pk, region, data, before, chain=segment,
-                                       now=now)
+                                       now=now, writer=writer)
                 result.count(spec.Outcome.UPDATED)
-        services.create_surveys(new, actor=context.actor, chain=segment, now=now)
+        services.create_surveys(new, actor=context.actor, chain=segment, now=now,
+                                writer=writer)
         result.count(spec.Outcome.CREATED, len(new))
 
 

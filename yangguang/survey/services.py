@@ -15,7 +15,7 @@ from django.utils import timezone
 from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import scope_prefixes
 from yangguang.audit.models import AuditAction
-from yangguang.audit.services import Actor, Chain, Event, record, record_many
+from yangguang.audit.services import Actor, Chain, Event, Pairs, record, record_many
 from yangguang.core import bulk
 from yangguang.core.errors import ValidationFailed
 from yangguang.registry.models import Person
@@ -32,21 +32,38 @@ def write_scope(user: Any) -> Scope:
     return tuple(scope_prefixes(user, Capability.EDIT_PERSON))
 
 
-def certified_persons(person_ids: list[int], year: int) -> set[int]:
+def certified_persons(person_ids: list[int], year: int, using: str = "default") -> set[int]:
     """Which of ``person_ids`` are certified in ``year`` (``rules.certified_q``)."""
-    return set(bulk.filter_in(Person.objects.filter(rules.certified_q(year)), "id", person_ids)
-               .values_list("pk", flat=True))
+    return set(bulk.filter_in(Person.objects.using(using).filter(rules.certified_q(year)), "id",
+                              person_ids).values_list("pk", flat=True))
+
+
+#: The year and the answers, in the order canonical JSON sorts keys.
+_EVENT_KEYS = tuple(sorted(("year", *ANSWERS)))
+
+
+def _given(data: SurveyData) -> list[tuple[str, Any]]:
+    """What a new survey's event says: the year and the answers given, in key order."""
+    return [(key, value) for key in _EVENT_KEYS
+            if (value := getattr(data, key)) is not None and value != ""]
 
 
 def event_data(data: SurveyData, before: dict[str, Any] | None) -> dict[str, Any]:
-    """What a survey's audit event says: the year, and the answers given (a new survey)
-    or changed (``[before, after]``)."""
-    after = data.answers()
+    """What a survey's audit event says: the year, and the answers given (a new survey,
+    ``_given``) or changed (``[before, after]``)."""
     if before is None:
-        return {"year": data.year, **{k: _json(v) for k, v in after.items()
-                                      if v is not None and v != ""}}
+        return {key: _json(value) for key, value in _given(data)}
     return {"year": data.year, "changes": {k: [_json(before[k]), _json(v)]
-                                           for k, v in after.items() if before[k] != v}}
+                                           for k, v in data.answers().items() if before[k] != v}}
+
+
+_PAIRS = Pairs()
+
+
+def new_event_json(data: SurveyData) -> bulk.JsonText:
+    """``event_data(data, None)`` as the audit log's canonical JSON text, each distinct
+    answer encoded once (``audit.services.Pairs``): for writing events in bulk."""
+    return _PAIRS(_given(data))
 
 
 def _json(value: Any) -> Any:
@@ -90,20 +107,35 @@ _INSERTED = ("id", "person_id", "year", *ANSWERS, "created_at", "updated_at")
 
 
 def create_surveys(items: list[tuple[int, str, SurveyData]], *, actor: Actor | Any,
-                   chain: Chain | None = None, now: dt.datetime | None = None) -> list[int]:
+                   chain: Chain | None = None, now: dt.datetime | None = None,
+                   writer: bulk.Writer | None = None) -> list[int]:
     """Insert new surveys in bulk — (person id, their hukou region, data) each, already
     checked by ``rules.check`` against the person and known not to be stored — with
     their ``create`` events (into ``chain``, a bulk job's ``Segment``, or the main
-    chain). The import and the demo write through here; returns the new ids."""
+    chain). With ``writer`` (and ``chain``: the import's), the surveys and events go
+    by columns through the writer's thread, ids from its pool. The import and the demo
+    write through here; returns the new ids."""
     if not items:
         return []
     now = now or timezone.now()
+    if writer is not None and chain is not None:
+        ids = writer.ids.take(AnnualSurvey, len(items))
+        person_ids = [person_id for person_id, _region, _data in items]
+        answers = [data for _person, _region, data in items]
+        writer.insert_columns(AnnualSurvey, {
+            "id": ids, "person_id": person_ids, "year": [data.year for data in answers],
+            **{key: [getattr(data, key) for data in answers] for key in ANSWERS},
+            "created_at": now, "updated_at": now})
+        chain.write_columns(writer, AuditAction.CREATE, "survey", [str(pk) for pk in ids],
+                            person_ids, [region for _person, region, _data in items],
+                            [new_event_json(data) for data in answers], now)
+        return ids
     ids = bulk.allocate_ids(AnnualSurvey, len(items))
     bulk.insert_rows(AnnualSurvey, _INSERTED, [
         (pk, person_id, data.year, *[getattr(data, k) for k in ANSWERS], now, now)
         for pk, (person_id, _region, data) in zip(ids, items, strict=True)])
     events = [Event(AuditAction.CREATE, "survey", str(pk), person_id, region,
-                    event_data(data, None))
+                    new_event_json(data))
               for pk, (person_id, region, data) in zip(ids, items, strict=True)]
     if chain is None:
         record_many(actor, events, now=now)
@@ -113,9 +145,10 @@ def create_surveys(items: list[tuple[int, str, SurveyData]], *, actor: Actor | A
 
 
 def update_survey(pk: int, person_id: int, region: str, data: SurveyData,
-                  before: dict[str, Any], *, chain: Chain, now: dt.datetime) -> None:
+                  before: dict[str, Any], *, chain: Chain, now: dt.datetime,
+                  writer: bulk.Writer | None = None) -> None:
     """Change a stored survey (``pk``, whose answers were ``before``) to ``data``, with
-    its ``update`` event into ``chain`` (the import's)."""
+    its ``update`` event into ``chain`` (the import's; through ``writer``, its)."""
     AnnualSurvey.objects.filter(pk=pk).update(**data.answers(), updated_at=now)
     chain.write([Event(AuditAction.UPDATE, "survey", str(pk), person_id, region,
-                       event_data(data, before))], now)
+                       event_data(data, before))], now, writer)

@@ -4,8 +4,11 @@ who is certified in a year."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from yangguang.audit.models import AuditAction, AuditEvent
 from yangguang.core.errors import ValidationFailed
@@ -95,3 +98,27 @@ def test_a_person_outside_the_scope_is_refused(make_person, actor):
         services.record_survey(a, SurveyData(2024, True), actor=actor, scope=(COUNTY_B,))
     assert caught.value.problems[0].code == "region_out_of_scope"
     assert not AnnualSurvey.objects.exists()
+
+
+_ANSWER = {  # each answer: a few values a survey may hold, blank included
+    **{key: st.sampled_from(["", *codes]) for key, codes in vocabulary.CODED.items()},
+    **{key: st.sampled_from([None, True, False]) for key in vocabulary.FLAGS
+       if key != "reached"},
+    "household_income": st.one_of(st.none(), st.integers(0, 10_000_000)),
+    "surveyor": st.sampled_from(["", "王芳", "李·明", 'a"b\\c']),
+    "survey_date": st.one_of(st.none(), st.dates(dt.date(2020, 1, 1), dt.date(2025, 12, 31))),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(year=st.integers(2000, 2030), reached=st.booleans(), answers=st.fixed_dictionaries(_ANSWER))
+def test_a_new_surveys_event_text_is_its_event_data_as_the_audit_log_encodes_it(
+        year, reached, answers):
+    """The import writes a new survey's event as text (``new_event_json``, each answer
+    encoded once); it says what ``event_data`` says, as ``audit.services.canonical``
+    encodes data."""
+    data = SurveyData(year, reached, **answers)
+    text = services.new_event_json(data)
+    assert text == json.dumps(services.event_data(data, None), ensure_ascii=False,
+                              sort_keys=True, separators=(",", ":"), default=str)
+    assert text == services.new_event_json(data)  # remembered pairs give the same text
