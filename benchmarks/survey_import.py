@@ -57,19 +57,32 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--baseline-rows", type=int, metavar="N",
+                        help="time the baseline (and yangguang again, for the ratio) on the "
+                             "file's first N rows only")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="work in DIR and keep it and the database; run again with the "
+                             "same DIR to reuse both (persons, file, keys) and skip the set-up")
     parser.add_argument("--profile", metavar="FILE",
                         help="cProfile the first import into FILE (pstats)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with (contextlib.nullcontext(args.keep) if args.keep
+          else tempfile.TemporaryDirectory()) as tmp:
+        Path(tmp).mkdir(parents=True, exist_ok=True)
         os.environ["YANGGUANG_VAR_DIR"] = tmp
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yangguang.settings")
         database = None
+        kept = Path(tmp) / "database"
+        reuse = args.keep is not None and kept.exists()
         if args.sqlite:
             os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
         else:
-            database = f"yg_survey_bench_{os.getpid()}"
-            _admin(args.pg_url, f'CREATE DATABASE "{database}"')
+            database = kept.read_text().strip() if reuse else f"yg_survey_bench_{os.getpid()}"
+            if not reuse:
+                _admin(args.pg_url, f'CREATE DATABASE "{database}"')
             os.environ["DATABASE_URL"] = args.pg_url.rstrip("/") + "/" + database
+        if args.keep:
+            kept.write_text(database or "sqlite")
         sys.path.insert(0, str(ROOT))
         try:
             import django
@@ -78,9 +91,9 @@ def main() -> None:
             from django.core.management import call_command
 
             call_command("migrate", verbosity=0)
-            result = run(args, Path(tmp))
+            result = run(args, Path(tmp), reuse=reuse)
         finally:
-            if database is not None:
+            if database is not None and not args.keep:
                 from django.db import connections
 
                 connections.close_all()
@@ -327,7 +340,7 @@ def _cpu() -> float:
     return t.user + t.system
 
 
-def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+def run(args: argparse.Namespace, tmp: Path, *, reuse: bool = False) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection
 
@@ -337,14 +350,22 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     from yangguang.survey.models import AnnualSurvey
 
     started = time.perf_counter()
-    import_rows(iter_rows(args.persons), actor=Actor("benchmark"))
     path = tmp / "survey.csv"
-    rows = write_file(path, args.year)
+    if reuse and path.exists():  # --keep DIR of an earlier run: its persons and file
+        AnnualSurvey.objects.all().delete()
+        with open(path, encoding="utf-8-sig") as f:
+            rows = sum(1 for _line in f) - 1
+    else:
+        import_rows(iter_rows(args.persons), actor=Actor("benchmark"))
+        rows = write_file(path, args.year)
     setup_s = time.perf_counter() - started
     out: dict[str, Any] = {"database": connection.vendor, "persons": args.persons,
-                           "year": args.year, "rows": rows, "setup_s": round(setup_s, 1)}
+                           "year": args.year, "rows": rows, "setup_s": round(setup_s, 1),
+                           "load_before": os.getloadavg()}
 
     def timed(fn) -> tuple[float, Any]:
+        print(f"{time.strftime('%H:%M:%S')} load {os.getloadavg()[0]:.1f}: {out}",
+              file=sys.stderr, flush=True)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("CHECKPOINT")
@@ -355,9 +376,9 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
     cpu_s: list[float] = []
 
-    def ours() -> dict[str, Any]:
+    def ours(file: Path = path) -> dict[str, Any]:
         buffer = io.StringIO()
-        call_command("import", "survey", str(path), "--json", stdout=buffer)
+        call_command("import", "survey", str(file), "--json", stdout=buffer)
         return json.loads(buffer.getvalue())
 
     if args.profile:
@@ -379,13 +400,31 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     out["reimport_cpu_s"] = cpu_s[-1]
     out["reimport_rows_per_s"] = round(rows / seconds)
     if not args.skip_baseline:
+        base_path, base_rows = path, rows
+        if args.baseline_rows and args.baseline_rows < rows:
+            # The baseline on the file's first N rows, and yangguang on the same rows
+            # into the same state (the surveys deleted), so the ratio compares like with
+            # like.
+            base_path, base_rows = tmp / "survey_prefix.csv", args.baseline_rows
+            with open(path, encoding="utf-8-sig") as f, \
+                    open(base_path, "w", encoding="utf-8-sig") as prefix:
+                for _n, line in zip(range(base_rows + 1), f, strict=False):
+                    prefix.write(line)
+            AnnualSurvey.objects.all().delete()
+            seconds, part = timed(lambda: ours(base_path))
+            out["prefix"] = {"rows": base_rows, "yangguang_s": round(seconds, 2),
+                             "yangguang_cpu_s": cpu_s[-1],
+                             "yangguang_rows_per_s": round(base_rows / seconds)}
+            ours_rows = stored()
         AnnualSurvey.objects.all().delete()
-        seconds, base = timed(lambda: baseline(path))
+        seconds, base = timed(lambda: baseline(base_path))
         out["baseline"] = base
         out["baseline_s"] = round(seconds, 2)
         out["baseline_cpu_s"] = cpu_s[-1]
-        out["baseline_rows_per_s"] = round(rows / seconds)
-        out["ratio"] = round(out["yangguang_rows_per_s"] / out["baseline_rows_per_s"], 1)
+        out["baseline_rows_per_s"] = round(base_rows / seconds)
+        same_rows = out["prefix"]["yangguang_rows_per_s"] if "prefix" in out \
+            else out["yangguang_rows_per_s"]
+        out["ratio"] = round(same_rows / out["baseline_rows_per_s"], 1)
         out["same_surveys"] = stored() == ours_rows
     out["million_rows_s_extrapolated"] = round(1_000_000 / out["yangguang_rows_per_s"], 1)
     out["load"] = os.getloadavg()
