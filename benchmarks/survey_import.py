@@ -364,7 +364,7 @@ def run(args: argparse.Namespace, tmp: Path, *, reuse: bool = False) -> dict[str
                            "load_before": os.getloadavg()}
 
     def timed(fn) -> tuple[float, Any]:
-        print(f"{time.strftime('%H:%M:%S')} load {os.getloadavg()[0]:.1f}: {out}",
+        print(f"{time.strftime('%H:%M:%S', time.gmtime())} load {os.getloadavg()[0]:.1f}: {out}",
               file=sys.stderr, flush=True)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
