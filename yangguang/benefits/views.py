@@ -105,7 +105,7 @@ def person_section(request: HttpRequest, person: Any) -> dict[str, Any]:
     if not selectors.household_visible(request.user, person):
         return {"on": on, "decisions": [], "household_elsewhere": True}
     return {"on": on, "decisions": rules.decide(person, on), "person_id": person.pk,
-            "may_apply": can(request.user, Capability.HANDLE_CASE, person.hukou_region_id)}
+            "may_apply": can(request.user, Capability.HANDLE_CASE, person.hukou_region)}
 
 
 # ---------------------------------------------------------------------------
