@@ -1,9 +1,13 @@
 """The facts a rule reads about persons on a day, as columns of one query.
 
-Both evaluations read the facts through ``annotate``: the decision for one person
-(``rules.decide``) reads its one row, the screening of a region (``rules.screen``)
-reads every row and tests the conditions in SQL. So the two can differ only in how a
-rule is applied, which the agreement test checks.
+The facts come two ways, with the same columns and meaning. ``annotate`` adds them to
+a queryset as correlated subqueries, which suits one person: the decision
+(``rules.decide``) reads its one row. ``sql`` computes them for a whole set of persons
+in one statement, one pass over each fact table (window and grouped aggregates joined to
+the persons), which suits screening (``rules.screen``): it runs on the project's
+database (PostgreSQL, SQLite) or on DuckDB over tables of the same names and columns
+(``SNAPSHOT``; ``benchmarks/benefits_screening.py``). The agreement test
+(``tests/test_agreement.py``) checks that the two agree, through the decisions.
 
 Columns (``None`` where the fact does not hold on the day):
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
@@ -78,6 +83,14 @@ SURVEY_KINDS = {
                                                  PensionInsurance.GOVERNMENT_PAID]),
     "assistive_device_need": ~Q(device_need__in=["", "none"]) & Q(device_fitted=False),
     "care_service": Q(care_received=True),
+}
+#: The same, in SQL over the survey row ``sv``.
+SURVEY_SQL = {
+    "resident_pension": f"sv.pension_insurance IN ('{PensionInsurance.PAYING}', "
+                        f"'{PensionInsurance.GOVERNMENT_PAID}')",
+    "assistive_device_need": "(sv.device_need NOT IN ('', 'none')"
+                             " AND sv.device_fitted IS NOT NULL AND NOT sv.device_fitted)",
+    "care_service": "(sv.care_received IS NOT NULL AND sv.care_received)",
 }
 NO_DATE = Value(None, output_field=DateField())
 
@@ -138,3 +151,153 @@ def columns(statuses: Iterable[str], kinds: Iterable[str]) -> list[str]:
     return [*PERSON_COLUMNS, "f_urban", *CERTIFICATE_COLUMNS,
             *(f"f_hs_{s}" for s in sorted(set(statuses))),
             *(name for k in sorted(set(kinds)) for name in (f"f_pf_{k}", f"f_pfa_{k}"))]
+
+
+# ---------------------------------------------------------------------------
+# The same facts for a set of persons, in one SQL statement
+
+#: The SQL dialects ``sql`` writes: the project's databases and DuckDB.
+DIALECTS = ("postgresql", "sqlite", "duckdb")
+DATE_COLUMNS = ("birth_date", "deceased_date", "f_cert_issue", "f_cert_until")
+
+
+def text(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def date_sql(day: dt.date, dialect: str) -> str:
+    """A SQL date literal (SQLite keeps dates as ISO text)."""
+    return text(day.isoformat()) if dialect == "sqlite" else f"DATE {text(day.isoformat())}"
+
+
+def _tables() -> dict[str, str]:
+    return {"person": Person._meta.db_table, "certificate": Certificate._meta.db_table,
+            "change": CertificateStatusChange._meta.db_table,
+            "household_status": HouseholdStatus._meta.db_table,
+            "fact": PersonFact._meta.db_table, "survey": AnnualSurvey._meta.db_table,
+            "region": Person._meta.get_field("hukou_region").related_model._meta.db_table}
+
+
+def sql(on: dt.date, *, statuses: Iterable[str], kinds: Iterable[str], dialect: str,
+        persons: str = "") -> str:
+    """A SELECT of the columns of ``columns`` on ``on``, one row per person: of every
+    person, or of those whose id the subquery ``persons`` gives. Each fact table is read
+    once (restricted to those persons), ranked or grouped per person, and joined."""
+    assert dialect in DIALECTS, dialect
+    t, d = _tables(), date_sql(on, dialect)
+    statuses, kinds = sorted(set(statuses)), sorted(set(kinds))
+    surveyed = [k for k in kinds if k in SURVEY_KINDS]
+    only = " AND person_id IN (SELECT id FROM chosen)" if persons else ""
+    ctes = [f"chosen AS (SELECT id, birth_date, deceased_date, hukou_region_id, household_id "
+            f"FROM {t['person']}{f' WHERE id IN ({persons})' if persons else ''})"]
+    # The certificate held: its latest status change by the day is not a cancellation
+    # or freeze; of several, the latest issued (then the latest recorded).
+    ctes.append(
+        f"status_then AS (SELECT certificate_id, status FROM (SELECT certificate_id, status, "
+        f"ROW_NUMBER() OVER (PARTITION BY certificate_id ORDER BY effective_date DESC, id DESC) AS rn "
+        f"FROM {t['change']} WHERE effective_date <= {d}) s WHERE rn = 1)")
+    ctes.append(
+        f"cert AS (SELECT person_id, level, category, issue_date, valid_until FROM ("
+        f"SELECT c.person_id, c.level, c.category, c.issue_date, c.valid_until, ROW_NUMBER() OVER "
+        f"(PARTITION BY c.person_id ORDER BY c.issue_date DESC, c.id DESC) AS rn "
+        f"FROM {t['certificate']} c LEFT JOIN status_then st ON st.certificate_id = c.id "
+        f"WHERE c.issue_date <= {d} AND c.valid_until >= {d} AND (st.status IS NULL OR st.status NOT IN "
+        f"({text(CertificateStatus.CANCELLED)}, {text(CertificateStatus.FROZEN)}))"
+        f"{only.replace('person_id', 'c.person_id')}"
+        f") x WHERE rn = 1)")
+    select = ["p.id", "p.birth_date", "p.deceased_date", "p.hukou_region_id",
+              "CASE WHEN substr(r.urban_rural_class, 1, 1) = '1' THEN 1 "
+              "WHEN substr(r.urban_rural_class, 1, 1) = '2' THEN 0 END AS f_urban",
+              *(f"cert.{field} AS {name}" for name, field in CERTIFICATE_COLUMNS.items())]
+    joins = [f"LEFT JOIN {t['region']} r ON r.code = p.hukou_region_id",
+             "LEFT JOIN cert ON cert.person_id = p.id"]
+    active = f"start_date <= {d} AND (end_date IS NULL OR end_date >= {d})"
+    if statuses:
+        columns = ", ".join(f"MAX(CASE WHEN status = {text(s)} THEN start_date END) AS f_hs_{s}"
+                            for s in statuses)
+        ctes.append(
+            f"hs AS (SELECT household_id, {columns} FROM {t['household_status']} WHERE {active} "
+            f"AND status IN ({', '.join(map(text, statuses))})"
+            f"{' AND household_id IN (SELECT household_id FROM chosen)' if persons else ''} "
+            f"GROUP BY household_id)")
+        joins.append("LEFT JOIN hs ON hs.household_id = p.household_id")
+        select += [f"hs.f_hs_{s}" for s in statuses]
+    if kinds:
+        columns = ", ".join(
+            f"MAX(CASE WHEN kind = {text(k)} THEN start_date END) AS pf_{k}, "
+            f"MAX(CASE WHEN kind = {text(k)} THEN monthly_amount END) AS f_pfa_{k}" for k in kinds)
+        ctes.append(f"pf AS (SELECT person_id, {columns} FROM {t['fact']} WHERE {active} "
+                    f"AND kind IN ({', '.join(map(text, kinds))}){only} GROUP BY person_id)")
+        joins.append("LEFT JOIN pf ON pf.person_id = p.id")
+    if surveyed:
+        fields = "pension_insurance, device_need, device_fitted, care_received, survey_date, year"
+        ctes.append(f"sv AS (SELECT person_id, {fields} FROM (SELECT person_id, {fields}, "
+                    f"ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY year DESC) AS rn "
+                    f"FROM {t['survey']} WHERE year <= {on.year} AND reached{only}) s WHERE rn = 1)")
+        joins.append("LEFT JOIN sv ON sv.person_id = p.id")
+    for k in kinds:
+        recorded = f"pf.pf_{k}"
+        if k in surveyed:
+            first_day = ("date(CAST(sv.year AS TEXT) || '-01-01')" if dialect == "sqlite"
+                         else "make_date(CAST(sv.year AS INTEGER), 1, 1)")
+            day = f"COALESCE(sv.survey_date, {first_day})"
+            recorded = f"COALESCE({recorded}, CASE WHEN {SURVEY_SQL[k]} THEN {day} END)"
+        select += [f"{recorded} AS f_pf_{k}", f"pf.f_pfa_{k}"]
+    return (f"WITH {', '.join(ctes)} SELECT {', '.join(select)} FROM chosen p {' '.join(joins)}")
+
+
+#: The tables and columns ``sql`` reads, with their types on DuckDB: what a snapshot to
+#: screen on DuckDB holds (``snapshot`` copies them from the database; the benchmark
+#: generates them).
+SNAPSHOT_COLUMNS = {
+    "person": "id BIGINT, birth_date DATE, deceased_date DATE, hukou_region_id VARCHAR, household_id BIGINT",
+    "region": "code VARCHAR, urban_rural_class VARCHAR",
+    "certificate": "id BIGINT, person_id BIGINT, level SMALLINT, category SMALLINT, issue_date DATE, "
+                   "valid_until DATE",
+    "change": "id BIGINT, certificate_id BIGINT, status VARCHAR, effective_date DATE",
+    "household_status": "household_id BIGINT, status VARCHAR, start_date DATE, end_date DATE",
+    "fact": "person_id BIGINT, kind VARCHAR, start_date DATE, end_date DATE, monthly_amount DECIMAL(12,2)",
+    "survey": "person_id BIGINT, year SMALLINT, reached BOOLEAN, pension_insurance VARCHAR, "
+              "device_need VARCHAR, device_fitted BOOLEAN, care_received BOOLEAN, survey_date DATE",
+}
+
+
+def snapshot_tables() -> dict[str, str]:
+    """Each table of ``SNAPSHOT_COLUMNS`` by its name in the database: its columns."""
+    names = _tables()
+    return {names[key]: columns for key, columns in SNAPSHOT_COLUMNS.items()}
+
+
+def snapshot(con: Any, using: str = "default") -> None:
+    """Copy what ``sql`` reads from the project's database into the DuckDB connection
+    ``con``, under the same table names (a snapshot to screen on DuckDB)."""
+    from django.db import connections
+
+    t = _tables()
+    for table, columns in snapshot_tables().items():
+        names = [column.split()[0] for column in columns.split(", ")]
+        con.execute(f"CREATE OR REPLACE TABLE {table} ({columns})")
+        # Of the region tree, the persons' hukou regions (the urban/rural class).
+        where = (f" WHERE code IN (SELECT hukou_region_id FROM {t['person']})"
+                 if table == t["region"] else "")
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(names)} FROM {table}{where}")
+            while rows := cursor.fetchmany(10_000):
+                con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(names))})", rows)
+
+
+def from_sql(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of ``sql`` as ``annotate`` gives it: dates as dates (SQLite returns text),
+    the urban flag as a bool, amounts as decimals."""
+    out = dict(row)
+    for name, value in row.items():
+        if value is None:
+            continue
+        if isinstance(value, str) and (name in DATE_COLUMNS or name.startswith(("f_hs_", "f_pf_"))):
+            out[name] = dt.date.fromisoformat(value)
+        elif name == "f_urban":
+            out[name] = bool(value)
+        elif name.startswith("f_pfa_") and not isinstance(value, Decimal):
+            out[name] = Decimal(str(value))
+    return out

@@ -2,44 +2,39 @@
 
 A programme's rule is data (``policy``): named conditions and an amount table. Each
 kind of condition is implemented here once, three ways that must agree: ``check``
-(one person's facts, in Python), ``q`` (every person at once, a SQL condition over the
-fact columns of ``facts.annotate``) and ``reason`` (the sentence that names the fact
-and its date, written from the facts and whether the condition held, for either
-evaluation). The amount table likewise: ``amount_row`` in Python, ``amount_case`` in
-SQL. ``tests/test_agreement.py`` proves that the two evaluations agree.
+(one person's facts, in Python), ``sql`` (every person at once, a SQL condition over the
+fact columns of ``facts.sql``) and ``reason`` (the sentence that names the fact and its
+date, written from the facts and whether the condition held, for either evaluation).
+The amount table likewise: ``amount_row`` in Python, ``amount_sql`` in SQL.
+``screening_sql`` puts them together: every programme asked for, every jurisdiction's
+rule, one statement over the facts computed once per person, on the project's database
+or on DuckDB. ``tests/test_agreement.py`` proves that the two evaluations agree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import (
-    BooleanField,
-    Case,
-    DecimalField,
-    F,
-    IntegerField,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
-from django.db.models.functions import Cast
+from django.db import connections
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yangguang.benefits import facts as fact_columns
 from yangguang.benefits import policy
+from yangguang.benefits.facts import date_sql
 from yangguang.benefits.models import FactKind
 from yangguang.benefits.policy import Policies, Rule
 from yangguang.registry.models import Category, Level, Person
 
 Facts = Mapping[str, Any]
-MONEY = DecimalField(max_digits=12, decimal_places=2)
+MONEY_SQL = "DECIMAL(12, 2)"
+TRUE, FALSE = "(1 = 1)", "(1 = 0)"
 
 #: How the household statuses read in a reason (家庭为低保户).
 HOUSEHOLD_WORDS = {
@@ -49,6 +44,18 @@ HOUSEHOLD_WORDS = {
 }
 UNIT_WORDS = {"month": gettext_lazy("每月"), "year": gettext_lazy("每年"),
               "once": gettext_lazy("一次性")}
+
+
+def _name(value: str) -> str:
+    """A policy file's status or kind name, checked fit to be part of a column name."""
+    assert value.isidentifier() and value.isascii(), value
+    return value
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise TypeError(value)
+    return str(value) if isinstance(value, int) else fact_columns.text(value)
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
@@ -95,8 +102,8 @@ def _alive_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -> bool
     return f["deceased_date"] is None or f["deceased_date"] > on
 
 
-def _alive_q(c: dict, on: dt.date) -> Q:
-    return Q(deceased_date__isnull=True) | Q(deceased_date__gt=on)
+def _alive_sql(c: dict, on: dt.date, dialect: str, amount: str) -> str:
+    return f"(deceased_date IS NULL OR deceased_date > {date_sql(on, dialect)})"
 
 
 def _alive_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
@@ -107,8 +114,8 @@ def _certificate_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -
     return f["f_cert_level"] is not None
 
 
-def _certificate_q(c: dict, on: dt.date) -> Q:
-    return Q(f_cert_level__isnull=False)
+def _certificate_sql(c: dict, on: dt.date, dialect: str, amount: str) -> str:
+    return "f_cert_level IS NOT NULL"
 
 
 def _certificate_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
@@ -124,24 +131,33 @@ def _alt_matches(alt: dict, f: Facts) -> bool:
             and f["f_cert_category"] in alt.get("categories", (f["f_cert_category"],)))
 
 
-def _alt_q(alt: dict) -> Q:
-    q = Q(f_cert_level__isnull=False)
+def _in(column: str, values: list[Any]) -> str:
+    return f"{column} IN ({', '.join(_literal(v) for v in values)})" if values else FALSE
+
+
+def _any(parts: list[str]) -> str:
+    return "(" + " OR ".join(parts) + ")" if parts else FALSE
+
+
+def _every(parts: list[str]) -> str:
+    return "(" + " AND ".join(parts) + ")" if parts else TRUE
+
+
+def _alt_sql(alt: dict) -> str:
+    parts = ["f_cert_level IS NOT NULL"]
     if "levels" in alt:
-        q &= Q(f_cert_level__in=alt["levels"])
+        parts.append(_in("f_cert_level", alt["levels"]))
     if "categories" in alt:
-        q &= Q(f_cert_category__in=alt["categories"])
-    return q
+        parts.append(_in("f_cert_category", alt["categories"]))
+    return _every(parts)
 
 
 def _disability_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -> bool:
     return any(_alt_matches(alt, f) for alt in c["any_of"])
 
 
-def _disability_q(c: dict, on: dt.date) -> Q:
-    q = Q(pk__in=[])
-    for alt in c["any_of"]:
-        q |= _alt_q(alt)
-    return q
+def _disability_sql(c: dict, on: dt.date, dialect: str, amount: str) -> str:
+    return _any([_alt_sql(alt) for alt in c["any_of"]])
 
 
 def _disability_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
@@ -167,13 +183,9 @@ def _household_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -> 
     return bool(_held(f, c["statuses"], c.get("or_receiving", [])))
 
 
-def _household_q(c: dict, on: dt.date) -> Q:
-    q = Q(pk__in=[])
-    for s in c["statuses"]:
-        q |= Q(**{f"f_hs_{s}__isnull": False})
-    for k in c.get("or_receiving", []):
-        q |= Q(**{f"f_pf_{k}__isnull": False})
-    return q
+def _household_sql(c: dict, on: dt.date, dialect: str, amount: str) -> str:
+    return _any([f"f_hs_{_name(s)} IS NOT NULL" for s in c["statuses"]]
+                + [f"f_pf_{_name(k)} IS NOT NULL" for k in c.get("or_receiving", [])])
 
 
 def _household_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
@@ -192,11 +204,11 @@ def _age_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -> bool:
     return c.get("min", 0) <= age and ("max" not in c or age <= c["max"])
 
 
-def _age_q(c: dict, on: dt.date) -> Q:
-    q = Q(birth_date__lte=years_before(on, c.get("min", 0)))
+def _age_sql(c: dict, on: dt.date, dialect: str, amount: str) -> str:
+    parts = [f"birth_date <= {date_sql(years_before(on, c.get('min', 0)), dialect)}"]
     if "max" in c:
-        q &= Q(birth_date__gt=years_before(on, c["max"] + 1))
-    return q
+        parts.append(f"birth_date > {date_sql(years_before(on, c['max'] + 1), dialect)}")
+    return _every(parts)
 
 
 def _age_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
@@ -213,11 +225,8 @@ def _not_household_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None)
     return not _held(f, c["statuses"], [])
 
 
-def _not_household_q(c: dict, on: dt.date) -> Q:
-    q = Q(pk__isnull=False)
-    for s in c["statuses"]:
-        q &= Q(**{f"f_hs_{s}__isnull": True})
-    return q
+def _not_household_sql(c: dict, on: dt.date, dialect: str, amount: str) -> str:
+    return _every([f"f_hs_{_name(s)} IS NULL" for s in c["statuses"]])
 
 
 def _not_household_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
@@ -232,11 +241,8 @@ def _not_receiving_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None)
     return not _held(f, [], c["kinds"])
 
 
-def _not_receiving_q(c: dict, on: dt.date) -> Q:
-    q = Q(pk__isnull=False)
-    for k in c["kinds"]:
-        q &= Q(**{f"f_pf_{k}__isnull": True})
-    return q
+def _not_receiving_sql(c: dict, on: dt.date, dialect: str, amount: str) -> str:
+    return _every([f"f_pf_{_name(k)} IS NULL" for k in c["kinds"]])
 
 
 def _not_receiving_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
@@ -250,11 +256,8 @@ def _receiving_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -> 
     return bool(_held(f, [], c["kinds"]))
 
 
-def _receiving_q(c: dict, on: dt.date) -> Q:
-    q = Q(pk__in=[])
-    for k in c["kinds"]:
-        q |= Q(**{f"f_pf_{k}__isnull": False})
-    return q
+def _receiving_sql(c: dict, on: dt.date, dialect: str, amount: str) -> str:
+    return _any([f"f_pf_{_name(k)} IS NOT NULL" for k in c["kinds"]])
 
 
 def _receiving_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
@@ -279,12 +282,11 @@ def _higher_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -> boo
     return _higher_other(c, f, amount) is None
 
 
-def _higher_q(c: dict, on: dt.date) -> Q:
-    q = Q(pk__isnull=False)
-    for k in c["kinds"]:
-        q &= ~(Q(**{f"f_pf_{k}__isnull": False, f"f_pfa_{k}__isnull": False},
-                 b_amount__isnull=False) & Q(**{f"f_pfa_{k}__gte": F("b_amount")}))
-    return q
+def _higher_sql(c: dict, on: dt.date, dialect: str, amount: str) -> str:
+    # amount: the column of this programme's amount for the person (``amount_sql``).
+    return _every([f"NOT (f_pf_{_name(k)} IS NOT NULL AND f_pfa_{_name(k)} IS NOT NULL "
+                   f"AND {amount} IS NOT NULL AND f_pfa_{_name(k)} >= {amount})"
+                   for k in c["kinds"]])
 
 
 def _higher_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | None) -> str:
@@ -305,20 +307,20 @@ def _higher_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal | N
 @dataclass(frozen=True)
 class Test:
     check: Any
-    q: Any
+    sql: Any
     reason: Any
 
 
 CONDITIONS: dict[str, Test] = {
-    "alive": Test(_alive_check, _alive_q, _alive_reason),
-    "certificate": Test(_certificate_check, _certificate_q, _certificate_reason),
-    "disability": Test(_disability_check, _disability_q, _disability_reason),
-    "household_status": Test(_household_check, _household_q, _household_reason),
-    "age": Test(_age_check, _age_q, _age_reason),
-    "not_household_status": Test(_not_household_check, _not_household_q, _not_household_reason),
-    "not_receiving": Test(_not_receiving_check, _not_receiving_q, _not_receiving_reason),
-    "receiving": Test(_receiving_check, _receiving_q, _receiving_reason),
-    "choose_higher": Test(_higher_check, _higher_q, _higher_reason),
+    "alive": Test(_alive_check, _alive_sql, _alive_reason),
+    "certificate": Test(_certificate_check, _certificate_sql, _certificate_reason),
+    "disability": Test(_disability_check, _disability_sql, _disability_reason),
+    "household_status": Test(_household_check, _household_sql, _household_reason),
+    "age": Test(_age_check, _age_sql, _age_reason),
+    "not_household_status": Test(_not_household_check, _not_household_sql, _not_household_reason),
+    "not_receiving": Test(_not_receiving_check, _not_receiving_sql, _not_receiving_reason),
+    "receiving": Test(_receiving_check, _receiving_sql, _receiving_reason),
+    "choose_higher": Test(_higher_check, _higher_sql, _higher_reason),
 }
 assert set(CONDITIONS) == set(policy.TESTS)
 
@@ -348,23 +350,23 @@ def _row_matches(row: dict, f: Facts, on: dt.date) -> bool:
     return "self_care" not in row  # no source of the self-care fact yet: never matches
 
 
-def _row_q(row: dict, on: dt.date) -> Q:
-    q = Q(pk__isnull=False)  # a row without criteria matches everyone
+def _row_sql(row: dict, on: dt.date, dialect: str) -> str:
+    parts = []  # a row without criteria matches everyone
     if "levels" in row:
-        q &= Q(f_cert_level__in=row["levels"])
+        parts.append(_in("f_cert_level", row["levels"]))
     if "categories" in row:
-        q &= Q(f_cert_category__in=row["categories"])
+        parts.append(_in("f_cert_category", row["categories"]))
     if "age_min" in row:
-        q &= Q(birth_date__lte=years_before(on, row["age_min"]))
+        parts.append(f"birth_date <= {date_sql(years_before(on, row['age_min']), dialect)}")
     if "age_max" in row:
-        q &= Q(birth_date__gt=years_before(on, row["age_max"] + 1))
+        parts.append(f"birth_date > {date_sql(years_before(on, row['age_max'] + 1), dialect)}")
     if "urban" in row:
-        q &= Q(f_urban=row["urban"])
+        parts.append(f"f_urban = {1 if row['urban'] else 0}")
     if "household_statuses" in row:
-        q &= _household_q({"statuses": row["household_statuses"]}, on)
+        parts.append(_household_sql({"statuses": row["household_statuses"]}, on, dialect, ""))
     if "self_care" in row:
-        q &= Q(pk__in=[])
-    return q
+        parts.append(FALSE)
+    return _every(parts)
 
 
 def _share(share: float, standard: Decimal | None) -> Decimal | None:
@@ -390,7 +392,11 @@ def amount_row(rule: Rule, f: Facts, on: dt.date, pol: Policies) -> tuple[int | 
     return None, None
 
 
-def _dibao_case(share: float, on: dt.date, pol: Policies) -> Any:
+def _money(value: Decimal | None) -> str:
+    return f"CAST({value if value is not None else 'NULL'} AS {MONEY_SQL})"
+
+
+def _dibao_sql(share: float, on: dt.date, pol: Policies) -> str:
     """The share of the local dibao standard, by the person's hukou and urban/rural."""
     whens = []
     for code in sorted(pol.dibao, key=lambda c: len(policy.prefix(c)), reverse=True):
@@ -398,31 +404,26 @@ def _dibao_case(share: float, on: dt.date, pol: Policies) -> Any:
         if standard is None or standard.jurisdiction != code:
             continue
         for urban, base in ((True, standard.urban), (False, standard.rural)):
-            value = _share(share, base)
-            whens.append(When(Q(hukou_region__code__startswith=policy.prefix(code), f_urban=urban),
-                              then=Value(value, output_field=MONEY)))
-    return Case(*whens, default=Value(None, output_field=MONEY), output_field=MONEY) if whens \
-        else Value(None, output_field=MONEY)
+            whens.append(f"WHEN {_area(code)} AND f_urban = {1 if urban else 0} "
+                         f"THEN {_money(_share(share, base))}")
+    return f"CASE {' '.join(whens)} ELSE {_money(None)} END" if whens else _money(None)
 
 
-def amount_case(rule: Rule, on: dt.date, pol: Policies) -> tuple[Any, Any]:
+def amount_sql(rule: Rule, on: dt.date, pol: Policies, dialect: str) -> tuple[str, str]:
     """The SQL twins of ``amount_row``: (the row number, the amount)."""
     rows, amounts = [], []
     for i, row in enumerate(rule.amounts):
-        q = _row_q(row, on)
-        rows.append(When(q, then=Value(i)))
+        when = _row_sql(row, on, dialect)
+        rows.append(f"WHEN {when} THEN {i}")
         if "amount" in row:
-            value = Value(Decimal(str(row["amount"])), output_field=MONEY)
+            value = _money(Decimal(str(row["amount"])))
         elif "dibao_share" in row:
-            value = _dibao_case(row["dibao_share"], on, pol)
+            value = _dibao_sql(row["dibao_share"], on, pol)
         else:
-            value = Value(None, output_field=MONEY)
-        amounts.append(When(q, then=value))
-    none_int, none_money = Value(None, output_field=IntegerField()), Value(None, output_field=MONEY)
-    # Cast: PostgreSQL would type a CASE of bound decimal parameters as text.
-    return (Case(*rows, default=none_int, output_field=IntegerField()) if rows else none_int,
-            Cast(Case(*amounts, default=none_money, output_field=MONEY), MONEY) if amounts
-            else Cast(none_money, MONEY))
+            value = _money(None)
+        amounts.append(f"WHEN {when} THEN {value}")
+    return (f"CASE {' '.join(rows)} END" if rows else "CAST(NULL AS INTEGER)",
+            f"CASE {' '.join(amounts)} ELSE {_money(None)} END" if amounts else _money(None))
 
 
 # ---------------------------------------------------------------------------
@@ -547,13 +548,19 @@ def evaluate_conditions(conditions: dict[str, dict[str, Any]], person: Person,
 
 
 # ---------------------------------------------------------------------------
-# Screening: the same rules over every person of a queryset, in SQL
+# Screening: the same rules over every person of a set, in SQL
 
 
-def partitions(pol: Policies, key: str, region_prefix: str) -> list[tuple[str, Q]]:
+def _area(code: str) -> str:
+    """The hukou regions a jurisdiction covers, as a SQL condition."""
+    p = policy.prefix(code)
+    return f"substr(hukou_region_id, 1, {len(p)}) = {fact_columns.text(p)}" if p else TRUE
+
+
+def partitions(pol: Policies, key: str, region_prefix: str) -> list[tuple[str, str]]:
     """The jurisdictions whose rule applies to some hukou under ``region_prefix``, each
-    with the filter of the persons it governs (its area, less the areas below it that
-    have a file of their own)."""
+    with the SQL condition on the persons it governs (its area, less the areas below it
+    that have a file of their own)."""
     codes = [c for c in pol.files[key]
              if policy.prefix(c).startswith(region_prefix) or region_prefix.startswith(policy.prefix(c))]
     out = []
@@ -563,63 +570,155 @@ def partitions(pol: Policies, key: str, region_prefix: str) -> list[tuple[str, Q
                 region_prefix.startswith(policy.prefix(o)) and len(policy.prefix(o)) > len(p)
                 for o in codes):
             continue  # a more specific jurisdiction governs the whole region
-        q = Q(hukou_region__code__startswith=p)
-        for other in codes:
-            o = policy.prefix(other)
-            if len(o) > len(p) and o.startswith(p):
-                q &= ~Q(hukou_region__code__startswith=o)
-        out.append((code, q))
+        below = [f"NOT {_area(o)}" for o in codes
+                 if len(policy.prefix(o)) > len(p) and policy.prefix(o).startswith(p)]
+        out.append((code, _every([_area(code), *below])))
     return out
+
+
+#: What keeps a subquery from being merged into the query around it, per dialect.
+FENCE = {"postgresql": " OFFSET 0", "sqlite": " LIMIT -1 OFFSET 0", "duckdb": ""}
+
+#: The rules of a programme screened, one per area (the SQL condition on the persons).
+Layout = dict[str, list[tuple[str, Rule]]]
+
+
+def screening_sql(keys: list[str], on: dt.date, *, dialect: str, region_prefix: str = "",
+                  persons: str = "", pol: Policies | None = None) -> tuple[str, Layout]:
+    """Programmes ``keys`` on ``on`` for every person (or those whose id the subquery
+    ``persons`` gives) whose hukou lies under ``region_prefix``, as one SELECT: the
+    columns of ``facts.sql`` (each fact computed once per person), then for each
+    programme ``<key>__part`` (the index of the rule that governs the person in the
+    layout, NULL where no jurisdiction of the hukou runs it), ``<key>__row`` and
+    ``<key>__amount`` (the amount table), ``<key>__c<j>`` (1 if the rule's j-th condition
+    holds) and ``<key>__eligible`` (1 if all do)."""
+    pol = pol or policy.policies()
+    layout: Layout = {}
+    for key in keys:
+        layout[key] = [(area, rule) for code, area in partitions(pol, key, region_prefix)
+                       if (rule := policy.rule_of(pol, key, code, on)) is not None and rule.adopted]
+    statuses, kinds = _needs([rule for parts in layout.values() for _area, rule in parts])
+    facts = fact_columns.sql(on, statuses=statuses, kinds=kinds, dialect=dialect, persons=persons)
+    parts_, amounts, tests, verdicts = [], [], [], []
+    for key, parts in layout.items():
+        _name(key)
+        if not parts:
+            parts_.append(f"CAST(NULL AS INTEGER) AS {key}__part")
+            amounts += [f"CAST(NULL AS INTEGER) AS {key}__row", f"{_money(None)} AS {key}__amount"]
+            verdicts.append(f"0 AS {key}__eligible")
+            continue
+        parts_.append(f"CASE {' '.join(f'WHEN {area} THEN {i}' for i, (area, _r) in enumerate(parts))} "
+                      f"END AS {key}__part")
+        cases = [amount_sql(rule, on, pol, dialect) for _area, rule in parts]
+        amounts += [
+            f"CASE {key}__part {' '.join(f'WHEN {i} THEN {row}' for i, (row, _a) in enumerate(cases))} "
+            f"END AS {key}__row",
+            f"CASE {key}__part {' '.join(f'WHEN {i} THEN {amount}' for i, (_r, amount) in enumerate(cases))} "
+            f"ELSE {_money(None)} END AS {key}__amount"]
+        width = max(len(rule.conditions) for _area, rule in parts)
+        for j in range(width):
+            whens = " ".join(
+                f"WHEN {i} THEN CASE WHEN {CONDITIONS[c['test']].sql(c, on, dialect, f'{key}__amount')} "
+                f"THEN 1 ELSE 0 END"
+                for i, (_area, rule) in enumerate(parts)
+                for c in [list(rule.conditions.values())[j]] if j < len(rule.conditions))
+            tests.append(f"CASE {key}__part {whens} ELSE 1 END AS {key}__c{j}")
+        verdicts.append(f"CASE WHEN {key}__part IS NOT NULL"
+                        f"{''.join(f' AND {key}__c{j} = 1' for j in range(width))} "
+                        f"THEN 1 ELSE 0 END AS {key}__eligible")
+    # Each step in a subquery of its own, kept apart (FENCE): the database would otherwise
+    # write each column's expression into every expression that uses it.
+    query = f"SELECT f.*, {', '.join(parts_)} FROM ({facts}) f{FENCE[dialect]}"
+    query = f"SELECT a.*, {', '.join(amounts)} FROM ({query}) a{FENCE[dialect]}"
+    if tests:
+        query = f"SELECT b.*, {', '.join(tests)} FROM ({query}) b{FENCE[dialect]}"
+    return f"SELECT c.*, {', '.join(verdicts)} FROM ({query}) c", layout
+
+
+def screened(key: str, layout: Layout, row: Mapping[str, Any], on: dt.date) -> Decision:
+    """The decision of programme ``key`` from a row of ``screening_sql`` (the person's
+    facts, the amount and which conditions held), with the reasons ``decide`` gives."""
+    f = fact_columns.from_sql(row)
+    rule = layout[key][f[f"{key}__part"]][1]
+    passed = {name: bool(f[f"{key}__c{j}"]) for j, name in enumerate(rule.conditions)}
+    amount = f[f"{key}__amount"]
+    if amount is not None and not isinstance(amount, Decimal):
+        amount = Decimal(str(amount))
+    return _decision(rule, f, on, passed, f[f"{key}__row"], amount)
+
+
+def _read(cursor: Any, key: str, layout: Layout, on: dt.date) -> Iterator[Decision]:
+    names = [column[0] for column in cursor.description]
+    while rows := cursor.fetchmany(2000):
+        for values in rows:
+            yield screened(key, layout, dict(zip(names, values, strict=True)), on)
+
+
+def _where(key: str, eligible: bool | None) -> str:
+    where = f"{key}__part IS NOT NULL"
+    if eligible is not None:
+        where += f" AND {key}__eligible = {1 if eligible else 0}"
+    return where
+
+
+@contextmanager
+def _no_jit(connection: Any) -> Iterator[None]:
+    """PostgreSQL without its JIT compiler: it spent longer compiling a screening's
+    expressions (seconds) than running them."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET jit")
+
+
+def _on_database(persons: QuerySet[Person], key: str, on: dt.date, region_prefix: str,
+                 pol: Policies | None) -> tuple[Any, str, tuple[Any, ...], Layout]:
+    """The screening of ``persons`` on their database: its connection, the query, the
+    parameters of the persons' subquery, the layout."""
+    connection = connections[persons.db]
+    chosen, params = persons.order_by().values("id").query.sql_with_params()
+    query, layout = screening_sql([key], on, dialect=connection.vendor, region_prefix=region_prefix,
+                                  persons=chosen, pol=pol)
+    return connection, query, tuple(params), layout
 
 
 def screen(persons: QuerySet[Person], key: str, on: dt.date, *, region_prefix: str = "",
            pol: Policies | None = None, eligible: bool | None = None) -> Iterator[Decision]:
     """The decision of programme ``key`` for every person of ``persons`` whose hukou lies
-    under ``region_prefix`` and in a jurisdiction that runs it, tested in SQL; with
-    ``eligible`` given, only the persons so decided."""
-    pol = pol or policy.policies()
-    for code, area in partitions(pol, key, region_prefix):
-        rule = policy.rule_of(pol, key, code, on)
-        if rule is None or not rule.adopted:
-            continue
-        statuses, kinds = _needs([rule])
-        row_case, amount = amount_case(rule, on, pol)
-        rows = fact_columns.annotate(persons.filter(area), on, statuses=statuses, kinds=kinds)
-        rows = rows.annotate(b_row=row_case, b_amount=amount)
-        flags = {f"c_{name}": Case(When(CONDITIONS[c["test"]].q(c, on), then=Value(True)),
-                                   default=Value(False), output_field=BooleanField())
-                 for name, c in rule.conditions.items()}
-        rows = rows.annotate(**flags)
-        every = Q()
-        for name in rule.conditions:
-            every &= Q(**{f"c_{name}": True})
-        if eligible is True:
-            rows = rows.filter(every)
-        elif eligible is False:
-            rows = rows.exclude(every)
-        names = [*fact_columns.columns(statuses, kinds), "b_row", "b_amount", *flags]
-        for f in rows.order_by("id").values(*names).iterator(chunk_size=2000):
-            passed = {name: bool(f[f"c_{name}"]) for name in rule.conditions}
-            yield _decision(rule, f, on, passed, f["b_row"], f["b_amount"])
+    under ``region_prefix`` and in a jurisdiction that runs it, tested in SQL on the
+    database (``screening_sql``), by person id; with ``eligible`` given, only the
+    persons so decided."""
+    connection, query, params, layout = _on_database(persons, key, on, region_prefix, pol)
+    with _no_jit(connection), connection.chunked_cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({query}) s WHERE {_where(key, eligible)} ORDER BY id", params)
+        yield from _read(cursor, key, layout, on)
+
+
+def screen_snapshot(con: Any, key: str, on: dt.date, *, region_prefix: str = "",
+                    pol: Policies | None = None, eligible: bool | None = None) -> Iterator[Decision]:
+    """``screen`` on DuckDB: ``con`` holds the tables ``facts.sql`` reads (a snapshot,
+    ``facts.SNAPSHOT_COLUMNS``); every person in them is screened."""
+    query, layout = screening_sql([key], on, dialect="duckdb", region_prefix=region_prefix, pol=pol)
+    where = _where(key, eligible)
+    if region_prefix:
+        where += f" AND substr(hukou_region_id, 1, {len(region_prefix)}) = {fact_columns.text(region_prefix)}"
+    cursor = con.execute(f"SELECT * FROM ({query}) s WHERE {where} ORDER BY id")
+    yield from _read(cursor, key, layout, on)
 
 
 def count_eligible(persons: QuerySet[Person], key: str, on: dt.date, *, region_prefix: str = "",
                    pol: Policies | None = None) -> int:
     """How many persons ``screen`` finds eligible, counted in SQL."""
-    pol = pol or policy.policies()
-    total = 0
-    for code, area in partitions(pol, key, region_prefix):
-        rule = policy.rule_of(pol, key, code, on)
-        if rule is None or not rule.adopted:
-            continue
-        statuses, kinds = _needs([rule])
-        _row, amount = amount_case(rule, on, pol)
-        rows = fact_columns.annotate(persons.filter(area), on, statuses=statuses, kinds=kinds)
-        rows = rows.annotate(b_amount=amount)
-        for c in rule.conditions.values():
-            rows = rows.filter(CONDITIONS[c["test"]].q(c, on))
-        total += rows.count()
-    return total
+    connection, query, params, _layout = _on_database(persons, key, on, region_prefix, pol)
+    with _no_jit(connection), connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({query}) s WHERE {_where(key, True)}", params)
+        return cursor.fetchone()[0]
 
 
 # ---------------------------------------------------------------------------

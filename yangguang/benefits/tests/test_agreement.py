@@ -1,7 +1,8 @@
 """One rule, two evaluations: the decision for one person (``rules.decide``, the rule
 applied in Python) and the screening of a region (``rules.screen``, the rule as SQL over
-every person at once) agree on every person, programme and day: eligibility, amount,
-placeholder and every reason.
+every person at once, on the database; ``rules.screen_snapshot``, the same SQL on DuckDB
+over a copy of the tables) agree on every person, programme and day: eligibility,
+amount, placeholder and every reason.
 
 Persons are generated across the five jurisdictions of the plans and those with rules
 of their own (Datong's near-dibao extension, Zhejiang's share of the dibao standard),
@@ -13,12 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
-from yangguang.benefits import policy, rules
+from yangguang.benefits import facts, policy, rules
 from yangguang.benefits.policy import FACT_KINDS, HOUSEHOLD_STATUSES
 from yangguang.benefits.tests.conftest import BEILIN, LINXIA, QINGZHOU, WUTAI, XINING, make_person
 from yangguang.core.errors import ValidationFailed
@@ -73,9 +75,14 @@ def persons(draw) -> dict:
 def _compare(on: dt.date) -> None:
     pol = policy.policies()
     stored = list(Person.objects.order_by("id"))
+    snapshot = duckdb.connect()
+    facts.snapshot(snapshot)
     for key in pol.programmes:
         one = {p.pk: rules.decide(p, on, [key])[0] for p in stored}
         many = {d.person_id: d for d in rules.screen(Person.objects.all(), key, on)}
+        on_duckdb = {d.person_id: d for d in rules.screen_snapshot(snapshot, key, on)}
+        assert [(d.person_id, d.eligible, d.amount, d.placeholder, d.reasons) for d in many.values()] == [
+            (d.person_id, d.eligible, d.amount, d.placeholder, d.reasons) for d in on_duckdb.values()], key
         for pk, d in one.items():
             if pk not in many:  # no jurisdiction of its hukou runs the programme
                 assert d.rule is None and not d.eligible, (key, pk)
