@@ -158,6 +158,9 @@ def columns(statuses: Iterable[str], kinds: Iterable[str]) -> list[str]:
 
 #: The SQL dialects ``sql`` writes: the project's databases and DuckDB.
 DIALECTS = ("postgresql", "sqlite", "duckdb")
+#: The lengths of the hukou code's prefixes that name a jurisdiction (province,
+#: prefecture, county): ``sql`` gives each as a column ``hukou_<n>``, compared once.
+HUKOU_PREFIXES = (2, 4, 6)
 DATE_COLUMNS = ("birth_date", "deceased_date", "f_cert_issue", "f_cert_until")
 
 
@@ -192,21 +195,35 @@ def sql(on: dt.date, *, statuses: Iterable[str], kinds: Iterable[str], dialect: 
     ctes = [f"chosen AS (SELECT id, birth_date, deceased_date, hukou_region_id, household_id "
             f"FROM {t['person']}{f' WHERE id IN ({persons})' if persons else ''})"]
     # The certificate held: its latest status change by the day is not a cancellation
-    # or freeze; of several, the latest issued (then the latest recorded).
-    ctes.append(
-        f"status_then AS (SELECT certificate_id, status FROM (SELECT certificate_id, status, "
-        f"ROW_NUMBER() OVER (PARTITION BY certificate_id ORDER BY effective_date DESC, id DESC) AS rn "
-        f"FROM {t['change']} WHERE effective_date <= {d}) s WHERE rn = 1)")
-    ctes.append(
-        f"cert AS (SELECT person_id, level, category, issue_date, valid_until FROM ("
-        f"SELECT c.person_id, c.level, c.category, c.issue_date, c.valid_until, ROW_NUMBER() OVER "
-        f"(PARTITION BY c.person_id ORDER BY c.issue_date DESC, c.id DESC) AS rn "
-        f"FROM {t['certificate']} c LEFT JOIN status_then st ON st.certificate_id = c.id "
-        f"WHERE c.issue_date <= {d} AND c.valid_until >= {d} AND (st.status IS NULL OR st.status NOT IN "
-        f"({text(CertificateStatus.CANCELLED)}, {text(CertificateStatus.FROZEN)}))"
-        f"{only.replace('person_id', 'c.person_id')}"
-        f") x WHERE rn = 1)")
+    # or freeze (one without a status change by then is not held, as ``held_certificate``
+    # has it); of several, the latest issued (then the latest recorded).
+    held = (f"c.issue_date <= {d} AND c.valid_until >= {d} AND st.status IS NOT NULL AND st.status NOT IN "
+            f"({text(CertificateStatus.CANCELLED)}, {text(CertificateStatus.FROZEN)})"
+            f"{only.replace('person_id', 'c.person_id')}")
+    if dialect == "duckdb":  # the latest of each group by arg_max: no sort
+        ctes.append(
+            f"status_then AS (SELECT certificate_id, arg_max(status, struct_pack(d := effective_date, i := id)) "
+            f"AS status FROM {t['change']} WHERE effective_date <= {d} GROUP BY certificate_id)")
+        fields = ", ".join(f"{f} := c.{f}" for f in CERTIFICATE_COLUMNS.values())
+        unpacked = ", ".join(f"struct_extract(x.b, {text(f)}) AS {f}" for f in CERTIFICATE_COLUMNS.values())
+        ctes.append(
+            f"cert AS (SELECT person_id, {unpacked} "
+            f"FROM (SELECT c.person_id, arg_max(struct_pack({fields}), struct_pack(d := c.issue_date, i := c.id)) AS b "
+            f"FROM {t['certificate']} c LEFT JOIN status_then st ON st.certificate_id = c.id "
+            f"WHERE {held} GROUP BY c.person_id) x)")
+    else:
+        ctes.append(
+            f"status_then AS (SELECT certificate_id, status FROM (SELECT certificate_id, status, "
+            f"ROW_NUMBER() OVER (PARTITION BY certificate_id ORDER BY effective_date DESC, id DESC) AS rn "
+            f"FROM {t['change']} WHERE effective_date <= {d}) s WHERE rn = 1)")
+        ctes.append(
+            f"cert AS (SELECT person_id, level, category, issue_date, valid_until FROM ("
+            f"SELECT c.person_id, c.level, c.category, c.issue_date, c.valid_until, ROW_NUMBER() OVER "
+            f"(PARTITION BY c.person_id ORDER BY c.issue_date DESC, c.id DESC) AS rn "
+            f"FROM {t['certificate']} c LEFT JOIN status_then st ON st.certificate_id = c.id "
+            f"WHERE {held}) x WHERE rn = 1)")
     select = ["p.id", "p.birth_date", "p.deceased_date", "p.hukou_region_id",
+              *(f"substr(p.hukou_region_id, 1, {n}) AS hukou_{n}" for n in HUKOU_PREFIXES),
               "CASE WHEN substr(r.urban_rural_class, 1, 1) = '1' THEN 1 "
               "WHEN substr(r.urban_rural_class, 1, 1) = '2' THEN 0 END AS f_urban",
               *(f"cert.{field} AS {name}" for name, field in CERTIFICATE_COLUMNS.items())]

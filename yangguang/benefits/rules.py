@@ -554,7 +554,10 @@ def evaluate_conditions(conditions: dict[str, dict[str, Any]], person: Person,
 def _area(code: str) -> str:
     """The hukou regions a jurisdiction covers, as a SQL condition."""
     p = policy.prefix(code)
-    return f"substr(hukou_region_id, 1, {len(p)}) = {fact_columns.text(p)}" if p else TRUE
+    if not p:
+        return TRUE
+    assert len(p) in fact_columns.HUKOU_PREFIXES, code
+    return f"hukou_{len(p)} = {fact_columns.text(p)}"
 
 
 def partitions(pol: Policies, key: str, region_prefix: str) -> list[tuple[str, str]]:
