@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import scope_prefixes, scope_q
 from yangguang.benefits import policy, rules
-from yangguang.benefits.models import BenefitApplication, BenefitGrant
+from yangguang.benefits.models import BenefitApplication, BenefitGrant, Payroll, PayrollLine
 from yangguang.benefits.states import OPEN_STATES
 from yangguang.registry.models import Person, Region
 from yangguang.registry.selectors import id_key
@@ -162,3 +162,31 @@ def screening_report(user: Any | None, key: str, region_prefix: str, on: dt.date
 def open_applications_count(user: Any) -> int:
     """The applications of ``user``'s regions still moving (the home page's count)."""
     return applications_for(user).filter(state__in=OPEN_STATES).count()
+
+
+# ---------------------------------------------------------------------------
+# Payrolls
+
+
+def payrolls_for(user: Any | None, *, state: str = "") -> QuerySet[Payroll]:
+    """The payrolls of regions within ``user``'s scope (a county user sees the payrolls
+    of the county and its townships, not the province's, which pays other counties)."""
+    found = Payroll.objects.select_related("region").order_by("-month", "region_id")
+    if user is not None:
+        found = found.filter(scope_q(user, Capability.VIEW_PERSON, region_field="region"))
+    if state:
+        found = found.filter(state=state)
+    return found
+
+
+def payroll_for(user: Any | None, pk: int) -> Payroll | None:
+    """One payroll, or None when it does not exist or lies outside ``user``'s scope."""
+    return payrolls_for(user).filter(pk=pk).first()
+
+
+def payroll_lines(payroll: Payroll, *, region_prefix: str = "") -> QuerySet[PayrollLine]:
+    """The payroll's lines, by region, person, programme and month."""
+    lines = payroll.lines.select_related("person", "region")
+    if region_prefix:
+        lines = lines.filter(region__code__startswith=region_prefix)
+    return lines.order_by("region_id", "person_id", "programme", "for_month", "kind")

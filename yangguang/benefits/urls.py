@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yangguang.benefits import views
+from yangguang.benefits import payroll_views, views
 
 app_name = "benefits"
 urlpatterns = [
@@ -11,4 +11,10 @@ urlpatterns = [
     path("applications/<int:pk>/step/", views.application_step, name="application_step"),
     path("persons/<int:person_id>/apply/", views.apply, name="apply"),
     path("grants/", views.grants, name="grants"),
+    path("payrolls/", payroll_views.payrolls, name="payrolls"),
+    path("payrolls/run/", payroll_views.payroll_run, name="payroll_run"),
+    path("payrolls/<int:pk>/", payroll_views.payroll_detail, name="payroll"),
+    path("payrolls/<int:pk>/approve/", payroll_views.payroll_approve, name="payroll_approve"),
+    path("payrolls/<int:pk>/download/<str:fmt>/", payroll_views.payroll_download,
+         name="payroll_download"),
 ]

@@ -61,7 +61,7 @@ def test_each_role_sees_the_groups_and_entries_of_its_capabilities(actor):
     # certificate cases, the survey, the service loop, benefits, data comparison; only
     # registrars enter persons and run imports, only reviewers review matches.
     loop = ["服务需求", "超期未满足的需求", "服务机构", "乡镇需求与服务资源"]
-    benefits = ["补贴政策", "主动发现", "补贴申请", "补贴发放"]
+    benefits = ["补贴政策", "主动发现", "补贴申请", "补贴发放", "发放表"]
     registrar = menu(page(signed_in(actor, Role.REGISTRAR)))
     assert registrar == {"人员与证件": ["查询人员", "登记人员", "批量导入", "地区统计", "年度调查进度",
                                    "残疾人证业务", "残疾人证待办"],
@@ -106,7 +106,7 @@ def test_the_current_entry_is_marked_and_every_entry_is_a_plain_link(actor):
         "/survey/", "/certificates/cases/", "/certificates/worklist/", "/services/needs/",
         "/services/needs/overdue/", "/services/providers/", "/services/coverage/",
         "/benefits/programmes/", "/benefits/screening/", "/benefits/applications/",
-        "/benefits/grants/", "/matching/", "/matching/reports/", "/jobs/"]
+        "/benefits/grants/", "/benefits/payrolls/", "/matching/", "/matching/reports/", "/jobs/"]
 
 
 def test_a_menu_entry_names_one_of_the_groups():
