@@ -14,6 +14,7 @@ from yangguang.api import (
     households,
     matching,
     needs,
+    payrolls,
     persons,
     plans,
     regions,
@@ -30,7 +31,8 @@ DESCRIPTION = """\
   唯一的例外是电子证照核验 `GET /verify/{token}`：任何人扫码即可核验，按客户端地址限速（超出时返回 429）。
 - 范围：与页面相同，只能读写您的角色所管辖地区的数据；范围外的对象与不存在的对象一样返回 404；
   角色在任何地区都没有某项权限时返回 403。
-- 隐私：响应中的公民身份号码和残疾人证号一律遮蔽，接口不提供完整号码。
+- 隐私：响应中的公民身份号码和残疾人证号一律遮蔽，接口不提供完整号码；唯一的例外是发放表的银行发放文件
+  `GET /payrolls/{payroll_id}/bank-file`（银行按公民身份号码入账）：需导出权限，每次记一条“导出”事件。
 - 审计：每次查看残疾人、残疾人证或家庭详情记一条“查看”事件；残疾人和残疾人证的每次列表查询记一条“查看”事件，
   含返回的编号与查询条件。区划是公开的参考数据，不记录。
 - 错误：所有错误都是同一格式 `{"code", "message", "errors": [{"field", "code", "message"}]}`；
@@ -76,4 +78,5 @@ api.add_router("", regions.router)
 api.add_router("", verification.router)
 api.add_router("", plans.router)
 api.add_router("", benefits.router)
+api.add_router("", payrolls.router)
 api.add_router("", matching.router)

@@ -46,6 +46,7 @@ MESSAGES = {
     "payroll_stale": _("生成该发放表后，{count}条明细涉及的月份已由其他审核通过的发放表发放，"
                        "请重新生成后再审核"),
     "payroll_format": _("文件格式应为 xlsx 或 csv：{value}"),
+    "payroll_month": _("月份格式应为 YYYY-MM：{value}"),
 }
 
 

@@ -115,6 +115,22 @@ def _benefit_application(county: County) -> Any:
     return found.pk
 
 
+def _payroll(county: County) -> Any:
+    """The county's payroll of this month (made on first use, as a draft; the walk may
+    approve it, after which it stays frozen)."""
+    from yangguang.audit.services import Actor
+    from yangguang.benefits import payroll
+    from yangguang.benefits.models import Payroll
+    from yangguang.regions.models import Region
+
+    month = dt.date.today().replace(day=1)
+    region = Region.objects.get(pk=county.spec.code.ljust(12, "0"))
+    found = Payroll.objects.filter(month=month, region=region).first()
+    if found is None:
+        found = payroll.run_payroll(month, region, actor=Actor("e2e-world"), scope=None)
+    return found.pk
+
+
 FILLERS: dict[str, Filler] = {
     "person_id": Filler(_person),
     "person_pk": Filler(_person),
@@ -148,6 +164,9 @@ FILLERS: dict[str, Filler] = {
     "runs/pk": Filler(lambda county: county.match_run.pk),
     "applications/pk": Filler(_benefit_application),
     "application_id": Filler(_benefit_application),
+    "payrolls/pk": Filler(_payroll),
+    "payroll_id": Filler(_payroll),
+    "benefits:payroll_download.fmt": Filler(lambda county: "csv", scoped=False),
     "review/pk": Filler(lambda county: county.match_candidate.pk),
     "run_id": Filler(lambda county: county.match_run.pk),
     "candidate_id": Filler(lambda county: county.match_candidate.pk),
@@ -258,4 +277,6 @@ def body_values(county: County) -> dict[str, Any]:
         "applicant_type": "person",
         "applied_on": today,
         "day": today,
+        # Payrolls (/payrolls; region as above): this month's.
+        "month": today[:7],
     }

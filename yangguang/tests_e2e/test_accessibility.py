@@ -119,6 +119,44 @@ def test_every_page_has_no_wcag_violations_in_large_text_and_high_contrast(live,
     assert not problems, f"{len(problems)} axe violation(s):\n" + "\n".join(problems)
 
 
+def test_the_payroll_pages_have_no_wcag_violations(live, browser):
+    """The payroll list with its form, and a payroll with its totals and lines (a grant
+    of the county's person paid or withheld), as a reviewer (approve and download too),
+    in the normal and the large-text, high-contrast display."""
+    import datetime as dt
+
+    from yangguang.audit.services import Actor
+    from yangguang.benefits import payroll
+    from yangguang.benefits.models import BenefitApplication, BenefitGrant
+    from yangguang.regions.models import Region
+
+    county = live.a
+    month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    app = BenefitApplication.objects.create(person=county.person, programme="care_allowance",
+                                            applicant_type="person", state="granted",
+                                            applied_on=month)
+    BenefitGrant.objects.create(person=county.person, programme="care_allowance", application=app,
+                                start_month=month, unit="month")
+    made = payroll.run_payroll(month, Region.objects.get(pk=county.spec.code.ljust(12, "0")),
+                               actor=Actor("e2e"), scope=None)
+    assert made.lines.exists()
+    problems = []
+    for display in (set(), {"large", "contrast"}):
+        context = with_axe(browser.new_context(locale="zh-CN"))
+        try:
+            context.add_cookies([session_cookie(live, county.users["reviewer"])])
+            page = context.new_page()
+            if display:
+                choose_display(page, live, display)
+            for path in ("/benefits/payrolls/", f"/benefits/payrolls/{made.pk}/"):
+                response = page.goto(live.url + path)
+                assert response is not None and response.ok, path
+                problems += describe_violations(f"{path} {sorted(display)}", axe_violations(page))
+        finally:
+            context.close()
+    assert not problems, f"{len(problems)} axe violation(s):\n" + "\n".join(problems)
+
+
 def test_display_settings_enlarge_text_and_raise_contrast(live, page):
     page.goto(live.url + "/")
     size_before = _font_size(page)

@@ -108,7 +108,7 @@ def example_url(path: str) -> str:
         .replace("{token}", "x").replace("{case_id}", "1").replace("{need_id}", "1") \
         .replace("{referral_id}", "1").replace("{provider_id}", "1") \
         .replace("{run_id}", "1").replace("{candidate_id}", "1").replace("{year}", "2025") \
-        .replace("{application_id}", "1")
+        .replace("{application_id}", "1").replace("{payroll_id}", "1")
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
