@@ -67,8 +67,19 @@ def _is_html_page(response: Any) -> bool:
     return response.status_code == 200 and response.get("Content-Type", "").startswith("text/html")
 
 
-def _audit_all(live: Any, browser: Any, *, display: set[str]) -> tuple[list[str], int]:
-    """Load every page as its opener and run axe; the violations, one line each."""
+#: Pages that must be among those audited (the walker finds them; this says they are
+#: not skipped): data comparison's upload, run, changes, report and review pages.
+MUST_AUDIT = ("/matching/", "/matching/runs/{run}/", "/matching/runs/{run}/changes/",
+              "/matching/reports/", "/matching/review/")
+
+
+def _must_audit(live: Any) -> set[str]:
+    return {path.format(run=live.a.match_run.pk) for path in MUST_AUDIT}
+
+
+def _audit_all(live: Any, browser: Any, *, display: set[str]) -> tuple[list[str], set[str]]:
+    """Load every page as its opener and run axe; the violations, one line each, and
+    the paths audited."""
     found, _skipped = pages(live)
     contexts: dict[str | None, Any] = {}
     problems: list[str] = []
@@ -90,7 +101,7 @@ def _audit_all(live: Any, browser: Any, *, display: set[str]) -> tuple[list[str]
     finally:
         for context, _page in contexts.values():
             context.close()
-    return problems, len(found)
+    return problems, {item.path for item in found}
 
 
 def choose_display(page: Any, live: Any, chosen: set[str]) -> None:
@@ -108,14 +119,16 @@ def choose_display(page: Any, live: Any, chosen: set[str]) -> None:
 def test_every_page_has_no_wcag_violations(live, browser):
     problems, audited = _audit_all(live, browser, display=set())
 
-    assert audited >= 10, f"only {audited} pages found to audit"
+    assert len(audited) >= 10, f"only {len(audited)} pages found to audit"
+    assert _must_audit(live) <= audited, _must_audit(live) - audited
     assert not problems, f"{len(problems)} axe violation(s):\n" + "\n".join(problems)
 
 
 def test_every_page_has_no_wcag_violations_in_large_text_and_high_contrast(live, browser):
     problems, audited = _audit_all(live, browser, display={"large", "contrast"})
 
-    assert audited >= 10, f"only {audited} pages found to audit"
+    assert len(audited) >= 10, f"only {len(audited)} pages found to audit"
+    assert _must_audit(live) <= audited, _must_audit(live) - audited
     assert not problems, f"{len(problems)} axe violation(s):\n" + "\n".join(problems)
 
 
