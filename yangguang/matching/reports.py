@@ -33,6 +33,7 @@ from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import scope_prefixes
 from yangguang.benefits import policy
 from yangguang.benefits import selectors as benefits
+from yangguang.benefits.services import month_after
 from yangguang.matching import effects, kinds, selectors
 from yangguang.matching.models import Decision, MatchRun, MatchType
 from yangguang.regions.models import Region
@@ -64,16 +65,11 @@ class Finding:
         return CATEGORIES[self.category]
 
 
-def first_unpaid_month(death_date: dt.date) -> dt.date:
-    """Benefits stop from the month after the death: the first month nothing is due."""
-    return (death_date.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-
-
 def _paid_after(grants: Any, deaths: dict[int, dt.date], run: MatchRun | None) -> list[Finding]:
     found = []
     for grant in grants.filter(person_id__in=list(deaths)).select_related("person").order_by(
             "person_id", "programme"):
-        stop = first_unpaid_month(deaths[grant.person_id])
+        stop = month_after(deaths[grant.person_id])  # benefits stop from the month after
         if grant.stop_month is None or grant.stop_month > stop:
             programme = policy.policies().programmes.get(grant.programme)
             detail = _("{programme}：{death}死亡，应自{stop}停发，{paid}").format(

@@ -52,25 +52,19 @@ def by_category(found):
     return out
 
 
-def test_first_unpaid_month_is_the_month_after_the_death():
-    assert reports.first_unpaid_month(D(2025, 3, 31)) == D(2025, 4, 1)
-    assert reports.first_unpaid_month(D(2025, 12, 1)) == D(2026, 1, 1)
-
-
 def test_grants_paying_after_a_death_are_found_per_run_and_per_region(tmp_path):
     registrar = user()
     # Named by the deaths list without an ID (waits for review: the list's date counts).
     waiting = create_person(actor=ACTOR, hukou_region=XINING, category="肢体", level="一级",
                             issue_date=D(2020, 1, 1), 姓名="张哲", 性别="男", 出生日期="1950-03-04")
     granted(waiting)
-    # Recorded dead in the registry, grant stopped from the right month: nothing due.
+    # Recorded dead in the registry: benefits ends the grant from the month after.
     stopped = make_person(region=XINING, level="一级")
-    grant = granted(stopped)
+    granted(stopped)
     registry.record_death(stopped, D(2025, 3, 3), actor=ACTOR)
-    benefit_services.stop_grant(grant, month=D(2025, 4, 1), reason="死亡", actor=ACTOR, scope=None)
-    # Recorded dead, grant still paying: the region report finds it.
+    # A grant already set to stop later than that, then the death: still paid too long.
     paid = make_person(region=XINING, level="一级")
-    granted(paid)
+    benefit_services.stop_grant(granted(paid), month=D(2025, 8, 1), reason="迁出", actor=ACTOR, scope=None)
     registry.record_death(paid, D(2025, 2, 10), actor=ACTOR)
     run = run_list(tmp_path, "deaths", DEATHS, [
         ["张喆", "", "男", "1950-03-04", XINING, "2025-05-20"],
@@ -82,7 +76,8 @@ def test_grants_paying_after_a_death_are_found_per_run_and_per_region(tmp_path):
     assert [f.person.pk for f in per_run] == [waiting.pk]
     assert "2025-05-20死亡，应自2025-06停发，仍在发放" in per_run[0].detail
     region = by_category(reports.region_findings(registrar))["paid_while_deceased"]
-    assert [f.person.pk for f in region] == [paid.pk]
+    assert [(f.person.pk, f.detail) for f in region] == [
+        (paid.pk, "重度残疾人护理补贴：2025-02-10死亡，应自2025-03停发，至2025-08才停发")]
     assert reports.deceased_paid_count(registrar) == 1
     assert reports.deceased_paid_count(user(region="140922")) == 0  # another province's user
 
