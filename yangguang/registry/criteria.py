@@ -25,13 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.module_loading import import_string
 
 from yangguang.registry.models import Person
 
 DATA_FILE = Path(__file__).parent / "data" / "criteria.toml"
 NATIONAL = "000000"
-KEYS = {"key", "jurisdiction", "from", "until", "service_kinds", "label", "source", "conditions"}
+KEYS = {"key", "jurisdiction", "from", "until", "service_kinds", "label", "label_en", "source",
+        "conditions"}
 
 
 class CriteriaError(Exception):
@@ -47,9 +49,14 @@ class Entry:
     start: dt.date
     until: dt.date | None
     service_kinds: tuple[str, ...]
-    label: str
+    label_zh: str
+    label_en: str
     source: str
     conditions: dict[str, dict[str, Any]]
+
+    @property
+    def label(self) -> str:
+        return _in_language(self.label_zh, self.label_en)
 
     @property
     def prefix(self) -> str:
@@ -65,9 +72,19 @@ class Criterion:
 
     key: str
     jurisdiction: str  # the most specific jurisdiction whose entry took part
-    label: str
+    label_zh: str
+    label_en: str
     conditions: dict[str, dict[str, Any]]
     sources: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """The label in the language of the request (Chinese unless English)."""
+        return _in_language(self.label_zh, self.label_en)
+
+
+def _in_language(zh: str, en: str) -> str:
+    return en if en and (translation.get_language() or "").startswith("en") else zh
 
 
 def prefix(code: str) -> str:
@@ -92,7 +109,7 @@ def load(text: str | None = None) -> tuple[Entry, ...]:
         for name in item:
             if name not in KEYS:
                 _fail(f"{where}.{name}", "未知的字段")
-        for name in ("key", "jurisdiction", "label", "source"):
+        for name in ("key", "jurisdiction", "label", "label_en", "source"):
             if not isinstance(item.get(name), str) or not item[name].strip():
                 _fail(f"{where}.{name}", "必填")
         code = item["jurisdiction"]
@@ -106,15 +123,15 @@ def load(text: str | None = None) -> tuple[Entry, ...]:
                 isinstance(c, dict) and "test" in c for c in conditions.values()):
             _fail(f"{where}.conditions", "应为含 test 的条件表")
         entries.append(Entry(item["key"], code, start, until, tuple(item.get("service_kinds", ())),
-                             item["label"], item["source"], conditions))
+                             item["label"], item["label_en"], item["source"], conditions))
     keys = {e.key for e in entries}
     for key in keys:
         national = [e for e in entries if e.key == key and e.jurisdiction == NATIONAL]
         if not national:
             _fail(key, "缺少全国（000000）条目")
-    kinds = [k for e in entries for k in e.service_kinds]
-    if len(kinds) != len(set(kinds)):
-        _fail("service_kinds", "同一服务类型属于两个条件")
+    for e in entries:
+        if e.service_kinds and e.jurisdiction != NATIONAL:
+            _fail(f"{e.key}@{e.jurisdiction}.service_kinds", "服务类型只在全国条目中指定")
     return tuple(entries)
 
 
@@ -144,22 +161,24 @@ def resolve(key: str, region_code: str, on: dt.date) -> Criterion | None:
     conditions: dict[str, dict[str, Any]] = {}
     for e in used:
         conditions.update(e.conditions)
-    return Criterion(key, used[-1].jurisdiction, used[-1].label, conditions,
-                     tuple(e.source for e in used))
+    return Criterion(key, used[-1].jurisdiction, used[-1].label_zh, used[-1].label_en,
+                     conditions, tuple(e.source for e in used))
 
 
-def key_for_service(kind: str) -> str | None:
-    """The criterion that governs a service kind (None: the kind is open to everyone)."""
-    return next((e.key for e in entries() if kind in e.service_kinds), None)
+def keys_for_service(kind: str) -> list[str]:
+    """The criteria that govern a service kind, in file order: whoever meets any one of
+    them may receive it (none: the kind is open to everyone)."""
+    return [e.key for e in entries() if kind in e.service_kinds]
 
 
 def service_kinds() -> list[str]:
     return sorted({k for e in entries() for k in e.service_kinds})
 
 
-def for_service(kind: str, region_code: str, on: dt.date) -> Criterion | None:
-    key = key_for_service(kind)
-    return resolve(key, region_code, on) if key is not None else None
+def for_service(kind: str, region_code: str, on: dt.date) -> list[Criterion]:
+    """The criteria of a service kind in force for a region on a day."""
+    found = (resolve(key, region_code, on) for key in keys_for_service(kind))
+    return [c for c in found if c is not None]
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,10 @@ NOT_ELIGIBLE = _("不符合“{rule}”的条件：{reasons}")
 @dataclass
 class Decision:
     eligible: bool
-    rule: Criterion | None = None
-    reasons: list[str] = field(default_factory=list)  # the conditions not met
+    rule: Criterion | None = None  # the criterion met, or the first of those not met
+    reasons: list[str] = field(default_factory=list)  # the conditions not met (of ``rule``)
+    #: Every criterion of the kind not met, with its conditions not met.
+    unmet: list[tuple[Criterion, list[str]]] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -38,23 +40,30 @@ class Decision:
             return str(_("该服务类型没有资格限制"))
         if self.eligible:
             return str(_("符合“{rule}”的条件")).format(rule=self.rule.label)
-        return str(NOT_ELIGIBLE).format(rule=self.rule.label, reasons=_("；").join(self.reasons))
+        return str(_("。")).join(
+            str(NOT_ELIGIBLE).format(rule=c.label, reasons=str(_("；")).join(r))
+            for c, r in self.unmet)
 
 
-def rule_for(kind: str, region_code: str, day: dt.date) -> Criterion | None:
-    """The criterion that decides ``kind`` for a person of ``region_code`` on ``day``
-    (None: no restriction)."""
+def rules_for(kind: str, region_code: str, day: dt.date) -> list[Criterion]:
+    """The criteria that decide ``kind`` for a person of ``region_code`` on ``day``
+    (any one met suffices; none: no restriction)."""
     return criteria.for_service(kind, region_code, day)
 
 
 def decide(person: Person, kind: str, day: dt.date) -> Decision:
-    """Whether ``person`` may receive ``kind`` on ``day`` under the criterion of their
-    hukou region, with the reasons when not."""
-    rule = rule_for(kind, person.hukou_region_id, day)
-    if rule is None:
+    """Whether ``person`` may receive ``kind`` on ``day``: whether they meet one of the
+    kind's criteria of their hukou region, with the reasons of each when not."""
+    rules = rules_for(kind, person.hukou_region_id, day)
+    if not rules:
         return Decision(True)
-    verdict = criteria.evaluate(rule, person, day)
-    return Decision(verdict.eligible, rule, verdict.failed)
+    unmet = []
+    for rule in rules:
+        verdict = criteria.evaluate(rule, person, day)
+        if verdict.eligible:
+            return Decision(True, rule)
+        unmet.append((rule, verdict.failed))
+    return Decision(False, unmet[0][0], unmet[0][1], unmet)
 
 
 def check(person: Person, kind: str, day: dt.date, *, field_name: str = "kind") -> Decision:

@@ -66,6 +66,29 @@ def test_care_for_working_age_intellectual_mental_or_severe_physical(person, age
         assert eligibility.decide(someone, kind, TODAY).eligible is eligible
 
 
+@pytest.mark.parametrize(("age", "level", "status", "eligible"), [
+    (70, "一级", "dibao", True),
+    (8, "二级", "low_income", True),
+    (45, "一级", "near_dibao", True),
+    (70, "一级", "tekun", True),
+    (70, "三级", "dibao", False),  # not severe
+    (70, "一级", "poverty_exited", False),  # not a low-income status
+    (70, "一级", "", False),
+])
+def test_care_for_the_severely_disabled_of_low_income_families(person, age, level, status,
+                                                               eligible):
+    """The second route to care (低收入家庭重度残疾人照护服务): any age and category, levels
+    1–2, in a dibao, tekun, near-dibao or low-income household."""
+    someone = person(age=age, category="视力", level=level, household_status=status)
+    decision = eligibility.decide(someone, ServiceKind.CARE_HOME, TODAY)
+    assert decision.eligible is eligible
+    if eligible:
+        assert decision.rule.key == "care_low_income"
+    else:  # the reasons of both routes
+        assert [c.key for c, _r in decision.unmet] == ["care_service", "care_low_income"]
+        assert "低收入家庭重度残疾人照护服务" in decision.text and "阳光家园" in decision.text
+
+
 def test_multiple_disability_is_read_by_its_overall_category(person):
     """The shared criterion reads the certificate's category and level as the benefits do:
     a multiple disability with an intellectual component is not the intellectual
@@ -110,3 +133,6 @@ def test_the_reason_names_category_and_level_apart_in_english(person):
     with translation.override("en"):
         reasons = " ".join(eligibility.decide(someone, ServiceKind.CARE_DAY, TODAY).reasons)
     assert "Level 2 Visual disability" in reasons, reasons
+    with translation.override("en"):
+        text = eligibility.decide(someone, ServiceKind.CARE_DAY, TODAY).text
+    assert "Care services (Sunshine Home plan)" in text and "托养" not in text, text
