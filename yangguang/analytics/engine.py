@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import ibis
 
-from yangguang.analytics import catalogue
+from yangguang.analytics import catalogue, snapshot
 from yangguang.analytics.status import status
 from yangguang.plans.models import Operator, Plan, PlanIndicator
 from yangguang.regions.models import Region, RegionLevel
@@ -65,10 +65,10 @@ def regions_of(plan: Plan) -> list[Region]:
 
 
 def connect(engine: str, snapshot_dir: Path) -> Any:
-    """An Ibis connection with the snapshot's tables ``persons`` and ``surveys``."""
+    """An Ibis connection with the snapshot's tables (``snapshot.TABLES``)."""
     if engine == "duckdb":
         con = ibis.duckdb.connect()
-        for name in ("persons", "surveys"):
+        for name in snapshot.TABLES:
             con.read_parquet(snapshot_dir / f"{name}.parquet", table_name=name)
         return con
     if engine == "spark":
@@ -78,23 +78,24 @@ def connect(engine: str, snapshot_dir: Path) -> Any:
                    .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
                    .getOrCreate())
         con = ibis.pyspark.connect(session)
-        for name in ("persons", "surveys"):
+        for name in snapshot.TABLES:
             session.read.parquet(str(snapshot_dir / f"{name}.parquet")).createOrReplaceTempView(name)
         return con
     raise ValueError(engine)
 
 
-def counts(con: Any, definition: catalogue.Definition, *, year: int, start_year: int, options: dict,
-           levels: list[int]) -> dict[str, tuple[int, int]]:
-    """Region prefix → (numerator, denominator) for each of ``levels``."""
-    tables = catalogue.Tables(con.table("persons"), con.table("surveys"), year, start_year, options)
+def sums(con: Any, definition: catalogue.Definition, *, as_of: datetime.date, start_year: int, options: dict,
+         levels: list[int]) -> dict[str, dict[str, int]]:
+    """Region prefix → the definition's sums (whole numbers) for each of ``levels``."""
+    tables = catalogue.Tables(*(con.table(name) for name in snapshot.TABLES), as_of=as_of,
+                              start_year=start_year, options=options)
     expr = definition.build(tables)
-    found: dict[str, tuple[int, int]] = {}
+    found: dict[str, dict[str, int]] = {}
     for level in levels:
         grouped = (expr.mutate(region=expr.region_code.substr(0, PREFIX[level])).group_by("region")
-                   .aggregate(num=expr.num.cast("int64").sum(), den=expr.den.cast("int64").sum()))
+                   .aggregate(**{name: expr[name].cast("int64").sum() for name in definition.sums}))
         for row in grouped.to_pyarrow().to_pylist():
-            found[row["region"]] = (int(row["num"] or 0), int(row["den"] or 0))
+            found[row["region"]] = {name: int(row[name] or 0) for name in definition.sums}
     return found
 
 
@@ -110,8 +111,8 @@ def compute(plan: Plan, as_of: datetime.date, snapshot_dir: Path, engine: str = 
     rows: list[Row] = []
     for ind in plan.indicators.order_by("row"):
         definition = catalogue.CATALOGUE.get(ind.catalogue_key)
-        found = (counts(con, definition, year=as_of.year, start_year=plan.start_year, options=ind.options,
-                        levels=levels) if definition else {})
+        found = (sums(con, definition, as_of=as_of, start_year=plan.start_year, options=ind.options,
+                      levels=levels) if definition else {})
         for region in regions:
             code = output_code(region)
             compared = hand.get((ind.pk, code, True))
@@ -119,13 +120,7 @@ def compute(plan: Plan, as_of: datetime.date, snapshot_dir: Path, engine: str = 
             if definition is None:
                 value = hand.get((ind.pk, code, False))
             elif region.short_code in found:
-                n, d = found[region.short_code]
-                num = Decimal(n)
-                if definition.kind == "count":
-                    value = num
-                elif d:
-                    den = Decimal(d)
-                    value = (num * 100 / den).quantize(Decimal("0.01"), ROUND_HALF_UP)
+                value, num, den = definition.result(found[region.short_code])
             rows.append(Row(ind, code, value, num, den, compared,
                             status(value=value, op=ind.target_op, target=ind.target_value,
                                    accumulation=ind.accumulation, as_of=as_of, start_year=plan.start_year,

@@ -57,6 +57,7 @@ class HandValue(models.Model):
     source = models.CharField(_("数据来源"), max_length=200)
     reported_on = models.DateField(_("填报日期"))
     evidence = models.FileField(_("佐证材料"), upload_to="analytics/evidence/", blank=True)
+    evidence_name = models.CharField(_("佐证材料文件名"), max_length=200, blank=True)
     unit = models.CharField(_("填报单位"), max_length=100)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+")
     entered_at = models.DateTimeField(_("录入时间"), auto_now=True)

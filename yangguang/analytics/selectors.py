@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
+
 from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import scope_prefixes
-from yangguang.analytics.models import IndicatorResult, Status
+from yangguang.analytics.models import HandValue, IndicatorResult, Status
 from yangguang.plans.models import Plan
 
 #: Worst first: the regions at risk lead.
@@ -36,3 +38,27 @@ def regions_at_risk(rows: list[IndicatorResult]) -> list[tuple[str, int]]:
     for r in rows:
         counts[r.region_code] = counts.get(r.region_code, 0) + (r.status in (Status.AT_RISK, Status.NOT_ACHIEVED))
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def hand_values(user: Any, plan: Plan) -> list[HandValue]:
+    """The plan's values entered by hand for the regions in the user's scope, latest year first."""
+    rows = (HandValue.objects.filter(indicator__plan=plan).select_related("indicator", "entered_by")
+            .order_by("-year", "indicator__row", "region_code", "compared_with"))
+    return [h for h in rows if visible_code(user, h.region_code)]
+
+
+def hand_value_for(user: Any, plan: Plan, pk: int) -> HandValue:
+    """One value entered by hand on ``plan`` in the user's scope (404 otherwise)."""
+    hand = HandValue.objects.filter(indicator__plan=plan, pk=pk).select_related("indicator__plan").first()
+    if hand is None or not visible_code(user, hand.region_code):
+        raise Http404
+    return hand
+
+
+def entered_beside(rows: list[IndicatorResult], year: int) -> dict[int, HandValue]:
+    """For each result, the value entered by hand for its row, region and year: the row's
+    own value (a row reported by hand) or the comparison value (a relative target)."""
+    keys = {(r.indicator_id, r.region_code) for r in rows}
+    found = {(h.indicator_id, h.region_code): h for h in HandValue.objects.filter(
+        indicator_id__in={k[0] for k in keys}, region_code__in={k[1] for k in keys}, year=year)}
+    return {r.pk: found[(r.indicator_id, r.region_code)] for r in rows if (r.indicator_id, r.region_code) in found}

@@ -1,14 +1,22 @@
-"""Writes of the analytics app: stored results (replaced per plan and as-of date)."""
+"""Writes of the analytics app: stored results (replaced per plan and as-of date) and
+values entered by hand (checked by ``reporting.check``)."""
 
 from __future__ import annotations
 
 import datetime
+import uuid
+from pathlib import PurePath
+from typing import Any
 
+from django.core.files import File
 from django.db import transaction
 
+from yangguang.analytics import reporting
 from yangguang.analytics.engine import Row
-from yangguang.analytics.models import IndicatorResult
+from yangguang.analytics.models import HandValue, IndicatorResult
+from yangguang.audit.models import AuditAction
 from yangguang.audit.services import Actor, record
+from yangguang.core.errors import ValidationFailed
 from yangguang.plans.models import Plan
 
 
@@ -23,3 +31,40 @@ def store_results(plan: Plan, as_of: datetime.date, rows: list[Row], engine: str
     record(actor, "indicators_compute", "plan", plan.pk,
            data={"plan": plan.key, "as_of": as_of.isoformat(), "engine": engine, "results": len(rows)})
     return len(rows)
+
+
+def enter_hand_value(user: Any, plan: Plan, data: reporting.HandValueData, *, evidence: File | None = None,
+                     actor: Actor) -> HandValue:
+    """Record the value of a row reported by hand, or a relative row's comparison value,
+    for a region and year (checked by ``reporting.check``; a second entry for the same
+    row, region and year replaces the first; audited). Raises ``ValidationFailed`` with
+    every problem; nothing is written then."""
+    problems, found = reporting.check(user, plan, data)
+    if problems:
+        raise ValidationFailed(problems)
+    with transaction.atomic():
+        hand, created = HandValue.objects.update_or_create(
+            indicator=found["indicator"], region_code=found["region_code"], year=data.year,
+            compared_with=found["compared_with"],
+            defaults={"value": found["value"], "source": data.source.strip(), "reported_on": data.reported_on,
+                      "unit": data.unit.strip(), "entered_by": user if getattr(user, "pk", None) else None})
+        if evidence is not None:
+            if hand.evidence:
+                hand.evidence.delete(save=False)
+            suffix = PurePath(data.evidence_name).suffix.lower()
+            hand.evidence.save(f"{uuid.uuid4().hex}{suffix}", evidence, save=False)
+            hand.evidence_name = PurePath(data.evidence_name).name[:200]
+            hand.save()
+        record(actor, AuditAction.CREATE if created else AuditAction.UPDATE, "hand_value", hand.pk,
+               region_code=found["region_code"],
+               data={"plan": plan.key, "row": hand.indicator.row, "year": data.year, "value": str(hand.value),
+                     "compared_with": hand.compared_with, "source": hand.source, "unit": hand.unit,
+                     "reported_on": data.reported_on.isoformat(), "evidence": hand.evidence_name})
+    return hand
+
+
+def record_evidence_read(hand: HandValue, *, actor: Actor) -> None:
+    """An evidence file was downloaded."""
+    record(actor, AuditAction.VIEW, "hand_value_evidence", hand.pk, region_code=hand.region_code,
+           data={"plan": hand.indicator.plan.key, "row": hand.indicator.row, "year": hand.year,
+                 "file": hand.evidence_name})

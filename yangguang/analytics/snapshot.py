@@ -1,12 +1,26 @@
 """The de-identified Parquet snapshot the catalogue is computed over.
 
-``write(as_of, out)`` writes ``persons.parquet`` (one row per person with a valid
-certificate on the as-of date, alive, with the hukou region's code, age and the most
-severe level) and ``surveys.parquet`` (their annual surveys up to the as-of year), and
-``manifest.json``. No names, ID numbers, birth dates, addresses or database keys leave
-the database: each person is a pseudonymous key, the HMAC of the database id under a
-random secret made for this snapshot and never written, so keys cannot be joined across
-snapshots or back to the registry.
+``write(as_of, out)`` writes one Parquet file per table and ``manifest.json``:
+
+- ``persons``: one row per person certified on the as-of date (``registry.rules.
+  certified_q``, the rule the survey uses for a year), with the hukou region's code,
+  age, the most severe level and the household's key;
+- ``households``: their households, with the household's region code;
+- ``household_statuses``: those households' economic statuses (低保, 特困 …) and dates;
+- ``surveys``: their annual surveys up to the as-of year;
+- ``benefits``: per person and programme (``BENEFIT_PROGRAMMES``), whether eligible on
+  the as-of date under the jurisdiction's policy (``benefits.rules``, the screening's
+  rule) and whether a grant pays that month;
+- ``services``: their service records begun by the as-of date (kind, dates, outcome,
+  the provider's key);
+- ``providers``: every service provider with its region code, kind and whether active
+  on the as-of date (running and designated);
+- ``townships``: the codes of the townships current on the as-of date.
+
+No names, ID numbers, birth dates, addresses, household numbers or database keys leave
+the database: persons, households and providers are pseudonymous keys, the HMAC of the
+database id under a random secret made for this snapshot and never written, so keys
+cannot be joined across snapshots or back to the registry.
 """
 
 from __future__ import annotations
@@ -16,35 +30,59 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
-from yangguang.registry.models import Certificate, CertificateStatus, CertificateStatusChange, Person
+from yangguang.benefits import rules as benefit_rules
+from yangguang.benefits import selectors as benefit_selectors
+from yangguang.regions.models import Region, RegionLevel
+from yangguang.registry.models import Certificate, Household, HouseholdStatus, Person
+from yangguang.registry.rules import certified_q
+from yangguang.services.models import Provider, ProviderStatus, ServiceRecord
 from yangguang.survey.models import AnnualSurvey
 
 #: Bumped when a table's columns or meaning change; the catalogue names the one it reads.
-SNAPSHOT_VERSION = "1"
+SNAPSHOT_VERSION = "2"
 
 SURVEY_COLUMNS = ["year", "reached", "vocational_training", "household_income", "pension_insurance",
                   "medical_insurance", "schooling", "rehabilitation_need", "rehabilitation_received",
-                  "device_need", "device_fitted", "support"]
+                  "device_need", "device_fitted", "care_need", "care_received", "accessibility_need",
+                  "accessibility_done", "support", "main_difficulty"]
+#: The programmes whose eligibility and grants the snapshot carries.
+BENEFIT_PROGRAMMES = ["living_allowance", "care_allowance", "dibao_single_household"]
+TABLES = ["persons", "households", "household_statuses", "surveys", "benefits", "services", "providers",
+          "townships"]
 
-
-def certified_q(as_of: datetime.date) -> Q:
-    """Persons alive on ``as_of`` holding a certificate valid on it (issued by then,
-    valid until then or later, not cancelled by then)."""
-    cancelled = CertificateStatusChange.objects.filter(
-        certificate=OuterRef("pk"), status=CertificateStatus.CANCELLED, effective_date__lte=as_of)
-    held = (Certificate.objects.filter(person=OuterRef("pk"), issue_date__lte=as_of, valid_until__gte=as_of)
-            .exclude(Exists(cancelled)))
-    return (Q(deceased_date__isnull=True) | Q(deceased_date__gt=as_of)) & Q(Exists(held))
+_FLAGS = {"reached", "vocational_training", "rehabilitation_received", "device_fitted", "care_received",
+          "accessibility_need", "accessibility_done", "eligible", "receiving", "active"}
+_INTS = {"year", "age", "level"}
 
 
 def _age(birth: datetime.date, on: datetime.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def _type(name: str) -> pa.DataType:
+    if name in _FLAGS:
+        return pa.bool_()
+    if name in _INTS:
+        return pa.int32()
+    if name == "household_income":
+        return pa.int64()
+    if name.endswith(("_date", "_on")):
+        return pa.date32()
+    return pa.string()
+
+
+def _table(names: list[str], rows: Iterable[tuple[Any, ...]]) -> pa.Table:
+    columns = list(zip(*rows, strict=True)) or [() for _ in names]
+    return pa.table({name: pa.array([None if v == "" else v for v in values], _type(name))
+                     for name, values in zip(names, columns, strict=True)})
 
 
 def write(as_of: datetime.date, out: Path) -> dict[str, int]:
@@ -52,8 +90,10 @@ def write(as_of: datetime.date, out: Path) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_bytes(32)
 
-    def key(pk: int) -> str:
-        return hmac.new(secret, str(pk).encode(), hashlib.sha256).hexdigest()[:24]
+    def key(kind: str, pk: int | None) -> str | None:
+        if pk is None:
+            return None
+        return hmac.new(secret, f"{kind}:{pk}".encode(), hashlib.sha256).hexdigest()[:24]
 
     persons = Person.objects.filter(certified_q(as_of))
     levels: dict[int, int] = {}
@@ -61,29 +101,50 @@ def write(as_of: datetime.date, out: Path) -> dict[str, int]:
                                                         valid_until__gte=as_of)
                              .values_list("person_id", "level")):
         levels[person_id] = min(level, levels.get(person_id, level))
-    rows = list(persons.values_list("pk", "hukou_region_id", "birth_date"))
-    keys = {pk: key(pk) for pk, _, _ in rows}
-    person_table = pa.table({
-        "person_key": pa.array([keys[pk] for pk, _, _ in rows], pa.string()),
-        "region_code": pa.array([code for _, code, _ in rows], pa.string()),
-        "age": pa.array([_age(birth, as_of) for _, _, birth in rows], pa.int32()),
-        "level": pa.array([levels.get(pk) for pk, _, _ in rows], pa.int32()),
-    })
-    pq.write_table(person_table, out / "persons.parquet")
-
-    surveys = list(AnnualSurvey.objects.filter(person__in=persons, year__lte=as_of.year)
-                   .values_list("person_id", *SURVEY_COLUMNS))
-    columns = list(zip(*surveys, strict=True)) if surveys else [[] for _ in range(len(SURVEY_COLUMNS) + 1)]
-    types = {"year": pa.int32(), "household_income": pa.int64(), "reached": pa.bool_(),
-             "vocational_training": pa.bool_(), "rehabilitation_received": pa.bool_(),
-             "device_fitted": pa.bool_()}
-    survey_table = pa.table({
-        "person_key": pa.array([keys[pk] for pk in columns[0]], pa.string()),
-        **{name: pa.array([v if v != "" else None for v in values], types.get(name, pa.string()))
-           for name, values in zip(SURVEY_COLUMNS, columns[1:], strict=True)},
-    })
-    pq.write_table(survey_table, out / "surveys.parquet")
-    counts = {"persons": person_table.num_rows, "surveys": survey_table.num_rows}
+    rows = list(persons.values_list("pk", "hukou_region_id", "birth_date", "household_id"))
+    keys = {pk: key("p", pk) for pk, *_ in rows}
+    tables: dict[str, pa.Table] = {}
+    tables["persons"] = _table(
+        ["person_key", "household_key", "region_code", "age", "level"],
+        ((keys[pk], key("h", household), code, _age(birth, as_of), levels.get(pk))
+         for pk, code, birth, household in rows))
+    households = Household.objects.filter(members__in=persons).distinct()
+    tables["households"] = _table(["household_key", "region_code"], (
+        (key("h", pk), code) for pk, code in households.values_list("pk", "region_id")))
+    tables["household_statuses"] = _table(["household_key", "status", "start_date", "end_date"], (
+        (key("h", h), status, start, end) for h, status, start, end in
+        HouseholdStatus.objects.filter(household__in=households, start_date__lte=as_of)
+        .values_list("household_id", "status", "start_date", "end_date")))
+    tables["surveys"] = _table(["person_key", *SURVEY_COLUMNS], (
+        (keys[pk], *rest) for pk, *rest in
+        AnnualSurvey.objects.filter(person__in=persons, year__lte=as_of.year)
+        .values_list("person_id", *SURVEY_COLUMNS)))
+    benefit_rows = []
+    for programme in BENEFIT_PROGRAMMES:
+        eligible = set(benefit_rules.eligible_ids(persons, programme, as_of))
+        receiving = set(benefit_selectors.grants_for(None, programme=programme, running_on=as_of)
+                        .filter(person__in=persons).values_list("person_id", flat=True))
+        benefit_rows += [(keys[pk], programme, pk in eligible, pk in receiving)
+                         for pk in sorted(eligible | receiving)]
+    tables["benefits"] = _table(["person_key", "programme", "eligible", "receiving"], benefit_rows)
+    tables["services"] = _table(["person_key", "provider_key", "kind", "started_on", "ended_on", "outcome"], (
+        (keys[pk], key("s", provider), *rest) for pk, provider, *rest in
+        ServiceRecord.objects.filter(need__person__in=persons, started_on__lte=as_of)
+        .values_list("need__person_id", "provider_id", "kind", "started_on", "ended_on", "outcome")))
+    designated = ((Q(designated_from__isnull=True) | Q(designated_from__lte=as_of))
+                  & (Q(designated_until__isnull=True) | Q(designated_until__gte=as_of)))
+    active = set(Provider.objects.filter(designated, status=ProviderStatus.ACTIVE).values_list("pk", flat=True))
+    tables["providers"] = _table(["provider_key", "region_code", "kind", "active"], (
+        (key("s", pk), code, kind, pk in active)
+        for pk, code, kind in Provider.objects.values_list("pk", "region_id", "kind")))
+    current = ((Q(valid_from__isnull=True) | Q(valid_from__lte=as_of))
+               & (Q(valid_until__isnull=True) | Q(valid_until__gt=as_of)))
+    tables["townships"] = _table(["region_code"], (
+        (code,) for code in Region.objects.filter(current, level=RegionLevel.TOWNSHIP)
+        .order_by("code").values_list("code", flat=True)))
+    for name, table in tables.items():
+        pq.write_table(table, out / f"{name}.parquet")
+    counts = {name: table.num_rows for name, table in tables.items()}
     (out / "manifest.json").write_text(json.dumps(
         {"as_of": as_of.isoformat(), "version": SNAPSHOT_VERSION, "rows": counts}, ensure_ascii=False))
     return counts

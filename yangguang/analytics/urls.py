@@ -6,4 +6,7 @@ app_name = "analytics"
 urlpatterns = [
     path("plans/<slug:key>/", views.dashboard, name="dashboard"),
     path("plans/<slug:key>/export.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
+    path("plans/<slug:key>/hand-values/", views.hand_values, name="hand_values"),
+    path("plans/<slug:key>/hand-values/<int:hand_id>/evidence", views.hand_value_evidence,
+         name="hand_value_evidence"),
 ]

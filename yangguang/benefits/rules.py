@@ -786,3 +786,12 @@ def describe_amounts(rule: Rule, region_code: str, on: dt.date, pol: Policies) -
                     "placeholder": placeholder,
                     "note": row.get("note", "")})
     return out
+
+
+def eligible_ids(persons: QuerySet[Person], key: str, on: dt.date, *, pol: Policies | None = None) -> list[int]:
+    """The ids of the persons ``screen`` finds eligible (the indicator snapshot's
+    eligibility for a programme), in SQL."""
+    connection, query, params, _layout = _on_database(persons, key, on, "", pol)
+    with _no_jit(connection), connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM ({query}) s WHERE {_where(key, True)}", params)
+        return [row[0] for row in cursor.fetchall()]

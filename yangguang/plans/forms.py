@@ -13,8 +13,20 @@ from yangguang.plans.models import PlanTask, ProgressStatus
 from yangguang.registry.forms import Form, add_problems
 
 
-def _select(label: Any, choices: list[tuple[Any, Any]], **kwargs: Any) -> forms.CharField:
+def rule_select(label: Any, choices: list[tuple[Any, Any]], **kwargs: Any) -> forms.CharField:
+    """A select list whose value a rule checks, not Django's choice check, so a value from
+    elsewhere gets the rule's message."""
     return forms.CharField(label=label, widget=forms.Select(choices=choices), **kwargs)
+
+
+def mark_fields(form: Form) -> None:
+    """For fields made after ``Form.__init__``: none required by Django (the rule says
+    what is missing), those outside ``form.mandatory`` marked optional."""
+    for name, field in form.fields.items():
+        field.required = False
+        field.optional = name not in form.mandatory
+        if not field.optional:
+            field.widget.attrs.setdefault("aria-required", "true")
 
 
 class ProgressForm(Form):
@@ -25,26 +37,21 @@ class ProgressForm(Form):
         regions = progress.reporting_regions(user, task)
         # Select lists whose values the rule checks (progress.check), not Django's choice check,
         # so a value from elsewhere gets the rule's message.
-        self.fields["region"] = _select(_("报告地区"), [(r.code, f"{r.name}（{r.short_code}）") for r in regions])
+        self.fields["region"] = rule_select(_("报告地区"), [(r.code, f"{r.name}（{r.short_code}）") for r in regions])
         years = progress.reporting_years(task)
-        self.fields["year"] = _select(_("报告年度"), [(str(y), str(y)) for y in reversed(years)])
+        self.fields["year"] = rule_select(_("报告年度"), [(str(y), str(y)) for y in reversed(years)])
         units = progress.reporting_units(task)
         if units:
-            self.fields["unit"] = _select(_("报告单位"), [("", _("请选择")), *[(u, u) for u in units]],
+            self.fields["unit"] = rule_select(_("报告单位"), [("", _("请选择")), *[(u, u) for u in units]],
                                           help_text=_("本任务的牵头单位（规划未分牵头和参与时为责任单位）"))
         else:
             self.fields["unit"] = forms.CharField(
                 label=_("报告单位"),
                 help_text=_("规划没有为本任务指明牵头单位，请填写认领本任务的单位"))
-        self.fields["status"] = _select(_("进展状态"), [("", _("请选择")), *ProgressStatus.choices])
+        self.fields["status"] = rule_select(_("进展状态"), [("", _("请选择")), *ProgressStatus.choices])
         self.fields["summary"] = forms.CharField(label=_("进展情况"), widget=forms.Textarea(attrs={"rows": 5}))
         self.fields["problems"] = forms.CharField(label=_("存在问题"), widget=forms.Textarea(attrs={"rows": 3}))
-        # The fields are made here, after Form.__init__ marked the optional ones: mark them.
-        for name, field in self.fields.items():
-            field.required = False
-            field.optional = name not in self.mandatory
-            if not field.optional:
-                field.widget.attrs.setdefault("aria-required", "true")
+        mark_fields(self)
 
     def data_for_services(self) -> progress.ProgressData:
         data = self.cleaned_data

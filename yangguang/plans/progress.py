@@ -13,7 +13,7 @@ from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import can, scope_regions
 from yangguang.core import text
 from yangguang.core.errors import Problem
-from yangguang.plans.models import PlanTask, ProgressStatus, TaskLevel, UnitRole
+from yangguang.plans.models import Plan, PlanTask, ProgressStatus, TaskLevel, UnitRole
 from yangguang.regions.models import Region
 
 TEXT_MAX = 2000
@@ -38,20 +38,30 @@ def reporting_units(task: PlanTask) -> list[str]:
     return lead or [u.name for u in units if u.role == UnitRole.RESPONSIBLE]
 
 
-def reporting_regions(user: Any, task: PlanTask) -> list[Region]:
-    """The regions ``user`` may report for on ``task``: the plan's region if it lies in
-    their scope, and the regions of their scope inside the plan's region."""
-    plan_region = task.plan.region
+def plan_regions(user: Any, plan: Plan) -> list[Region]:
+    """The regions ``user`` may report for on ``plan`` (a task's progress, an indicator's
+    value entered by hand): the plan's region if it lies in their scope, and the regions
+    of their scope inside the plan's region."""
+    plan_region = plan.region
     regions = [plan_region] if can(user, Capability.REPORT_PROGRESS, plan_region) else []
     regions += [r for r in scope_regions(user, Capability.REPORT_PROGRESS)
                 if r.path.startswith(plan_region.path) and r.pk != plan_region.pk]
     return regions
 
 
-def reporting_years(task: PlanTask, today: dt.date | None = None) -> list[int]:
-    plan = task.plan
+def reporting_regions(user: Any, task: PlanTask) -> list[Region]:
+    """The regions ``user`` may report for on ``task`` (``plan_regions``)."""
+    return plan_regions(user, task.plan)
+
+
+def plan_years(plan: Plan, today: dt.date | None = None) -> list[int]:
+    """The years of ``plan`` one may report for: its period up to this year."""
     last = min(plan.end_year, (today or dt.date.today()).year)
     return list(range(plan.start_year, last + 1))
+
+
+def reporting_years(task: PlanTask, today: dt.date | None = None) -> list[int]:
+    return plan_years(task.plan, today)
 
 
 def check(user: Any, task: PlanTask, data: ProgressData) -> tuple[list[Problem], Region | None]:

@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,7 +28,7 @@ from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.imports.reading import UNCOMPUTED_FORMULA
 from yangguang.imports.running import MESSAGES as IMPORT_MESSAGES
 from yangguang.registry import validation as v
-from yangguang.registry.models import CertificateStatus, StatusReason
+from yangguang.registry.models import Certificate, CertificateStatus, CertificateStatusChange, StatusReason
 from yangguang.registry.validation import IdNumber
 
 #: What each column (and the form field of the same name) takes, shown beside it.
@@ -680,3 +681,27 @@ def _parse_row(cells: dict[str, Any], today: dt.date, problems: list[Problem] | 
                                     reissue_count=certificate_number.reissue_count,
                                     components=components) if with_certificate else None,
     )
+
+
+# ---------------------------------------------------------------------------
+# Who is certified: one rule for a year (the survey) and for a day (the snapshot)
+
+
+def certified_q(start: dt.date, end: dt.date | None = None) -> Q:
+    """Persons certified at some time from ``start`` to ``end`` (a filter of ``Person``;
+    ``end`` omitted: the one day ``start``): alive on ``start`` (a death dated ``start``
+    takes effect after it), holding a certificate issued by ``end`` (its issue or any
+    status change dated by then: a renewal moves the issue date), valid until ``start``
+    or later, and not cancelled before ``start``.
+
+    The survey asks it for a year (1 January to 31 December), the indicator snapshot for
+    its as-of day."""
+    end = end or start
+    cancelled_before = CertificateStatusChange.objects.filter(
+        certificate=OuterRef("pk"), status=CertificateStatus.CANCELLED, effective_date__lt=start)
+    first_issued = CertificateStatusChange.objects.filter(
+        certificate=OuterRef("pk"), effective_date__lte=end)
+    held = (Certificate.objects.filter(person=OuterRef("pk"), valid_until__gte=start)
+            .filter(Q(issue_date__lte=end) | Exists(first_issued))
+            .exclude(Exists(cancelled_before)))
+    return (Q(deceased_date__isnull=True) | Q(deceased_date__gte=start)) & Exists(held)

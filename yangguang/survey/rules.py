@@ -16,12 +16,12 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.registry import rules as registry_rules
 from yangguang.registry import validation as v
-from yangguang.registry.models import Certificate, CertificateStatus, CertificateStatusChange
 from yangguang.survey import vocabulary as words
 
 #: The first year a survey may be recorded for.
@@ -185,19 +185,11 @@ def check(data: SurveyData, *, birth_date: dt.date, certified: bool,
 
 
 def certified_q(year: int) -> Q:
-    """Persons certified in ``year`` (a filter of ``Person``): alive on 1 January (or
-    dying in the year), holding a certificate issued by 31 December (its issue or any
-    status change dated by then: a renewal moves the issue date), valid until 1 January
-    or later, and not cancelled before 1 January."""
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    cancelled_before = CertificateStatusChange.objects.filter(
-        certificate=OuterRef("pk"), status=CertificateStatus.CANCELLED, effective_date__lt=start)
-    first_issued = CertificateStatusChange.objects.filter(
-        certificate=OuterRef("pk"), effective_date__lte=end)
-    held = (Certificate.objects.filter(person=OuterRef("pk"), valid_until__gte=start)
-            .filter(Q(issue_date__lte=end) | Exists(first_issued))
-            .exclude(Exists(cancelled_before)))
-    return (Q(deceased_date__isnull=True) | Q(deceased_date__gte=start)) & Exists(held)
+    """Persons certified in ``year`` (a filter of ``Person``): ``registry.rules.certified_q``
+    from 1 January to 31 December — alive on 1 January (or dying in the year), holding a
+    certificate issued by 31 December, valid until 1 January or later, not cancelled
+    before 1 January."""
+    return registry_rules.certified_q(dt.date(year, 1, 1), dt.date(year, 12, 31))
 
 
 # ---------------------------------------------------------------------------

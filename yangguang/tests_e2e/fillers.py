@@ -101,6 +101,24 @@ def _plan_task(county: County) -> Any:
     return PlanTask.objects.filter(plan__key=_plan(county), units__isnull=False).order_by("position")[0].pk
 
 
+def _hand_value(county: County) -> Any:
+    """A value entered by hand on the county's plan, with an evidence file (made on first
+    use: the comparison value of the plan's first row, for the county)."""
+    from django.core.files.base import ContentFile
+
+    from yangguang.analytics.models import HandValue
+    from yangguang.plans.models import PlanIndicator
+
+    found = HandValue.objects.filter(indicator__plan__key=_plan(county), region_code=county.spec.code).first()
+    if found is None:
+        indicator = PlanIndicator.objects.filter(plan__key=_plan(county)).order_by("row")[0]
+        found = HandValue.objects.create(indicator=indicator, region_code=county.spec.code,
+                                         year=dt.date.today().year, value=1, compared_with=True, source="e2e",
+                                         reported_on=dt.date.today(), unit="e2e", evidence_name="e2e.pdf")
+        found.evidence.save("e2e.pdf", ContentFile(b"%PDF-1.4 e2e"))
+    return found.pk
+
+
 def _benefit_application(county: County) -> Any:
     """The county's benefit application (made on first use: an application for the
     first person's care allowance, by the county's registrar's hand)."""
@@ -161,6 +179,7 @@ FILLERS: dict[str, Filler] = {
     "referral_id": Filler(lambda county: county.loop.referral.pk),
     "provider_id": Filler(lambda county: county.loop.provider.pk),
     "tasks/task_id": Filler(_plan_task),
+    "hand-values/hand_id": Filler(_hand_value),
     "runs/pk": Filler(lambda county: county.match_run.pk),
     "applications/pk": Filler(_benefit_application),
     "application_id": Filler(_benefit_application),

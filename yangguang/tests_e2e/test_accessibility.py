@@ -193,6 +193,25 @@ def _background(page: Any) -> str:
     return page.evaluate("getComputedStyle(document.body).backgroundColor")
 
 
+def test_hand_value_form_with_its_errors(live, browser):
+    """The form of a value entered by hand, as the monitor who may use it (the walk opens
+    the page as the first role that may read it, which may not enter), sent empty: the
+    error summary and every field's message, audited by axe."""
+    context = with_axe(browser.new_context(locale="zh-CN"))
+    try:
+        context.add_cookies([session_cookie(live, live.a.users["monitor"])])
+        page = context.new_page()
+        path = f"/analytics/plans/{fillers.FILLERS['plans/key'].value(live.a)}/hand-values/"
+        page.goto(live.url + path)
+        page.get_by_role("button", name="保存填报值").click()
+        page.wait_for_load_state()
+        assert page.get_by_text("请填写指标值").count() >= 1
+        problems = describe_violations(path, axe_violations(page))
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
 def test_search_by_keyboard_alone(live, page):
     person = live.a.person
     sign_in(page, live, live.a.users["registrar"].username)
