@@ -61,6 +61,8 @@ TABLES = ["persons", "households", "household_statuses", "surveys", "benefits", 
 _FLAGS = {"reached", "vocational_training", "rehabilitation_received", "device_fitted", "care_received",
           "accessibility_need", "accessibility_done", "eligible", "receiving", "active"}
 _INTS = {"year", "age", "level"}
+BATCH_ROWS = 100_000
+CHUNK = 20_000  # rows fetched at a time
 
 
 def _age(birth: datetime.date, on: datetime.date) -> int:
@@ -79,10 +81,31 @@ def _type(name: str) -> pa.DataType:
     return pa.string()
 
 
-def _table(names: list[str], rows: Iterable[tuple[Any, ...]]) -> pa.Table:
-    columns = list(zip(*rows, strict=True)) or [() for _ in names]
-    return pa.table({name: pa.array([None if v == "" else v for v in values], _type(name))
-                     for name, values in zip(names, columns, strict=True)})
+def _schema(names: list[str]) -> pa.Schema:
+    return pa.schema([(name, _type(name)) for name in names])
+
+
+def _batch(schema: pa.Schema, rows: list[tuple[Any, ...]]) -> pa.RecordBatch:
+    columns = list(zip(*rows, strict=True)) or [() for _ in schema.names]
+    return pa.record_batch([pa.array([None if v == "" else v for v in values], field.type)
+                            for field, values in zip(schema, columns, strict=True)], schema=schema)
+
+
+def _write(path: Path, names: list[str], rows: Iterable[tuple[Any, ...]]) -> int:
+    """Write ``rows`` as a Parquet file in batches (a large registry never sits in memory
+    whole); the row count."""
+    schema = _schema(names)
+    count = 0
+    with pq.ParquetWriter(path, schema) as writer:
+        chunk: list[tuple[Any, ...]] = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) == BATCH_ROWS:
+                writer.write_batch(_batch(schema, chunk))
+                count += len(chunk)
+                chunk = []
+        writer.write_batch(_batch(schema, chunk))
+    return count + len(chunk)
 
 
 def write(as_of: datetime.date, out: Path) -> dict[str, int]:
@@ -99,26 +122,31 @@ def write(as_of: datetime.date, out: Path) -> dict[str, int]:
     levels: dict[int, int] = {}
     for person_id, level in (Certificate.objects.filter(person__in=persons, issue_date__lte=as_of,
                                                         valid_until__gte=as_of)
-                             .values_list("person_id", "level")):
+                             .values_list("person_id", "level").iterator(chunk_size=CHUNK)):
         levels[person_id] = min(level, levels.get(person_id, level))
-    rows = list(persons.values_list("pk", "hukou_region_id", "birth_date", "household_id"))
-    keys = {pk: key("p", pk) for pk, *_ in rows}
-    tables: dict[str, pa.Table] = {}
-    tables["persons"] = _table(
-        ["person_key", "household_key", "region_code", "age", "level"],
-        ((keys[pk], key("h", household), code, _age(birth, as_of), levels.get(pk))
-         for pk, code, birth, household in rows))
+    keys: dict[int, str] = {}
+    counts: dict[str, int] = {}
+
+    def person_rows() -> Iterable[tuple[Any, ...]]:
+        for pk, code, birth, household in (persons.values_list("pk", "hukou_region_id", "birth_date", "household_id")
+                                           .iterator(chunk_size=CHUNK)):
+            keys[pk] = key("p", pk)
+            yield keys[pk], key("h", household), code, _age(birth, as_of), levels.get(pk)
+
+    counts["persons"] = _write(out / "persons.parquet", ["person_key", "household_key", "region_code", "age",
+                                                         "level"], person_rows())
     households = Household.objects.filter(members__in=persons).distinct()
-    tables["households"] = _table(["household_key", "region_code"], (
-        (key("h", pk), code) for pk, code in households.values_list("pk", "region_id")))
-    tables["household_statuses"] = _table(["household_key", "status", "start_date", "end_date"], (
-        (key("h", h), status, start, end) for h, status, start, end in
-        HouseholdStatus.objects.filter(household__in=households, start_date__lte=as_of)
-        .values_list("household_id", "status", "start_date", "end_date")))
-    tables["surveys"] = _table(["person_key", *SURVEY_COLUMNS], (
+    counts["households"] = _write(out / "households.parquet", ["household_key", "region_code"], (
+        (key("h", pk), code) for pk, code in households.values_list("pk", "region_id").iterator(chunk_size=CHUNK)))
+    counts["household_statuses"] = _write(
+        out / "household_statuses.parquet", ["household_key", "status", "start_date", "end_date"], (
+            (key("h", h), status, start, end) for h, status, start, end in
+            HouseholdStatus.objects.filter(household__in=households, start_date__lte=as_of)
+            .values_list("household_id", "status", "start_date", "end_date").iterator(chunk_size=CHUNK)))
+    counts["surveys"] = _write(out / "surveys.parquet", ["person_key", *SURVEY_COLUMNS], (
         (keys[pk], *rest) for pk, *rest in
         AnnualSurvey.objects.filter(person__in=persons, year__lte=as_of.year)
-        .values_list("person_id", *SURVEY_COLUMNS)))
+        .values_list("person_id", *SURVEY_COLUMNS).iterator(chunk_size=CHUNK)))
     benefit_rows = []
     for programme in BENEFIT_PROGRAMMES:
         eligible = set(benefit_rules.eligible_ids(persons, programme, as_of))
@@ -126,25 +154,25 @@ def write(as_of: datetime.date, out: Path) -> dict[str, int]:
                         .filter(person__in=persons).values_list("person_id", flat=True))
         benefit_rows += [(keys[pk], programme, pk in eligible, pk in receiving)
                          for pk in sorted(eligible | receiving)]
-    tables["benefits"] = _table(["person_key", "programme", "eligible", "receiving"], benefit_rows)
-    tables["services"] = _table(["person_key", "provider_key", "kind", "started_on", "ended_on", "outcome"], (
-        (keys[pk], key("s", provider), *rest) for pk, provider, *rest in
-        ServiceRecord.objects.filter(need__person__in=persons, started_on__lte=as_of)
-        .values_list("need__person_id", "provider_id", "kind", "started_on", "ended_on", "outcome")))
+    counts["benefits"] = _write(out / "benefits.parquet", ["person_key", "programme", "eligible", "receiving"],
+                                benefit_rows)
+    counts["services"] = _write(
+        out / "services.parquet", ["person_key", "provider_key", "kind", "started_on", "ended_on", "outcome"], (
+            (keys[pk], key("s", provider), *rest) for pk, provider, *rest in
+            ServiceRecord.objects.filter(need__person__in=persons, started_on__lte=as_of)
+            .values_list("need__person_id", "provider_id", "kind", "started_on", "ended_on", "outcome")
+            .iterator(chunk_size=CHUNK)))
     designated = ((Q(designated_from__isnull=True) | Q(designated_from__lte=as_of))
                   & (Q(designated_until__isnull=True) | Q(designated_until__gte=as_of)))
     active = set(Provider.objects.filter(designated, status=ProviderStatus.ACTIVE).values_list("pk", flat=True))
-    tables["providers"] = _table(["provider_key", "region_code", "kind", "active"], (
+    counts["providers"] = _write(out / "providers.parquet", ["provider_key", "region_code", "kind", "active"], (
         (key("s", pk), code, kind, pk in active)
         for pk, code, kind in Provider.objects.values_list("pk", "region_id", "kind")))
     current = ((Q(valid_from__isnull=True) | Q(valid_from__lte=as_of))
                & (Q(valid_until__isnull=True) | Q(valid_until__gt=as_of)))
-    tables["townships"] = _table(["region_code"], (
+    counts["townships"] = _write(out / "townships.parquet", ["region_code"], (
         (code,) for code in Region.objects.filter(current, level=RegionLevel.TOWNSHIP)
         .order_by("code").values_list("code", flat=True)))
-    for name, table in tables.items():
-        pq.write_table(table, out / f"{name}.parquet")
-    counts = {name: table.num_rows for name, table in tables.items()}
     (out / "manifest.json").write_text(json.dumps(
         {"as_of": as_of.isoformat(), "version": SNAPSHOT_VERSION, "rows": counts}, ensure_ascii=False))
     return counts
