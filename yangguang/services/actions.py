@@ -489,6 +489,15 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
+def _set_service_area(provider: Provider, counties: list[str]) -> None:
+    """Make ``counties`` the provider's service area (through the link table, from the
+    provider's side: ``Provider.service_county_codes`` says why)."""
+    link = Provider.service_counties.through
+    link.objects.filter(provider=provider).delete()
+    link.objects.bulk_create([link(provider=provider, region_id=code) for code in sorted(set(counties))])
+    provider._service_county_codes = sorted(set(counties))
+
+
 @transaction.atomic
 def save_provider(data: ProviderData, *, actor: Actor | Any, scope: Scope,
                   provider: Provider | None = None) -> tuple[Provider, dict[str, list[Any]]]:
@@ -503,7 +512,7 @@ def save_provider(data: ProviderData, *, actor: Actor | Any, scope: Scope,
         provider = Provider.objects.create(**data.values())
         ProviderOffering.objects.bulk_create(
             [ProviderOffering(provider=provider, kind=k) for k in sorted(set(data.kinds))])
-        provider.service_counties.set(data.service_counties)
+        _set_service_area(provider, data.service_counties)
         changes = {"created": [None, data.name]}
         action = AuditAction.CREATE
     else:
@@ -523,7 +532,7 @@ def save_provider(data: ProviderData, *, actor: Actor | Any, scope: Scope,
             ProviderOffering.objects.bulk_create(
                 [ProviderOffering(provider=provider, kind=k) for k in sorted(set(data.kinds) - have)])
         if "service_counties" in changes:
-            provider.service_counties.set(data.service_counties)
+            _set_service_area(provider, data.service_counties)
         action = AuditAction.UPDATE
     event_data = {"name": provider.name, "kind": provider.kind, "capacity": provider.capacity,
                   "kinds": sorted(set(data.kinds))}

@@ -115,9 +115,36 @@ class Provider(models.Model):
     def kinds(self) -> list[str]:
         return sorted(o.kind for o in self.offerings.all())
 
+    # The service area is read and written through its link table from the provider's
+    # side only, never through ``service_counties``' manager: that manager filters
+    # ``Region`` by its hidden reverse relation, which Django does not know where
+    # ``Region`` is left out of the available apps (the browser tests' live database
+    # keeps the region tree by leaving ``regions`` out of them).
     @property
     def service_county_codes(self) -> list[str]:
-        return sorted(r.code for r in self.service_counties.all())
+        codes = getattr(self, "_service_county_codes", None)
+        if codes is None:
+            codes = sorted(Provider.service_counties.through.objects.filter(provider=self)
+                           .values_list("region_id", flat=True))
+        return codes
+
+    @property
+    def service_area(self) -> list[Region]:
+        """The neighbouring counties of its service area, as regions."""
+        return list(Region.objects.filter(code__in=self.service_county_codes).order_by("code"))
+
+    @staticmethod
+    def with_service_counties(providers: list[Provider]) -> list[Provider]:
+        """``providers``, each with its service area read in one query for them all."""
+        codes: dict[int, list[str]] = {p.pk: [] for p in providers}
+        for provider_id, region_id in (Provider.service_counties.through.objects
+                                       .filter(provider_id__in=list(codes))
+                                       .order_by("region_id")
+                                       .values_list("provider_id", "region_id")):
+            codes[provider_id].append(region_id)
+        for provider in providers:
+            provider._service_county_codes = codes[provider.pk]
+        return providers
 
 
 class ProviderOffering(models.Model):

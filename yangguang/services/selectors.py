@@ -263,12 +263,11 @@ def township_coverage(user: Any, region: Region, *,
     townships |= {r.code: r for r in Region.objects.filter(code__in=set(table) - set(townships))}
     if not townships:
         return []
-    providers = list(Provider.objects.filter(status=ProviderStatus.ACTIVE)
-                     .filter(_serving_any(list(townships))).distinct()
-                     .prefetch_related(Prefetch("offerings",
-                                                ProviderOffering.objects.only("provider_id", "kind")),
-                                       "service_counties")
-                     .select_related("region"))
+    providers = Provider.with_service_counties(list(
+        Provider.objects.filter(status=ProviderStatus.ACTIVE)
+        .filter(_serving_any(list(townships))).distinct()
+        .prefetch_related(Prefetch("offerings", ProviderOffering.objects.only("provider_id", "kind")))
+        .select_related("region")))
     # Whether a provider serves a township depends on its county alone (``serves``).
     by_county: dict[str, list[Provider]] = {}
     rows = []
@@ -297,7 +296,7 @@ def serves(provider: Provider, township: str) -> bool:
     county = township[:6]
     return (county.startswith(provider.region.short_code)
             or provider.region_id[:6] == county
-            or county.ljust(12, "0") in {r.code for r in provider.service_counties.all()})
+            or county.ljust(12, "0") in provider.service_county_codes)
 
 
 def _serving_any(townships: list[str]) -> Q:
