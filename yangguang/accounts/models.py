@@ -12,6 +12,7 @@ from yangguang.regions.models import Region
 class Role(models.TextChoices):
     REGISTRAR = "registrar", _("录入员")
     REVIEWER = "reviewer", _("审核员")
+    CIVIL_AFFAIRS = "civil_affairs", _("民政审定员")
     ANALYST = "analyst", _("统计员")
     MONITOR = "monitor", _("规划监测员")
     AUDITOR = "auditor", _("审计员")

@@ -27,6 +27,10 @@ class Capability:
     # (issue, complete, refuse at review) is a reviewer's, apart from who prepared it.
     HANDLE_CASE = "handle_case"
     DECIDE_CASE = "decide_case"
+    # Benefit applications (benefits app): the county civil-affairs bureau's 审定, the
+    # publication and the grant, apart from the federation that reviews and checks the
+    # level (handle_case, decide_case).
+    DECIDE_BENEFIT = "decide_benefit"
     # The plans: their indicators (baseline, target) and task trees (plans app).
     VIEW_PLANS = "view_plans"
     # Report the progress of a plan's task for a region (for the unit in charge of it).
@@ -54,6 +58,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         Capability.EXPORT, Capability.VIEW_STATISTICS, Capability.DECIDE_CASE,
         Capability.MATCH_LISTS, Capability.REVIEW_MATCHES,
         Capability.VIEW_SERVICES,
+    }),
+    # 县民政局: decides the benefit applications the federation has checked.
+    Role.CIVIL_AFFAIRS: frozenset({
+        Capability.VIEW_PERSON, Capability.DECIDE_BENEFIT, Capability.VIEW_STATISTICS,
     }),
     Role.ANALYST: frozenset({Capability.VIEW_STATISTICS, Capability.VIEW_PLANS}),
     # 残工委办公室: watches the plans' indicators and tasks; sees no person.

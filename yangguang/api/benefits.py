@@ -19,7 +19,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from yangguang.accounts.permissions import Capability
-from yangguang.accounts.selectors import can, scope_prefixes
+from yangguang.accounts.selectors import scope_prefixes
 from yangguang.api.access import actor, audit_view, existing_id, require
 from yangguang.api.common import READ_ERRORS, WRITE_ERRORS, region_filter
 from yangguang.api.errors import ApiError
@@ -126,7 +126,7 @@ def benefit_programmes(request: HttpRequest, query: Query[PolicyQuery]) -> list[
 # Applications: /benefit-applications (the same services and selectors as the pages)
 
 ApplicantKind = Literal["person", "guardian", "village_committee", "proactive"]
-StepAction = Literal["review", "check_level", "decide", "publish", "grant", "reject"]
+StepAction = Literal["forward", "review", "check_level", "decide", "publish", "grant", "reject"]
 
 
 class ApplicationStepOut(Schema):
@@ -146,6 +146,8 @@ class ApplicationItem(Schema):
     state: str
     state_label: str
     applied_on: dt.date
+    deadline: dt.date | None = Field(description="当前环节的办理时限（工作日计算）；公示中为公示期最后一天")
+    overdue: bool = Field(description="乡镇审核或残联核定等级已超过办理时限")
 
 
 class ApplicationDetail(ApplicationItem):
@@ -155,8 +157,10 @@ class ApplicationDetail(ApplicationItem):
     reasons: list[str] = Field(description="审定依据")
     rejection_reason: str
     grant_start_month: str | None = Field(description="发放起始月份 YYYY-MM")
+    residence_region: str | None = Field(description="跨省通办：受理的常住地县级区划代码")
+    forwarded_on: dt.date | None = Field(description="转户籍地办理的日期")
     steps: list[ApplicationStepOut]
-    actions: list[str] = Field(description="当前可办理的环节")
+    actions: list[str] = Field(description="当前可办理的环节（按调用者的权限）")
 
 
 class ApplicationIn(Input):
@@ -166,6 +170,8 @@ class ApplicationIn(Input):
     applicant_name: str = Field("", max_length=100, pattern=PRINTABLE)
     applied_on: dt.date
     note: str = Field("", max_length=500, pattern=PRINTABLE)
+    residence_region: str | None = Field(
+        None, max_length=12, description="跨省通办：在常住地受理时，常住地区划代码（须在调用者的管辖范围内）")
 
 
 class ApplicationStepIn(Input):
@@ -182,12 +188,13 @@ class ApplicationQuery(PageQuery):
 def _application_item(app: BenefitApplication) -> dict[str, Any]:
     return {"id": app.pk, "person_id": app.person_id, "programme": app.programme,
             "applicant_type": app.applicant_type, "state": app.state,
-            "state_label": str(ApplicationState(app.state).label), "applied_on": app.applied_on}
+            "state_label": str(ApplicationState(app.state).label), "applied_on": app.applied_on,
+            "deadline": app.deadline,
+            "overdue": services.is_overdue(app, timezone.localdate())}
 
 
 def _application_detail(request: HttpRequest, app: BenefitApplication) -> dict[str, Any]:
     grant = BenefitGrant.objects.filter(application=app).first()
-    may = can(request.user, Capability.HANDLE_CASE, app.person.hukou_region_id)
     return _application_item(app) | {
         "applicant_name": app.applicant_name, "decided_on": app.decided_on,
         "amount": float(app.amount) if app.amount is not None else None,
@@ -195,7 +202,8 @@ def _application_detail(request: HttpRequest, app: BenefitApplication) -> dict[s
         "grant_start_month": grant.start_month.isoformat()[:7] if grant else None,
         "steps": [{"action": s.action, "from_state": s.from_state, "to_state": s.to_state,
                    "day": s.day, "actor": s.actor, "note": s.note} for s in app.steps.all()],
-        "actions": states.actions_from(app.state) if may else [],
+        "residence_region": app.residence_region_id, "forwarded_on": app.forwarded_on,
+        "actions": selectors.actions_for(request.user, app),
     }
 
 
@@ -236,7 +244,10 @@ def create_application(request: HttpRequest, payload: ApplicationIn) -> Status:
     app = services.apply(person, payload.programme, applicant_type=payload.applicant_type,
                          applicant_name=payload.applicant_name, applied_on=payload.applied_on,
                          note=payload.note, actor=actor(request),
-                         scope=tuple(scope_prefixes(request.user, Capability.HANDLE_CASE)))
+                         scope=tuple(scope_prefixes(request.user, Capability.HANDLE_CASE)),
+                         residence_region=(region_filter(payload.residence_region,
+                                                         "residence_region").code
+                                           if payload.residence_region else None))
     return Status(201, _application_detail(request, selectors.application_for(request.user, app.pk)))
 
 
@@ -245,11 +256,14 @@ def create_application(request: HttpRequest, payload: ApplicationIn) -> Status:
              summary="办理补贴申请的一个环节（审核、核定等级、审定、公示、发放、不予通过）")
 def take_application_step(request: HttpRequest, application_id: int,
                           payload: ApplicationStepIn) -> dict[str, Any]:
-    """审定 stores ``rules.decide``'s amount and reasons on ``day`` (refused when not
-    eligible); 不予通过 needs a ``note``; a step not allowed now is refused (422)."""
+    """Each step needs its capability over the application's region (乡镇审核:
+    handle_case; 核定等级: decide_case; 审定、公示、发放: decide_benefit); 审定 stores
+    ``rules.decide``'s amount and reasons on ``day`` (refused when not eligible); 发放
+    waits for the end of the publication; 不予通过 needs a ``note``; a step not allowed
+    now is refused (422)."""
     app = application_for(request, application_id)
-    require(request, Capability.HANDLE_CASE)
+    if app.state in states.TRANSITIONS[payload.action][0]:  # else refused below (422)
+        require(request, states.capability_for(app.state, payload.action))
     services.take_step(app, payload.action, day=payload.day, note=payload.note,
-                       actor=actor(request),
-                       scope=tuple(scope_prefixes(request.user, Capability.HANDLE_CASE)))
+                       actor=actor(request), user=request.user)
     return _application_detail(request, selectors.application_for(request.user, app.pk))

@@ -81,16 +81,30 @@ class BenefitApplication(models.Model):
     unit = models.CharField(_("金额单位"), max_length=10, blank=True)
     reasons = models.JSONField(_("审定依据"), default=list, blank=True)
     rejection_reason = models.CharField(_("不予通过理由"), max_length=500, blank=True)
+    #: The last day of the period running in the current state (``states.DEADLINES``):
+    #: the township's review, the federation's level check, the publication.
+    deadline = models.DateField(_("办理时限"), null=True, blank=True)
+    #: 跨省通办: the county of usual residence that took the application in; it holds
+    #: it until it is forwarded (``forwarded_on``) to the hukou county, which decides.
+    residence_region = models.ForeignKey(Region, models.PROTECT, related_name="+", null=True,
+                                         blank=True, verbose_name=_("受理地（常住地）"))
+    forwarded_on = models.DateField(_("转户籍地日期"), null=True, blank=True)
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("补贴申请")
         verbose_name_plural = _("补贴申请")
         ordering = ["-applied_on", "-pk"]
-        indexes = [models.Index(fields=["state", "programme"])]
+        indexes = [models.Index(fields=["state", "programme"]),
+                   models.Index(fields=["state", "deadline"], name="benefit_app_state_deadline")]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.programme} {self.state}"
+
+    @property
+    def at_residence(self) -> bool:
+        """Whether the county of usual residence that took it in still holds it."""
+        return self.residence_region_id is not None and self.forwarded_on is None
 
 
 class ApplicationStep(models.Model):
@@ -222,3 +236,60 @@ class PayrollLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grant_id} {self.for_month:%Y-%m} {self.kind} {self.amount}"
+
+
+class ItemKind(models.TextChoices):
+    """The two lists of a screening (``selectors.screening_report``)."""
+
+    ELIGIBLE_NOT_RECEIVING = "eligible_not_receiving", _("符合条件但未享受（主动发现）")
+    RECEIVING_NOT_ELIGIBLE = "receiving_not_eligible", _("享受中但已不符合条件（动态监管）")
+
+
+class ItemStatus(models.TextChoices):
+    OPEN = "open", _("待跟进")
+    CONTACTED = "contacted", _("已联系")
+    APPLIED = "applied", _("已申请")
+    NOT_ELIGIBLE = "not_eligible", _("经核实不符合条件")
+    CLOSED = "closed", _("已关闭")
+
+
+#: Items still to be followed up: one per person, programme and list at a time.
+ACTIVE_ITEM_STATUSES = (ItemStatus.OPEN, ItemStatus.CONTACTED)
+
+
+class ScreeningItem(models.Model):
+    """A person a screening found (主动发现 or 动态监管) for one programme: a work item
+    for the staff of the person's hukou township and county, followed up from open
+    through contacted to applied, not eligible, or closed with a reason."""
+
+    person = models.ForeignKey(Person, models.PROTECT, related_name="+", verbose_name=_("残疾人"))
+    programme = models.CharField(_("补贴项目"), max_length=40)
+    kind = models.CharField(_("类别"), max_length=30, choices=ItemKind.choices)
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+",
+                               verbose_name=_("户籍地"))
+    found_on = models.DateField(_("筛查日期"))
+    last_seen_on = models.DateField(_("最近一次筛查日期"))
+    reasons = models.JSONField(_("理由"), default=list, blank=True)
+    status = models.CharField(_("跟进状态"), max_length=20, choices=ItemStatus.choices,
+                              default=ItemStatus.OPEN)
+    status_note = models.CharField(_("跟进说明"), max_length=500, blank=True)
+    status_on = models.DateField(_("跟进日期"), null=True, blank=True)
+    status_by = models.CharField(_("跟进人"), max_length=150, blank=True)
+    application = models.ForeignKey(BenefitApplication, models.PROTECT, related_name="+",
+                                    null=True, blank=True, verbose_name=_("补贴申请"))
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("筛查待办")
+        verbose_name_plural = _("筛查待办")
+        ordering = ["status", "region", "person", "programme"]
+        indexes = [models.Index(fields=["status", "programme"]),
+                   models.Index(fields=["region", "status"], name="screening_item_region")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "programme", "kind"],
+                                    condition=Q(status__in=["open", "contacted"]),
+                                    name="screening_item_active_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.programme} {self.kind} {self.status}"

@@ -136,6 +136,25 @@ class Policies:
     #: programme key → jurisdiction code → its versions by start date
     files: dict[str, dict[str, tuple[Version, ...]]]
     dibao: dict[str, tuple[Version, ...]]
+    #: The application steps' periods in working days (``programmes.toml``
+    #: ``[working_days]``: ``review``, ``check_level``, ``publication``).
+    working_days: dict[str, int]
+
+
+#: The periods ``programmes.toml`` must give (``states.DEADLINES`` uses them).
+PERIODS = ("review", "check_level", "publication")
+
+
+def _working_days(index: dict[str, Any]) -> dict[str, int]:
+    raw = index.get("working_days")
+    _check(isinstance(raw, dict), "programmes.toml", "working_days", "必填（各环节的工作日时限）")
+    for key in raw:
+        _check(key in PERIODS, "programmes.toml", f"working_days.{key}", "未知的环节")
+    for key in PERIODS:
+        value = raw.get(key)
+        _check(isinstance(value, int) and not isinstance(value, bool) and value >= 1,
+               "programmes.toml", f"working_days.{key}", "应为正整数（工作日）")
+    return {key: raw[key] for key in PERIODS}
 
 
 def prefix(code: str) -> str:
@@ -303,7 +322,7 @@ def load(root: Path = POLICY_DIR) -> Policies:
                 _check(data.get("programme") == folder.name, file, "programme",
                        f"应与所在目录一致（{folder.name}）")
                 files[folder.name][path.stem] = _versions(data, file, path.stem, dibao=False)
-    policies = Policies(programmes, files, dibao)
+    policies = Policies(programmes, files, dibao, _working_days(index))
     _check_complete(policies)
     return policies
 

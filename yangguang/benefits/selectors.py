@@ -6,13 +6,20 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from yangguang.accounts.permissions import Capability
-from yangguang.accounts.selectors import scope_prefixes, scope_q
-from yangguang.benefits import policy, rules
-from yangguang.benefits.models import BenefitApplication, BenefitGrant, Payroll, PayrollLine
-from yangguang.benefits.states import OPEN_STATES
+from yangguang.accounts.selectors import can, scope_prefixes, scope_q
+from yangguang.benefits import policy, rules, states
+from yangguang.benefits.models import (
+    ACTIVE_ITEM_STATUSES,
+    BenefitApplication,
+    BenefitGrant,
+    Payroll,
+    PayrollLine,
+    ScreeningItem,
+)
+from yangguang.benefits.states import DEADLINES, OPEN_STATES, STAFF_PERIODS
 from yangguang.registry.models import Person, Region
 from yangguang.registry.selectors import id_key
 
@@ -92,11 +99,19 @@ def names_of(person_ids: list[int]) -> dict[int, str]:
 
 
 def applications_for(user: Any | None, *, state: str = "", programme: str = "",
-                     region_prefix: str = "") -> QuerySet[BenefitApplication]:
-    """The applications of persons in ``user``'s scope (None: the command line), filtered."""
+                     region_prefix: str = "", overdue_on: dt.date | None = None
+                     ) -> QuerySet[BenefitApplication]:
+    """The applications of persons in ``user``'s scope (None: the command line), and
+    those lodged at a county of usual residence in it (跨省通办), filtered; ``overdue_on``:
+    those whose staff period (review, level check) ended before that day."""
     apps = BenefitApplication.objects.select_related("person")
     if user is not None:
-        apps = apps.filter(scope_q(user, Capability.VIEW_PERSON, region_field="person__hukou_region"))
+        apps = apps.filter(
+            scope_q(user, Capability.VIEW_PERSON, region_field="person__hukou_region")
+            | scope_q(user, Capability.VIEW_PERSON, region_field="residence_region"))
+    if overdue_on is not None:
+        apps = apps.filter(deadline__lt=overdue_on, state__in=[
+            s for s, (period, _next) in DEADLINES.items() if period in STAFF_PERIODS])
     if state:
         apps = apps.filter(state=state)
     if programme:
@@ -104,6 +119,20 @@ def applications_for(user: Any | None, *, state: str = "", programme: str = "",
     if region_prefix:
         apps = apps.filter(person__hukou_region__code__startswith=region_prefix)
     return apps
+
+
+def acting_region(app: BenefitApplication) -> str:
+    """Where a step on ``app`` is taken: the county of usual residence while it holds
+    the application (跨省通办), else the hukou region."""
+    return app.residence_region_id if app.at_residence else app.person.hukou_region_id
+
+
+def actions_for(user: Any, app: BenefitApplication) -> list[str]:
+    """The steps ``user`` may take on ``app`` now: allowed from its state, with the
+    step's capability over the region where it is taken (``acting_region``)."""
+    region = acting_region(app)
+    return states.actions_from(app.state, lambda capability: can(user, capability, region),
+                               at_residence=app.at_residence)
 
 
 def application_for(user: Any | None, pk: int) -> BenefitApplication | None:
@@ -159,6 +188,40 @@ def screening_report(user: Any | None, key: str, region_prefix: str, on: dt.date
                                        for d in receiving_not]}
 
 
+def published_in(county_prefix: str) -> QuerySet[BenefitApplication]:
+    """The applications in 公示 now of persons whose hukou lies in the county (the public
+    page: it shows a masked name, the programme and the amount only)."""
+    return (BenefitApplication.objects.filter(state=states.ApplicationState.PUBLISHED,
+                                              person__hukou_region__code__startswith=county_prefix)
+            .select_related("person").order_by("programme", "pk"))
+
+
+def items_for(user: Any | None, *, status: str = "", kind: str = "", programme: str = ""
+              ) -> QuerySet[ScreeningItem]:
+    """The screening work items of ``user``'s regions (None: all); by default the active
+    ones (open, contacted)."""
+    items = ScreeningItem.objects.select_related("person", "region")
+    if user is not None:
+        items = items.filter(scope_q(user, Capability.VIEW_PERSON, region_field="region"))
+    items = items.filter(status=status) if status else items.filter(status__in=ACTIVE_ITEM_STATUSES)
+    if kind:
+        items = items.filter(kind=kind)
+    if programme:
+        items = items.filter(programme=programme)
+    return items.order_by("found_on", "pk")
+
+
+def item_for(user: Any | None, pk: int) -> ScreeningItem | None:
+    return ScreeningItem.objects.filter(pk=pk).filter(
+        scope_q(user, Capability.VIEW_PERSON, region_field="region") if user is not None else Q()
+    ).select_related("person", "region", "application").first()
+
+
+def open_items_count(user: Any) -> int:
+    """The screening work items of ``user``'s regions still to follow up (home page)."""
+    return items_for(user).count()
+
+
 def open_applications_count(user: Any) -> int:
     """The applications of ``user``'s regions still moving (the home page's count)."""
     return applications_for(user).filter(state__in=OPEN_STATES).count()
@@ -190,3 +253,11 @@ def payroll_lines(payroll: Payroll, *, region_prefix: str = "") -> QuerySet[Payr
     if region_prefix:
         lines = lines.filter(region__code__startswith=region_prefix)
     return lines.order_by("region_id", "person_id", "programme", "for_month", "kind")
+
+
+def awaiting_decision_count(user: Any) -> int:
+    """The applications of ``user``'s regions the civil-affairs bureau is to decide,
+    publish or grant (the home page's count for them)."""
+    return applications_for(user).filter(state__in=(
+        states.ApplicationState.LEVEL_CHECKED, states.ApplicationState.DECIDED,
+        states.ApplicationState.PUBLISHED)).count()

@@ -9,20 +9,27 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from yangguang.accounts.selectors import scope_prefixes
 from yangguang.audit.services import Actor, Event, record, record_many
-from yangguang.benefits import policy, rules, states
+from yangguang.benefits import policy, rules, selectors, states
 from yangguang.benefits.models import (
+    ACTIVE_ITEM_STATUSES,
     ApplicationStep,
     BenefitApplication,
     BenefitGrant,
     FactKind,
+    ItemKind,
+    ItemStatus,
     PersonFact,
+    ScreeningItem,
 )
 from yangguang.benefits.states import ApplicantType, ApplicationAction
 from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.core.workdays import CalendarNotCovered, add_working_days
 from yangguang.regions.models import Region
+from yangguang.registry import selectors as registry_selectors
 from yangguang.registry.models import Person
-from yangguang.registry.rules import Scope, check_region_scope_of
+from yangguang.registry.rules import Scope, check_region_scope_of, in_scope
 
 MESSAGES = {
     "fact_kind": _("未知的情况类别：{value}"),
@@ -47,6 +54,15 @@ MESSAGES = {
                        "请重新生成后再审核"),
     "payroll_format": _("文件格式应为 xlsx 或 csv：{value}"),
     "payroll_month": _("月份格式应为 YYYY-MM：{value}"),
+    "publication_running": _("公示期至{value}，期满后方可发放"),
+    "step_before_last": _("日期不能早于上一环节的日期{value}"),
+    "residence_in_hukou_county": _("常住地与户籍地属同一县（市、区），请在户籍地申请"),
+    "at_residence": _("该申请在常住地受理，须先转户籍地办理"),
+    "not_at_residence": _("该申请已由户籍地办理，无需转交"),
+    "applicant_not_found": _("没有与该公民身份号码和姓名相符的登记人员：请核对，或请户籍地先登记"),
+    "item_status": _("跟进状态为“{value}”的待办不能改为该状态"),
+    "item_note": _("请填写理由"),
+    "item_application": _("请先为该人员登记{value}申请"),
 }
 
 
@@ -124,11 +140,13 @@ def _add_step(app: BenefitApplication, action: str, from_state: str, day: dt.dat
 @transaction.atomic
 def apply(person: Person, programme: str, *, applicant_type: str, applied_on: dt.date,
           actor: Actor | Any, scope: Scope, applicant_name: str = "",
-          note: str = "") -> BenefitApplication:
+          note: str = "", residence_region: str | None = None) -> BenefitApplication:
     """Open an application (申请) for ``programme`` for ``person``: by the person, a
     guardian, the village committee, or proactively from screening. One open application
-    and one running grant per person and programme."""
-    check_region_scope_of(person.hukou_region_id, scope)
+    and one running grant per person and programme. Lodged at the hukou county, or —
+    跨省通办 — at the county of usual residence (``residence_region`` within ``scope``,
+    outside the hukou county), which forwards it to the hukou county."""
+    lodged_at = lodging_county(person.hukou_region_id, residence_region, scope)
     problems = []
     pol = policy.policies()
     label = pol.programmes[programme].name if programme in pol.programmes else programme
@@ -149,30 +167,117 @@ def apply(person: Person, programme: str, *, applicant_type: str, applied_on: dt
         raise ValidationFailed(problems)
     app = BenefitApplication.objects.create(
         person=person, programme=programme, applicant_type=applicant_type,
-        applicant_name=applicant_name.strip(), applied_on=applied_on)
+        applicant_name=applicant_name.strip(), applied_on=applied_on,
+        residence_region_id=lodged_at, deadline=deadline_of(states.S.SUBMITTED, applied_on))
     step = _add_step(app, ApplicationAction.APPLY, "", applied_on, note, actor)
-    record_many(actor, [_step_event(app, step, {"programme": programme,
-                                                "applicant_type": applicant_type})])
+    record_many(actor, [_step_event(app, step, {
+        "programme": programme, "applicant_type": applicant_type,
+        **({"residence_region": lodged_at} if lodged_at else {})})])
+    mark_items_applied(app, applied_on, actor)
     return app
+
+
+def apply_at_residence(id_number: str, name: str, programme: str, *, residence_region: str,
+                       applicant_type: str, applied_on: dt.date, actor: Actor | Any,
+                       scope: Scope, applicant_name: str = "", note: str = ""
+                       ) -> BenefitApplication:
+    """跨省通办: an application taken in at the county of usual residence for the
+    registered person with this ID number and name (``apply``), which that county then
+    forwards to the hukou county. Refused (``applicant_not_found``) when the number
+    and the name do not name one registered person."""
+    person = registry_selectors.person_by_id_number_and_name(id_number, name)
+    if person is None:
+        raise ValidationFailed([_problem("applicant_not_found", "id_number")])
+    if in_scope(person.hukou_region_id, scope):
+        residence_region = None  # the caller handles the hukou: an ordinary application
+    return apply(person, programme, applicant_type=applicant_type, applied_on=applied_on,
+                 actor=actor, scope=scope, applicant_name=applicant_name, note=note,
+                 residence_region=residence_region)
+
+
+def county_of(region_code: str) -> str:
+    """The 12-digit code of the county a region lies in."""
+    return region_code[:6].ljust(12, "0")
+
+
+def lodging_county(hukou_region: str, residence_region: str | None, scope: Scope) -> str | None:
+    """None when the application is lodged at the hukou (``scope`` holds it); else —
+    跨省通办 — the county of usual residence that takes it in, which ``scope`` must hold
+    and which must lie outside the hukou county."""
+    if in_scope(hukou_region, scope) or residence_region is None:
+        check_region_scope_of(hukou_region, scope)
+        return None
+    check_region_scope_of(residence_region, scope)
+    if county_of(residence_region) == county_of(hukou_region):
+        raise ValidationFailed([_problem("residence_in_hukou_county", "residence_region")])
+    return county_of(residence_region)
+
+
+def deadline_of(state: str, start: dt.date) -> dt.date | None:
+    """The last day of the period running in ``state`` from ``start`` (``states.
+    DEADLINES``), counted in working days; None for a state without one. A staff period
+    whose end the holiday calendar does not carry yet is None (no deadline rather than a
+    wrong one); the publication's end, which the grant waits for, refuses the step
+    (``CalendarNotCovered``)."""
+    if state not in states.DEADLINES:
+        return None
+    period = states.DEADLINES[state][0]
+    try:
+        return add_working_days(start, policy.policies().working_days[period])
+    except CalendarNotCovered:
+        if period in states.STAFF_PERIODS:
+            return None
+        raise
+
+
+def is_overdue(app: BenefitApplication, today: dt.date) -> bool:
+    """Whether the staff's period of ``app``'s state (review, level check) has passed."""
+    return (app.deadline is not None and app.deadline < today
+            and states.DEADLINES.get(app.state, ("",))[0] in states.STAFF_PERIODS)
 
 
 def first_of_month(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
+def _check_holder(app: BenefitApplication, action: str) -> None:
+    """The county of usual residence that took an application in forwards it or refuses
+    it; every other step is the hukou county's."""
+    if app.at_residence and action not in (ApplicationAction.FORWARD, ApplicationAction.REJECT):
+        raise ValidationFailed([_problem("at_residence", "action")])
+    if not app.at_residence and action == ApplicationAction.FORWARD:
+        raise ValidationFailed([_problem("not_at_residence", "action")])
+
+
+def _check_day(app: BenefitApplication, action: str, day: dt.date) -> None:
+    last = app.steps.order_by("-day").values_list("day", flat=True).first()
+    if last is not None and day < last:
+        raise ValidationFailed([_problem("step_before_last", "day", value=last.isoformat())])
+    if action == ApplicationAction.GRANT and app.deadline is not None and day <= app.deadline:
+        raise ValidationFailed([_problem("publication_running", "day",
+                                         value=app.deadline.isoformat())])
+
+
 @transaction.atomic
 def take_step(app: BenefitApplication, action: str, *, day: dt.date, actor: Actor | Any,
-              scope: Scope, note: str = "") -> BenefitApplication:
+              scope: Scope = None, user: Any = None, note: str = "") -> BenefitApplication:
     """Take ``action`` on ``app`` (allowed by ``states.TRANSITIONS``), with who, when and a
-    note. 审定 decides with ``rules.decide`` on ``day`` and stores its amount and reasons
-    (refused when not eligible: reject it with the reasons instead); 发放 starts the grant
-    from the month of the application; 不予通过 needs a reason."""
+    note. ``user``: the step needs its capability (``states.capability_for``) over the
+    application's region; without one, ``scope`` says where the caller may act.
+    审定 decides with ``rules.decide`` on ``day`` and stores its amount and reasons
+    (refused when not eligible: reject it with the reasons instead); 发放 waits for the
+    end of the publication and starts the grant from the month of the application;
+    不予通过 needs a reason. Each step sets the deadline of the state it leads to."""
     app = BenefitApplication.objects.select_for_update().select_related("person").get(pk=app.pk)
-    check_region_scope_of(app.person.hukou_region_id, scope)
     if action not in states.TRANSITIONS:
         raise ValidationFailed([Problem("transition_refused", "action", states.REFUSED,
                                         {"state": app.state, "action": action})])
     target = states.transition(app.state, action)
+    _check_holder(app, action)
+    if user is not None:
+        scope = tuple(scope_prefixes(user, states.capability_for(app.state, action)))
+    check_region_scope_of(selectors.acting_region(app), scope)
+    _check_day(app, action, day)
     data: dict[str, Any] = {}
     if action == ApplicationAction.REJECT:
         if not note.strip():
@@ -187,6 +292,11 @@ def take_step(app: BenefitApplication, action: str, *, day: dt.date, actor: Acto
         app.reasons = decision.reasons
         data = {"amount": str(decision.amount) if decision.amount is not None else None,
                 "reasons": decision.reasons}
+    if action == ApplicationAction.FORWARD:
+        app.forwarded_on = day
+    app.deadline = deadline_of(target, day)
+    if app.deadline is not None:
+        data["deadline"] = app.deadline.isoformat()
     from_state, app.state = app.state, target
     app.save()
     step = _add_step(app, action, from_state, day, note, actor)
@@ -302,3 +412,99 @@ def on_person_change(change: str, person: Person, day: dt.date, *, actor: Actor 
         to = details["to_region"]
         name = Region.objects.filter(pk=to).values_list("name", flat=True).first() or to
         end_grants(person, "hukou_transfer", day, actor=actor, region=name)
+
+
+# ---------------------------------------------------------------------------
+# Screening work items (主动发现、动态监管): found by the screening job, followed up
+
+
+def screen_into_items(programme: str, region_prefix: str, on: dt.date, *,
+                      actor: Actor | Any) -> dict[str, int]:
+    """Run ``selectors.screening_report`` for ``programme`` over ``region_prefix`` on
+    ``on`` and turn both lists into work items. Idempotent: a person already on an
+    active item (open, contacted) of that list is only seen again (``last_seen_on``,
+    the reasons of the day); a person whose last item was resolved comes back only
+    when the reasons changed. Returns the counts (no personal data)."""
+    report = selectors.screening_report(None, programme, region_prefix, on)
+    created = seen = 0
+    events = []
+    for kind in ItemKind.values:
+        for found in report[kind]:
+            person_id, reasons = found["person_id"], found["reasons"]
+            items = ScreeningItem.objects.filter(person_id=person_id, programme=programme, kind=kind)
+            active = items.filter(status__in=ACTIVE_ITEM_STATUSES).first()
+            if active is not None:
+                active.last_seen_on, active.reasons = max(active.last_seen_on, on), reasons
+                active.save(update_fields=["last_seen_on", "reasons"])
+                seen += 1
+                continue
+            last = items.order_by("-pk").first()
+            if last is not None and last.reasons == reasons:
+                continue
+            person = Person.objects.only("hukou_region_id").get(pk=person_id)
+            item = ScreeningItem.objects.create(
+                person_id=person_id, programme=programme, kind=kind,
+                region_id=person.hukou_region_id, found_on=on, last_seen_on=on, reasons=reasons)
+            created += 1
+            events.append(Event("create", "screening_item", str(item.pk), person_id,
+                                person.hukou_region_id,
+                                {"programme": programme, "kind": kind, "on": on.isoformat()}))
+    record_many(actor, events)
+    return {"created": created, "seen": seen}
+
+
+def record_items_read(ids: list[int], *, actor: Actor | Any, region_code: str) -> None:
+    """Screening work items were read (they name persons): audited as a view."""
+    if ids:
+        record(actor, "view", "screening_item", region_code=region_code, data={"ids": ids})
+
+
+#: status → the statuses a follow-up may move it to
+ITEM_MOVES: dict[str, frozenset[str]] = {
+    ItemStatus.OPEN: frozenset({ItemStatus.CONTACTED, ItemStatus.APPLIED, ItemStatus.NOT_ELIGIBLE,
+                                ItemStatus.CLOSED}),
+    ItemStatus.CONTACTED: frozenset({ItemStatus.APPLIED, ItemStatus.NOT_ELIGIBLE, ItemStatus.CLOSED}),
+}
+#: The statuses that need a reason.
+ITEM_NEEDS_NOTE = (ItemStatus.NOT_ELIGIBLE, ItemStatus.CLOSED)
+
+
+@transaction.atomic
+def follow_up(item: ScreeningItem, status: str, *, day: dt.date, actor: Actor | Any,
+              scope: Scope, note: str = "") -> ScreeningItem:
+    """Move ``item`` on (``ITEM_MOVES``): contacted; applied (an application for the
+    programme exists for the person, linked); not eligible or closed, with a reason."""
+    item = ScreeningItem.objects.select_for_update().get(pk=item.pk)
+    check_region_scope_of(item.region_id, scope)
+    if status not in ITEM_MOVES.get(item.status, ()):
+        raise ValidationFailed([_problem("item_status", "status",
+                                         value=ItemStatus(item.status).label)])
+    if status in ITEM_NEEDS_NOTE and not note.strip():
+        raise ValidationFailed([_problem("item_note", "note")])
+    if status == ItemStatus.APPLIED:
+        app = (BenefitApplication.objects.filter(person_id=item.person_id, programme=item.programme)
+               .order_by("-pk").first())
+        if app is None:
+            pol = policy.policies()
+            label = pol.programmes[item.programme].name if item.programme in pol.programmes \
+                else item.programme
+            raise ValidationFailed([_problem("item_application", "status", value=label)])
+        item.application = app
+    before = item.status
+    who = Actor.of(actor)
+    item.status, item.status_note, item.status_on, item.status_by = status, note.strip(), day, who.name
+    item.save()
+    record(actor, "update", "screening_item", item.pk, person_id=item.person_id,
+           region_code=item.region_id,
+           data={"status": [before, status], "day": day.isoformat(), "note": item.status_note})
+    return item
+
+
+def mark_items_applied(app: BenefitApplication, day: dt.date, actor: Actor | Any) -> None:
+    """An application was made for a person with an active 主动发现 item of the
+    programme: the item is followed up as applied, linked to it."""
+    for item in ScreeningItem.objects.filter(person_id=app.person_id, programme=app.programme,
+                                             kind=ItemKind.ELIGIBLE_NOT_RECEIVING,
+                                             status__in=ACTIVE_ITEM_STATUSES):
+        follow_up(item, ItemStatus.APPLIED, day=day, actor=actor, scope=None,
+                  note=str(_("已登记申请")))

@@ -7,13 +7,26 @@ refuses (``transition_refused``) what is not listed here. The flow (issue #19):
       (county federation) ─decide─▶ 审定 decided (county civil affairs; the amount is
       ``rules.decide``'s) ─publish─▶ 公示 published ─grant─▶ 发放 granted
     any state before granted ─reject (reason)─▶ rejected
+    跨省通办: submitted at the county of usual residence ─forward─▶ submitted at the
+      hukou county, which takes every later step
+
+Each row names the capability a user needs over the application's region to take it
+(``TRANSITIONS``): the township and county federation staff receive and review
+(``handle_case``), the federation's reviewer checks the level (``decide_case``), the
+county civil-affairs bureau decides, publishes and grants (``decide_benefit``); a
+refusal is for whoever takes the next step. ``DEADLINES``: the states with a period
+in working days (``programmes.toml`` ``[working_days]``) from the step that entered
+them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yangguang.accounts.permissions import Capability
 from yangguang.core.errors import Problem, ValidationFailed
 
 
@@ -41,6 +54,7 @@ class ApplicationAction(models.TextChoices):
     PUBLISH = "publish", _("公示")
     GRANT = "grant", _("发放")
     REJECT = "reject", _("不予通过")
+    FORWARD = "forward", _("转户籍地办理")
 
 
 class ApplicantType(models.TextChoices):
@@ -50,16 +64,48 @@ class ApplicantType(models.TextChoices):
     PROACTIVE = "proactive", _("主动发现")
 
 
+S, A = ApplicationState, ApplicationAction
+HANDLE, LEVEL, DECIDE = Capability.HANDLE_CASE, Capability.DECIDE_CASE, Capability.DECIDE_BENEFIT
+
 #: action → (states it may start from, state it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    ApplicationAction.REVIEW: (frozenset({ApplicationState.SUBMITTED}), ApplicationState.REVIEWED),
-    ApplicationAction.CHECK_LEVEL: (frozenset({ApplicationState.REVIEWED}),
-                                    ApplicationState.LEVEL_CHECKED),
-    ApplicationAction.DECIDE: (frozenset({ApplicationState.LEVEL_CHECKED}), ApplicationState.DECIDED),
-    ApplicationAction.PUBLISH: (frozenset({ApplicationState.DECIDED}), ApplicationState.PUBLISHED),
-    ApplicationAction.GRANT: (frozenset({ApplicationState.PUBLISHED}), ApplicationState.GRANTED),
-    ApplicationAction.REJECT: (frozenset(OPEN_STATES), ApplicationState.REJECTED),
+    A.FORWARD: (frozenset({S.SUBMITTED}), S.SUBMITTED),
+    A.REVIEW: (frozenset({S.SUBMITTED}), S.REVIEWED),
+    A.CHECK_LEVEL: (frozenset({S.REVIEWED}), S.LEVEL_CHECKED),
+    A.DECIDE: (frozenset({S.LEVEL_CHECKED}), S.DECIDED),
+    A.PUBLISH: (frozenset({S.DECIDED}), S.PUBLISHED),
+    A.GRANT: (frozenset({S.PUBLISHED}), S.GRANTED),
+    A.REJECT: (frozenset(OPEN_STATES), S.REJECTED),
 }
+
+#: The capability each step needs (a refusal: that of the step it refuses).
+CAPABILITIES: dict[str, str] = {
+    A.APPLY: HANDLE, A.FORWARD: HANDLE, A.REVIEW: HANDLE, A.CHECK_LEVEL: LEVEL,
+    A.DECIDE: DECIDE, A.PUBLISH: DECIDE, A.GRANT: DECIDE,
+}
+#: Who refuses in each state: whoever would take its next step.
+REJECT_CAPABILITIES: dict[str, str] = {
+    S.SUBMITTED: HANDLE, S.REVIEWED: LEVEL, S.LEVEL_CHECKED: DECIDE, S.DECIDED: DECIDE,
+    S.PUBLISHED: DECIDE,
+}
+
+#: state → (the period of ``policy.Policies.working_days`` running in it, what ends it)
+DEADLINES: dict[str, tuple[str, str]] = {
+    S.SUBMITTED: ("review", A.REVIEW),
+    S.REVIEWED: ("check_level", A.CHECK_LEVEL),
+    S.PUBLISHED: ("publication", A.GRANT),
+}
+#: The periods staff must finish within (overdue when passed); the publication's end
+#: is a date before which the next step is refused instead.
+STAFF_PERIODS = ("review", "check_level")
+
+
+def capability_for(state: str, action: str) -> str:
+    """The capability a user needs to take ``action`` on an application in ``state``."""
+    if action == A.REJECT:
+        return REJECT_CAPABILITIES.get(state, HANDLE)
+    return CAPABILITIES[action]
+
 
 REFUSED = _("当前状态为“{state}”，不能{action}")
 
@@ -75,6 +121,15 @@ def transition(state: str, action: str) -> str:
     return target
 
 
-def actions_from(state: str) -> list[str]:
-    """The actions allowed now on an application in ``state`` (for the page's buttons)."""
-    return [a for a, (sources, _target) in TRANSITIONS.items() if state in sources]
+def actions_from(state: str, may: Callable[[str], bool] = lambda capability: True,
+                 *, at_residence: bool = False) -> list[str]:
+    """The actions allowed now on an application in ``state`` (for the page's buttons)
+    that a user for whom ``may(capability)`` holds can take. An application held by
+    the county of usual residence (``at_residence``) is forwarded or refused there;
+    forwarding is only for that."""
+    allowed = [a for a, (sources, _target) in TRANSITIONS.items() if state in sources]
+    if at_residence:
+        allowed = [a for a in allowed if a in (A.FORWARD, A.REJECT)]
+    else:
+        allowed = [a for a in allowed if a != A.FORWARD]
+    return [a for a in allowed if may(capability_for(state, a))]

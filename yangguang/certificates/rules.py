@@ -25,10 +25,10 @@ from django.utils.translation import gettext_lazy as _
 
 from yangguang.certificates.models import Applicant, CancellationReason, CaseKind, CaseState
 from yangguang.certificates.policy import policy
-from yangguang.certificates.workdays import add_working_days
 from yangguang.certificates.workflow import Action, Transition
 from yangguang.core import text
 from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.core.workdays import add_working_days
 from yangguang.registry import rules as registry_rules
 from yangguang.registry import validation as v
 from yangguang.registry.models import Category
@@ -123,7 +123,7 @@ def _day(values: dict[str, Any], name: str, label: Any, today: dt.date) -> dt.da
 def deadline_after(period: str, start: dt.date) -> dt.date:
     """The last day of ``period`` (``publication``, ``review``, ``dispute_prefecture``,
     ``dispute_province``) counted in working days from ``start``. Raises
-    ``workdays.CalendarNotCovered`` for a year the holiday calendar does not carry."""
+    ``core.workdays.CalendarNotCovered`` for a year the holiday calendar does not carry."""
     return add_working_days(start, policy().working_days[period])
 
 

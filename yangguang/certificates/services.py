@@ -145,8 +145,8 @@ def open_case_for_applicant(id_number: str, name: str, values: dict[str, Any], *
 def applicant(id_number: str, name: str) -> Person:
     """The registered person with this ID number and this name; refused
     (``applicant_not_found``) otherwise, whether the number or the name is wrong."""
-    person = registry_selectors.person_by_id_number(id_number)
-    if person is None or person.name != " ".join(str(name).split()):
+    person = registry_selectors.person_by_id_number_and_name(id_number, name)
+    if person is None:
         raise ValidationFailed([rules.problem("applicant_not_found", "id_number")])
     return person
 

@@ -172,6 +172,13 @@ def hmac_sha256_hex(key: bytes, messages: list[str]) -> list[str]:
     return [mac(message.encode("ascii")) for message in messages]
 
 
+def mask_name(name: str) -> str:
+    """``张三`` → ``张*``, ``欧阳娜娜`` → ``欧***``: the first character only, as lists
+    published to the public (公示) show a person."""
+    name = name.strip()
+    return name[:1] + "*" * (len(name) - 1)
+
+
 def mask_id(id_number: str) -> str:
     """``622901199001011234`` → ``6229**********1234``: region prefix and last four."""
     return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]

@@ -85,6 +85,17 @@ def person_by_id_number(id_number: str) -> Person | None:
             .filter(id_number_hash=hash_id(parsed.normalized)).first())
 
 
+def person_by_id_number_and_name(id_number: str, name: str) -> Person | None:
+    """The registered person with this ID number and this name, or None whether the
+    number or the name is wrong (so the number alone finds nobody): how a county of
+    usual residence, which does not see persons registered elsewhere, names the
+    applicant of a 跨省通办 application (certificates, benefits)."""
+    person = person_by_id_number(id_number)
+    if person is None or person.name != " ".join(str(name).split()):
+        return None
+    return person
+
+
 def get_person_for(user: Any, pk: Any, capability: str = Capability.VIEW_PERSON) -> Person:
     """The person ``pk`` if ``user`` holds ``capability`` over their hukou region; else 404."""
     try:

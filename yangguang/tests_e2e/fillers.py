@@ -147,6 +147,16 @@ def _payroll(county: County) -> Any:
     if found is None:
         found = payroll.run_payroll(month, region, actor=Actor("e2e-world"), scope=None)
     return found.pk
+def _screening_item(county: County) -> Any:
+    """The county's screening work item (made on first use: the first person found
+    eligible for the care allowance and not receiving it)."""
+    from yangguang.benefits.models import ItemKind, ScreeningItem
+
+    item, _created = ScreeningItem.objects.get_or_create(
+        person=county.person, programme="care_allowance", kind=ItemKind.ELIGIBLE_NOT_RECEIVING,
+        defaults={"region_id": county.person.hukou_region_id, "found_on": dt.date.today(),
+                  "last_seen_on": dt.date.today(), "reasons": ["e2e"]})
+    return item.pk
 
 
 FILLERS: dict[str, Filler] = {
@@ -186,6 +196,9 @@ FILLERS: dict[str, Filler] = {
     "payrolls/pk": Filler(_payroll),
     "payroll_id": Filler(_payroll),
     "benefits:payroll_download.fmt": Filler(lambda county: "csv", scoped=False),
+    "items/pk": Filler(_screening_item),
+    # A county's 公示 list is public: masked names, programme and amount only.
+    "publication/code": Filler(_region, scoped=False),
     "review/pk": Filler(lambda county: county.match_candidate.pk),
     "run_id": Filler(lambda county: county.match_run.pk),
     "candidate_id": Filler(lambda county: county.match_candidate.pk),
@@ -250,6 +263,19 @@ def probe_values(county: County) -> dict[str, Any]:
         "household_id": county.households[0].pk,
         "username": county.users["registrar"].username,
     }
+
+
+#: Body values for one API route, over ``body_values``' (keyed by the route's name): the
+#: same field name means another thing there.
+ROUTE_BODY_VALUES: dict[str, dict[str, Any]] = {
+    # A benefit application's step: its first step (``action`` above is a case's).
+    "api-v1:take_application_step": {"action": "review"},
+}
+
+
+def body_values_for(route: Route, county: County) -> dict[str, Any]:
+    """``body_values`` with the route's own (``ROUTE_BODY_VALUES``) over them."""
+    return body_values(county) | ROUTE_BODY_VALUES.get(route.name, {})
 
 
 def body_values(county: County) -> dict[str, Any]:

@@ -56,6 +56,8 @@ PUBLIC_ROUTES = frozenset({
     "verify",
     "verify_form",  # the form for the code printed under the QR code
     "api-v1:verify",
+    # A county's benefit 公示 list: a masked name (张*), the programme and the amount.
+    "benefits:publication",
 })
 
 #: Capabilities under which a role may see persons' names and ID numbers (of its own
@@ -165,7 +167,7 @@ def request_body(schema: dict[str, Any], route: Route, method: str, county: Coun
     if not ref:
         return {}, []
     body_schema = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
-    values = fillers.body_values(county)
+    values = fillers.body_values_for(route, county)
     body = {name: values[name] for name in body_schema.get("properties", {}) if name in values}
     return body, [name for name in body_schema.get("required", []) if name not in values]
 

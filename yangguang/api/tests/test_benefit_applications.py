@@ -15,7 +15,11 @@ from yangguang.benefits.tests.conftest import make_person
 pytestmark = pytest.mark.django_db
 
 
-def test_an_application_through_every_step_by_the_api(registrar_a, registrar_b):
+def test_an_application_through_every_step_by_the_api(registrar_a, registrar_b, reviewer_a,
+                                                      make_caller):
+    from yangguang.accounts.models import Role
+
+    civil_a = make_caller("civil_a", (Role.CIVIL_AFFAIRS, COUNTY_A))
     p = make_person(region=COUNTY_A, level="一级", issued=dt.date(2020, 1, 1))
     created = registrar_a.post("/benefit-applications", {
         "person_id": p.pk, "programme": "care_allowance", "applicant_type": "guardian",
@@ -26,10 +30,20 @@ def test_an_application_through_every_step_by_the_api(registrar_a, registrar_b):
     refused = registrar_a.post(f"/benefit-applications/{app['id']}/transitions",
                                {"action": "grant", "day": "2025-06-01"})
     assert refused.status_code == 422
-    for action in ("review", "check_level", "decide", "publish", "grant"):
-        step = registrar_a.post(f"/benefit-applications/{app['id']}/transitions",
-                                {"action": action, "day": "2025-06-01", "note": "同意"})
+    assert app["deadline"] == "2025-05-27" and app["overdue"] is True  # today is later
+    by = {"review": registrar_a, "check_level": reviewer_a, "decide": civil_a,
+          "publish": civil_a, "grant": civil_a}
+    for action, caller in by.items():
+        if action == "decide":  # 审定 is civil affairs': the federation's staff may not
+            for other in (registrar_a, reviewer_a):
+                assert_error(other.post(f"/benefit-applications/{app['id']}/transitions",
+                                        {"action": "decide", "day": "2025-06-01"}), 403, "forbidden")
+        day = "2025-06-10" if action == "grant" else "2025-06-01"
+        step = caller.post(f"/benefit-applications/{app['id']}/transitions",
+                           {"action": action, "day": day, "note": "同意"})
         assert step.status_code == 200, step.content
+        if action == "publish":
+            assert step.json()["deadline"] == "2025-06-09"
     done = registrar_a.get(f"/benefit-applications/{app['id']}").json()
     (expected,) = rules.decide(p, dt.date(2025, 6, 1), ["care_allowance"])
     assert (done["state"], done["amount"], done["reasons"]) == ("granted", float(expected.amount),

@@ -55,6 +55,20 @@ def make_person(*, region: str = XINING, category: str = "肢体", level: str = 
     return person
 
 
+#: The steps from 申请 to 发放.
+FLOW = ("review", "check_level", "decide", "publish", "grant")
+
+
+def take_steps(app: Any, actions: Any = FLOW, day: dt.date = dt.date(2025, 6, 2), note: str = "同意",
+               scope: Any = None) -> Any:
+    """Take ``actions`` on ``app`` on ``day``, the grant on the day after the publication
+    ends (``services.take_step`` refuses it before)."""
+    for action in actions:
+        when = app.deadline + dt.timedelta(days=1) if action == "grant" else day
+        app = benefits.take_step(app, action, day=when, actor=ACTOR, scope=scope, note=note)
+    return app
+
+
 @pytest.fixture
 def person() -> Callable[..., Person]:
     return make_person

@@ -37,10 +37,25 @@ def test_apply_then_take_every_step_to_the_grant_through_the_pages(person):
     assert refused.status_code == 400 and "error-summary" in refused.content.decode()
     refused = client.post(step, {"action": "reject", "day": TODAY.isoformat()})
     assert "不予通过时请填写理由" in refused.content.decode()
-    for action in ("review", "check_level", "decide", "publish", "grant"):
-        assert client.post(step, {"action": action, "day": TODAY.isoformat(), "note": "同意"}).status_code == 302
+    page = client.get(reverse("benefits:application", args=[app.pk])).content.decode()
+    app.refresh_from_db()
+    assert "乡镇审核时限" in page and app.deadline.strftime("%Y-%m-%d") in page
+    # Each step by its own role: the township, the federation's reviewer, civil affairs.
+    federation, civil = signed_in("reviewer", "630000"), signed_in("civil_affairs", "630000")
+    assert federation.post(step, {"action": "review", "day": TODAY.isoformat()}).status_code == 404
+    assert client.post(step, {"action": "review", "day": TODAY.isoformat(), "note": "同意"}).status_code == 302
+    assert client.post(step, {"action": "check_level", "day": TODAY.isoformat()}).status_code == 404
+    assert federation.post(step, {"action": "check_level", "day": TODAY.isoformat()}).status_code == 302
+    for action in ("decide", "publish"):
+        assert civil.post(step, {"action": action, "day": TODAY.isoformat(), "note": "同意"}).status_code == 302
+    app.refresh_from_db()
+    early = civil.post(step, {"action": "grant", "day": app.deadline.isoformat()})
+    assert early.status_code == 400 and "期满后方可发放" in early.content.decode()
+    later = (app.deadline + dt.timedelta(days=1)).isoformat()
+    assert civil.post(step, {"action": "grant", "day": later}).status_code == 302
     page = client.get(reverse("benefits:application", args=[app.pk])).content.decode()
     assert "已发放" in page and "县民政" in page and "每月100元" in page
+    assert "reviewer-630000" in page and "civil_affairs-630000" in page
     grant = BenefitGrant.objects.get(application=app)
     assert grant.amount == 100
     listed = client.get(reverse("benefits:applications"), {"state": "granted"}).content.decode()
@@ -64,3 +79,39 @@ def test_another_province_sees_nothing_and_may_not_act(person):
     assert p.name not in other.get(reverse("benefits:applications")).content.decode()
     home = client.get(reverse("home")).content.decode()
     assert "办理中的补贴申请" in home
+
+
+def test_overdue_applications_are_marked_in_the_list(person):
+    from yangguang.audit.services import Actor
+    from yangguang.benefits import services
+
+    p = person(region=XINING, level="一级", issued=TODAY - dt.timedelta(days=365))
+    services.apply(p, "care_allowance", applicant_type="person",
+                   applied_on=TODAY - dt.timedelta(days=30), actor=Actor("t"), scope=None)
+    client = signed_in("registrar", "630000")
+    listed = client.get(reverse("benefits:applications")).content.decode()
+    assert "已超期" in listed and p.name in listed
+    assert p.name in client.get(reverse("benefits:applications"), {"overdue": "on"}).content.decode()
+    app = BenefitApplication.objects.get(person=p)
+    assert "已超期" in client.get(reverse("benefits:application", args=[app.pk])).content.decode()
+
+
+def test_an_application_taken_in_at_the_residence_county_is_forwarded(person):
+    from yangguang.core.crypto import decrypt_id
+
+    p = person(region=XINING, level="一级", issued=TODAY - dt.timedelta(days=365))
+    residence = signed_in("registrar", WUTAI)
+    form = {"id_number": decrypt_id(p.id_number_encrypted), "name": "别人", "residence_region": WUTAI,
+            "programme": "care_allowance", "applicant_type": "person",
+            "applied_on": TODAY.isoformat()}
+    wrong = residence.post(reverse("benefits:apply_at_residence"), form)
+    assert wrong.status_code == 400 and "没有与该公民身份号码和姓名相符" in wrong.content.decode()
+    done = residence.post(reverse("benefits:apply_at_residence"), form | {"name": p.name})
+    app = BenefitApplication.objects.get(person=p)
+    assert done.status_code == 302 and app.at_residence
+    page = residence.get(reverse("benefits:application", args=[app.pk])).content.decode()
+    assert "转户籍地办理" in page and "五台县" in page
+    step = reverse("benefits:application_step", args=[app.pk])
+    assert residence.post(step, {"action": "forward", "day": TODAY.isoformat()}).status_code == 302
+    hukou = signed_in("registrar", "630000")
+    assert hukou.post(step, {"action": "review", "day": TODAY.isoformat()}).status_code == 302

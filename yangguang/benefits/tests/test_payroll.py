@@ -20,7 +20,7 @@ from yangguang.audit.models import AuditEvent
 from yangguang.benefits import payroll, policy, services
 from yangguang.benefits.models import BenefitGrant, LineKind, Payroll, PayrollState
 from yangguang.benefits.states import ApplicationAction as A
-from yangguang.benefits.tests.conftest import ACTOR, WUTAI
+from yangguang.benefits.tests.conftest import ACTOR, WUTAI, take_steps
 from yangguang.core.crypto import decrypt_id
 from yangguang.core.errors import ValidationFailed
 from yangguang.matching import effects
@@ -48,8 +48,7 @@ NOV_20, DEC_5 = D(2024, 11, 20), D(2024, 12, 5)
 def granted(p, programme="living_allowance", applied=NOV_20, decided=DEC_5):
     app = services.apply(p, programme, applicant_type="person", applied_on=applied, actor=ACTOR,
                          scope=None)
-    for action in FLOW:
-        app = services.take_step(app, action, day=decided, actor=ACTOR, scope=None, note="同意")
+    take_steps(app, FLOW, decided)
     return BenefitGrant.objects.get(application=app)
 
 

@@ -199,7 +199,7 @@ def test_a_deadline_in_a_year_the_calendar_does_not_carry_is_refused(actor):
 
 
 def _covered(year: int) -> bool:
-    from yangguang.certificates.workdays import CalendarNotCovered, is_working_day
+    from yangguang.core.workdays import CalendarNotCovered, is_working_day
     try:
         is_working_day(D(year, 6, 1))
     except CalendarNotCovered:

@@ -61,7 +61,7 @@ def test_each_role_sees_the_groups_and_entries_of_its_capabilities(actor):
     # certificate cases, the survey, the service loop, benefits, data comparison; only
     # registrars enter persons and run imports, only reviewers review matches.
     loop = ["服务需求", "超期未满足的需求", "服务机构", "乡镇需求与服务资源"]
-    benefits = ["补贴政策", "主动发现", "补贴申请", "补贴发放", "发放表"]
+    benefits = ["补贴政策", "主动发现", "筛查待办", "补贴申请", "补贴发放", "发放表"]
     registrar = menu(page(signed_in(actor, Role.REGISTRAR)))
     assert registrar == {"人员与证件": ["查询人员", "登记人员", "批量导入", "地区统计", "年度调查进度",
                                    "残疾人证业务", "残疾人证待办"],
@@ -70,6 +70,10 @@ def test_each_role_sees_the_groups_and_entries_of_its_capabilities(actor):
     assert menu(page(signed_in(actor, Role.REVIEWER))) == {
         "人员与证件": ["查询人员", "地区统计", "年度调查进度", "残疾人证业务", "残疾人证待办"],
         "服务": loop, "补贴": benefits, "数据比对": ["部门名单", "比对差异报告", "比对复核"]}
+    # The county civil-affairs bureau decides benefit applications: it reads persons.
+    assert menu(page(signed_in(actor, Role.CIVIL_AFFAIRS))) == {
+        "人员与证件": ["查询人员", "地区统计", "年度调查进度", "残疾人证业务", "残疾人证待办"],
+        "服务": ["乡镇需求与服务资源"], "补贴": benefits}
     # Analysts and monitors see no person: counts by region (the township coverage
     # table is counts too) and the plans.
     no_persons = {"人员与证件": ["地区统计"], "服务": ["乡镇需求与服务资源"], "规划监测": ["规划与指标"]}
@@ -105,7 +109,8 @@ def test_the_current_entry_is_marked_and_every_entry_is_a_plain_link(actor):
         "/registry/persons/", "/registry/persons/new/", "/registry/imports/", "/statistics/",
         "/survey/", "/certificates/cases/", "/certificates/worklist/", "/services/needs/",
         "/services/needs/overdue/", "/services/providers/", "/services/coverage/",
-        "/benefits/programmes/", "/benefits/screening/", "/benefits/applications/",
+        "/benefits/programmes/", "/benefits/screening/", "/benefits/screening/items/",
+        "/benefits/applications/",
         "/benefits/grants/", "/benefits/payrolls/", "/matching/", "/matching/reports/", "/jobs/"]
 
 
@@ -149,7 +154,8 @@ def test_registrars_and_reviewers_see_their_counts(actor, certificates):
                          "近7天失败的后台任务": 0, "比对发现的差异": 0, "已故仍在发放补贴的人员": 0,
                          "本年度尚未调查的持证残疾人": 5, "待转介的服务需求": 0,
                          "超期未满足的服务需求": 0, "办理中的残疾人证业务": 0,
-                         "办理时限将到或已过的业务": 0, "办理中的补贴申请": 0}
+                         "办理时限将到或已过的业务": 0, "办理中的补贴申请": 0,
+                         "待跟进的筛查待办": 0}
     reviewer = counts(page(signed_in(actor, Role.REVIEWER)))
     assert reviewer == {"辖区内在世的残疾人": 4, "90天内到期的残疾人证": 1,
                         "冻结中的残疾人证": 1, "待复核的比对结果": 0, "比对发现的差异": 0,
@@ -157,6 +163,10 @@ def test_registrars_and_reviewers_see_their_counts(actor, certificates):
                         "本年度尚未调查的持证残疾人": 5, "超期未满足的服务需求": 0,
                         "户籍迁出、即将注销的冻结残疾人证": 0, "办理中的残疾人证业务": 0,
                         "办理时限将到或已过的业务": 0}
+    civil = counts(page(signed_in(actor, Role.CIVIL_AFFAIRS)))
+    assert civil == {"辖区内在世的残疾人": 4, "90天内到期的残疾人证": 1,
+                     "本年度尚未调查的持证残疾人": 5, "办理中的残疾人证业务": 0,
+                     "办理时限将到或已过的业务": 0, "待审定的补贴申请": 0}
     # Analysts have no persons to act on: their regions' certified persons are in the
     # regions panel (one number in one place).
     analyst = page(signed_in(actor, Role.ANALYST))

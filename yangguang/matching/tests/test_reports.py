@@ -12,7 +12,7 @@ from yangguang.accounts import services as accounts
 from yangguang.benefits import services as benefit_services
 from yangguang.benefits.models import BenefitGrant
 from yangguang.benefits.states import ApplicationAction as A
-from yangguang.benefits.tests.conftest import ACTOR, XINING, make_person
+from yangguang.benefits.tests.conftest import ACTOR, XINING, make_person, take_steps
 from yangguang.demo.generator import create_person
 from yangguang.matching import changes, kinds, reports, services
 from yangguang.matching.tests.conftest import DEATHS, id_of, write_csv
@@ -27,9 +27,7 @@ FLOW = [A.REVIEW, A.CHECK_LEVEL, A.DECIDE, A.PUBLISH, A.GRANT]
 def granted(person, programme: str = "care_allowance"):
     app = benefit_services.apply(person, programme, applicant_type="person", applied_on=D(2025, 1, 5),
                                  actor=ACTOR, scope=None)
-    for action in FLOW:
-        app = benefit_services.take_step(app, action, day=D(2025, 1, 10), actor=ACTOR, scope=None,
-                                         note="同意")
+    take_steps(app, FLOW, D(2025, 1, 10))
     return BenefitGrant.objects.get(application=app)
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from yangguang.certificates.workdays import CalendarNotCovered, add_working_days, is_working_day
+from yangguang.core.workdays import CalendarNotCovered, add_working_days, is_working_day
 
 D = dt.date
 

@@ -1,0 +1,157 @@
+"""Screening work items: the job turns both lists into items idempotently, the
+follow-up moves, the worklist page, and the public 公示 page shows nothing but a masked
+name, the programme and the amount."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from yangguang.audit.models import AuditEvent
+from yangguang.benefits import jobs, services
+from yangguang.benefits.models import ItemKind, ItemStatus, ScreeningItem
+from yangguang.benefits.states import ApplicationAction as A
+from yangguang.benefits.tests.conftest import ACTOR, WUTAI, XINING, take_steps
+from yangguang.benefits.tests.test_pages import signed_in
+from yangguang.core.crypto import mask_name
+from yangguang.core.errors import ValidationFailed
+from yangguang.jobs.services import Context
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+TODAY = dt.date.today()
+
+
+def codes(excinfo) -> list[str]:
+    return [p.code for p in excinfo.value.problems]
+
+
+class FakeJob:
+    kind = "screen_benefits"
+    pk = 0
+
+
+def _grant(p, day):
+    app = services.apply(p, "care_allowance", applicant_type="person", applied_on=day,
+                         actor=ACTOR, scope=None)
+    return take_steps(app, day=day)
+
+
+def test_the_daily_job_makes_items_of_both_lists_once(person):
+    found = person(region=XINING, level="一级")
+    gone = person(region=XINING, level="一级")
+    shanxi = person(region=WUTAI, level="一级")
+    _grant(gone, D(2025, 1, 6))
+    from yangguang.registry import services as registry
+
+    registry.record_death(gone, D(2025, 3, 3), actor=ACTOR)
+    first = jobs.screen_benefits(FakeJob(), Context(FakeJob()), on=D(2025, 6, 2))
+    care = ScreeningItem.objects.filter(programme="care_allowance")
+    assert {(i.person_id, i.kind) for i in care} == {
+        (found.pk, ItemKind.ELIGIBLE_NOT_RECEIVING), (shanxi.pk, ItemKind.ELIGIBLE_NOT_RECEIVING),
+        (gone.pk, ItemKind.RECEIVING_NOT_ELIGIBLE)}
+    item = care.get(person=found)
+    assert (item.region_id, item.status, item.found_on) == (found.hukou_region_id, "open", D(2025, 6, 2))
+    assert item.reasons and first["created"] >= 3
+    total = ScreeningItem.objects.count()
+    again = jobs.screen_benefits(FakeJob(), Context(FakeJob()), on=D(2025, 6, 3))
+    assert ScreeningItem.objects.count() == total and again["created"] == 0
+    assert again["seen"] == total
+    item.refresh_from_db()
+    assert (item.found_on, item.last_seen_on) == (D(2025, 6, 2), D(2025, 6, 3))
+    # Closed with a reason: not made again while the reasons are the same.
+    services.follow_up(item, ItemStatus.CLOSED, day=D(2025, 6, 3), actor=ACTOR, scope=None,
+                       note="本人不愿申请")
+    jobs.screen_benefits(FakeJob(), Context(FakeJob()), on=D(2025, 6, 3))
+    assert care.filter(person=found).count() == 1
+    assert AuditEvent.objects.filter(object_type="screening_item", action="create").count() == total
+
+
+def test_follow_up_moves_need_reasons_and_an_application_links_the_item(person):
+    p = person(region=XINING, level="一级")
+    services.screen_into_items("care_allowance", "63", D(2025, 6, 2), actor=ACTOR)
+    item = ScreeningItem.objects.get(person=p, programme="care_allowance")
+    with pytest.raises(ValidationFailed) as e:
+        services.follow_up(item, ItemStatus.NOT_ELIGIBLE, day=D(2025, 6, 3), actor=ACTOR, scope=None)
+    assert codes(e) == ["item_note"]
+    with pytest.raises(ValidationFailed) as e:
+        services.follow_up(item, ItemStatus.APPLIED, day=D(2025, 6, 3), actor=ACTOR, scope=None)
+    assert codes(e) == ["item_application"]
+    with pytest.raises(ValidationFailed) as e:
+        services.follow_up(item, ItemStatus.CONTACTED, day=D(2025, 6, 3), actor=ACTOR,
+                           scope=("14",))
+    assert codes(e) == ["region_out_of_scope"]
+    item = services.follow_up(item, ItemStatus.CONTACTED, day=D(2025, 6, 3), actor=ACTOR,
+                              scope=None, note="电话联系")
+    with pytest.raises(ValidationFailed) as e:
+        services.follow_up(item, ItemStatus.OPEN, day=D(2025, 6, 3), actor=ACTOR, scope=None)
+    assert codes(e) == ["item_status"]
+    app = services.apply(p, "care_allowance", applicant_type="proactive", applied_on=D(2025, 6, 4),
+                         actor=ACTOR, scope=None)
+    item.refresh_from_db()
+    assert (item.status, item.application_id, item.status_on) == (ItemStatus.APPLIED, app.pk,
+                                                                  D(2025, 6, 4))
+
+
+def test_the_worklist_and_the_follow_up_page_are_scoped(person):
+    p = person(region=XINING, level="一级")
+    services.screen_into_items("care_allowance", "63", TODAY, actor=ACTOR)
+    item = ScreeningItem.objects.get(person=p, programme="care_allowance")
+    client = signed_in("registrar", "630000")
+    listed = client.get(reverse("benefits:screening_items")).content.decode()
+    assert p.name in listed and "符合条件但未享受" in listed
+    page = client.get(reverse("benefits:screening_item", args=[item.pk])).content.decode()
+    assert "记录跟进情况" in page and "登记主动发现申请" in page
+    bad = client.post(reverse("benefits:screening_item", args=[item.pk]),
+                      {"status": "closed", "day": TODAY.isoformat()})
+    assert bad.status_code == 400 and "请填写理由" in bad.content.decode()
+    done = client.post(reverse("benefits:screening_item", args=[item.pk]),
+                       {"status": "contacted", "day": TODAY.isoformat(), "note": "已上门"})
+    assert done.status_code == 302
+    item.refresh_from_db()
+    assert (item.status, item.status_by) == ("contacted", "registrar-630000")
+    other = signed_in("registrar", "140000")
+    assert p.name not in other.get(reverse("benefits:screening_items")).content.decode()
+    assert other.get(reverse("benefits:screening_item", args=[item.pk])).status_code == 404
+    assert other.post(reverse("benefits:screening_item", args=[item.pk]),
+                      {"status": "closed", "day": TODAY.isoformat(), "note": "x"}).status_code == 404
+    civil = signed_in("civil_affairs", "630000")  # reads, does not follow up
+    assert "记录跟进情况" not in civil.get(reverse("benefits:screening_item", args=[item.pk])).content.decode()
+
+
+def test_the_screening_page_shows_the_two_lists_apart(person):
+    found = person(region=XINING, level="一级")
+    client = signed_in("registrar", "630000")
+    page = client.get(reverse("benefits:screening"), {"programme": "care_allowance",
+                                                      "region": XINING, "on": TODAY.isoformat()})
+    text = page.content.decode()
+    first, second = text.split('id="receiving_not_eligible"')
+    assert found.name in first and found.name not in second
+    assert "享受中但已不符合条件" in text
+
+
+def test_the_public_publication_lists_a_masked_name_programme_and_amount_only(person):
+    p = person(region=XINING, level="一级", issued=TODAY - dt.timedelta(days=365))
+    app = services.apply(p, "care_allowance", applicant_type="guardian", applicant_name="监护人甲",
+                         applied_on=TODAY, actor=ACTOR, scope=None, note="家住某村某号")
+    for action in (A.REVIEW, A.CHECK_LEVEL, A.DECIDE, A.PUBLISH):
+        app = services.take_step(app, action, day=TODAY, actor=ACTOR, scope=None)
+    anonymous = Client()
+    url = reverse("benefits:publication", args=[XINING])
+    response = anonymous.get(url)
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert mask_name(p.name) in text and "重度残疾人护理补贴" in text and "100" in text
+    household = p.household
+    place = p.hukou_region.name if p.hukou_region_id != XINING + "000000" else p.name
+    for secret in (p.name, p.id_number_masked, "监护人甲", "家住某村某号", f"/{p.pk}/",
+                   household.number if household else p.name, place, *app.reasons):
+        assert secret and secret not in text, secret
+    assert anonymous.get(reverse("benefits:publication", args=["630000"])).status_code == 404
+    assert anonymous.get(reverse("benefits:publication", args=["999999"])).status_code == 404
+    assert mask_name(p.name) not in anonymous.get(
+        reverse("benefits:publication", args=[WUTAI])).content.decode()
+    assert mask_name("张三") == "张*" and mask_name("欧阳娜娜") == "欧***"
