@@ -421,16 +421,22 @@ def on_person_change(change: str, person: Person, day: dt.date, *, actor: Actor 
 def screen_into_items(programme: str, region_prefix: str, on: dt.date, *,
                       actor: Actor | Any) -> dict[str, int]:
     """Run ``selectors.screening_report`` for ``programme`` over ``region_prefix`` on
-    ``on`` and turn both lists into work items. Idempotent: a person already on an
+    ``on`` and turn both lists into work items (not the eligible persons whose
+    application is under way). Idempotent: a person already on an
     active item (open, contacted) of that list is only seen again (``last_seen_on``,
     the reasons of the day); a person whose last item was resolved comes back only
     when the reasons changed. Returns the counts (no personal data)."""
     report = selectors.screening_report(None, programme, region_prefix, on)
+    applying = set(BenefitApplication.objects.filter(
+        programme=programme, state__in=states.OPEN_STATES,
+        person__hukou_region__code__startswith=region_prefix).values_list("person_id", flat=True))
     created = seen = 0
     events = []
     for kind in ItemKind.values:
         for found in report[kind]:
             person_id, reasons = found["person_id"], found["reasons"]
+            if kind == ItemKind.ELIGIBLE_NOT_RECEIVING and person_id in applying:
+                continue  # found already: an application is under way
             items = ScreeningItem.objects.filter(person_id=person_id, programme=programme, kind=kind)
             active = items.filter(status__in=ACTIVE_ITEM_STATUSES).first()
             if active is not None:

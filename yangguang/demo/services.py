@@ -28,6 +28,7 @@ from yangguang.accounts.models import Role
 from yangguang.audit.services import Actor
 from yangguang.core.crypto import hash_id
 from yangguang.demo import generator
+from yangguang.demo.benefits import load_benefits
 from yangguang.demo.cases import load_cases
 from yangguang.demo.comparison import load_comparison
 from yangguang.demo.generator import (
@@ -57,6 +58,7 @@ STAFF_ACCOUNTS: list[tuple[str, str, list[str] | None]] = [
     ("admin", Role.ADMINISTRATOR, None),
     ("auditor", Role.AUDITOR, None),
     ("wutai_reviewer", Role.REVIEWER, ["wutai"]),
+    ("wutai_civil_affairs", Role.CIVIL_AFFAIRS, ["wutai"]),
     ("qinghai_analyst", Role.ANALYST, ["qinghai"]),
     ("linxia_monitor", Role.MONITOR, ["linxia"]),
 ]
@@ -103,6 +105,7 @@ class DemoSummary:
     cases: int = 0  # certificate cases opened (``demo.cases``)
     loop: LoopSummary = field(default_factory=LoopSummary)  # providers, needs, referrals …
     comparison: int = 0  # department lists matched (``demo.comparison``)
+    benefits: dict[str, int] = field(default_factory=dict)  # applications, screening items
     accounts: list[DemoAccount] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -335,6 +338,7 @@ def load_demo(scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
     summary.loop = load_service_loop(seed, actor, as_of=min(demo.as_of, timezone.localdate()))
     summary.comparison = load_comparison(generator.jurisdictions(), actor,
                                          as_of=min(demo.as_of, timezone.localdate()))
+    summary.benefits = load_benefits(generator.jurisdictions(), actor, as_of=timezone.localdate())
     summary.certificates = dict(
         Certificate.objects.values_list("status").annotate(n=Count("id")).order_by())
     if accounts:

@@ -1,0 +1,32 @@
+"""Demo benefit applications: every step of the flow in a jurisdiction, the screening's
+work items, and loading twice changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from yangguang.benefits.models import BenefitApplication, ScreeningItem
+from yangguang.benefits.tests.conftest import ACTOR, WUTAI, make_person
+from yangguang.demo.benefits import SCRIPTS, load_benefits
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
+
+
+def test_applications_at_every_step_and_work_items_once():
+    for _ in range(len(SCRIPTS) + 2):
+        make_person(region=WUTAI, level="一级", issued=TODAY - dt.timedelta(days=400))
+    jurisdictions = [{"key": "wutai", "code": "140922"}, {"key": "nowhere", "code": "999999"}]
+    made = load_benefits(jurisdictions, ACTOR, as_of=TODAY)
+    care = BenefitApplication.objects.filter(programme="care_allowance")
+    states = set(care.values_list("state", flat=True))
+    assert states == {"submitted", "reviewed", "level_checked", "decided", "published", "granted",
+                      "rejected"}
+    assert made["applications"] == care.count() + BenefitApplication.objects.filter(
+        programme="living_allowance").count()
+    assert any(a.deadline and a.deadline < TODAY for a in care.filter(state="submitted"))
+    assert made["screening_items"] == ScreeningItem.objects.count() > 0
+    again = load_benefits(jurisdictions, ACTOR, as_of=TODAY)
+    assert again == {"applications": 0, "screening_items": 0}
