@@ -44,10 +44,13 @@ def test_the_daily_job_makes_items_of_both_lists_once(person):
     found = person(region=XINING, level="一级")
     gone = person(region=XINING, level="一级")
     shanxi = person(region=WUTAI, level="一级")
-    _grant(gone, D(2025, 1, 6))
+    grant = _grant(gone, D(2025, 1, 6)).grant
+    from yangguang.benefits.models import BenefitGrant
     from yangguang.registry import services as registry
 
     registry.record_death(gone, D(2025, 3, 3), actor=ACTOR)
+    # Still paying (as a grant the death did not end): the supervision list finds it.
+    BenefitGrant.objects.filter(pk=grant.pk).update(stop_month=None, stop_reason="")
     first = jobs.screen_benefits(FakeJob(), Context(FakeJob()), on=D(2025, 6, 2))
     care = ScreeningItem.objects.filter(programme="care_allowance")
     assert {(i.person_id, i.kind) for i in care} == {
