@@ -2,7 +2,8 @@
 jurisdictions, applications for the two subsidies at every step of the flow (申请,
 审核, 核定等级, 审定, 公示, 发放, one refused, one past the township's deadline) and the
 screening's work items, made through ``benefits.services`` only, so every rule, deadline
-and the audit apply as for staff.
+and the audit apply as for staff; then each jurisdiction's payroll (发放表) of last month,
+approved, and of this month, a draft, made by ``benefits.payroll`` as the command makes it.
 
 The persons are those the rules find eligible on the day (``rules.screen``); one who
 already has an application or a grant of the programme is skipped, so loading twice
@@ -16,8 +17,8 @@ from typing import Any
 
 from django.db import transaction
 
-from yangguang.benefits import selectors, services
-from yangguang.benefits.models import BenefitApplication, BenefitGrant
+from yangguang.benefits import payroll, selectors, services
+from yangguang.benefits.models import BenefitApplication, BenefitGrant, Payroll
 from yangguang.core.errors import ValidationFailed
 from yangguang.regions.selectors import UnknownRegion, resolve_region
 from yangguang.registry.models import Person
@@ -89,7 +90,7 @@ def load_benefits(jurisdictions: list[dict[str, Any]], actor: Any, *, as_of: dt.
                   ) -> dict[str, int]:
     """The demo applications and screening work items of each jurisdiction that has none
     yet; the numbers made."""
-    made = {"applications": 0, "screening_items": 0}
+    made = {"applications": 0, "screening_items": 0, "payrolls": 0}
     for jurisdiction in jurisdictions:
         prefix = _prefix(jurisdiction["code"])
         if prefix is None:
@@ -105,4 +106,22 @@ def load_benefits(jurisdictions: list[dict[str, Any]], actor: Any, *, as_of: dt.
         for programme in PROGRAMMES:
             made["screening_items"] += services.screen_into_items(programme, prefix, as_of,
                                                                   actor=actor)["created"]
+        made["payrolls"] += _payrolls(resolve_region(jurisdiction["code"]), actor, as_of)
+    return made
+
+
+def _payrolls(region: Any, actor: Any, as_of: dt.date) -> int:
+    """Last month's payroll of ``region``, approved, and this month's, a draft; a month
+    that has one already is left as it is."""
+    this_month = as_of.replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    made = 0
+    for month, approve in ((last_month, True), (this_month, False)):
+        if Payroll.objects.filter(month=month, region=region).exists():
+            continue
+        with transaction.atomic():
+            draft = payroll.run_payroll(month, region, actor=actor, scope=None, today=as_of)
+            if approve:
+                payroll.approve_payroll(draft, actor=actor, scope=None)
+        made += 1
     return made

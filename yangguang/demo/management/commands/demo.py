@@ -88,9 +88,10 @@ class Command(TranslatedCommand):
             providers=s.loop.providers, survey_needs=s.loop.survey_needs,
             direct=s.loop.direct_needs, referrals=s.loop.referrals, services=s.loop.services))
         out(_("数据比对：演示部门名单{lists}份已比对").format(lists=s.comparison))
-        out(_("补贴：新增申请{applications}件，筛查待办{screening_items}件").format(
+        out(_("补贴：新增申请{applications}件，筛查待办{screening_items}件，发放表{payrolls}份").format(
             applications=s.benefits.get("applications", 0),
-            screening_items=s.benefits.get("screening_items", 0)))
+            screening_items=s.benefits.get("screening_items", 0),
+            payrolls=s.benefits.get("payrolls", 0)))
         if s.certificates:
             out(_("库中残疾人证：有效{valid}，过期{expired}，冻结{frozen}，注销{cancelled}").format(
                 **{status: s.certificates.get(status, 0)
