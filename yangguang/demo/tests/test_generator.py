@@ -359,7 +359,8 @@ def test_load_demo_creates_everything_and_is_idempotent(tmp_var, actor):
     assert AnnualSurvey.objects.filter(employment_form="flexible").exists()
 
     accounts = {a.username: a for a in summary.accounts}
-    assert set(accounts) == {"admin", "auditor", "wutai_reviewer", "qinghai_analyst", "linxia_monitor",
+    assert set(accounts) == {"admin", "auditor", "wutai_reviewer", "wutai_civil_affairs",
+                             "qinghai_analyst", "linxia_monitor",
                              "qinghai", "linxia", "wutai", "beilin", "qingzhou"}
     assert accounts["linxia"].role == "registrar"
     assert accounts["linxia"].regions == (("622900", "临夏回族自治州"),)
