@@ -22,6 +22,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.utils import translation
+
 from yangguang.registry import criteria as shared_criteria
 
 POLICY_DIR = Path(__file__).with_name("policies")
@@ -75,10 +77,27 @@ class PolicyError(Exception):
 
 @dataclass(frozen=True)
 class Programme:
+    """A programme of ``programmes.toml``; its ``name`` and ``description`` are in the
+    active language (Chinese, or English on English pages)."""
+
     key: str
-    name: str
+    name_zh: str
     order: int
-    description: str
+    description_zh: str
+    name_en: str = ""
+    description_en: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.name_en if _english() and self.name_en else self.name_zh
+
+    @property
+    def description(self) -> str:
+        return self.description_en if _english() and self.description_en else self.description_zh
+
+
+def _english() -> bool:
+    return (translation.get_language() or "").startswith("en")
 
 
 @dataclass(frozen=True)
@@ -300,7 +319,10 @@ def load(root: Path = POLICY_DIR) -> Policies:
         for key in ("key", "name"):
             _check(isinstance(p.get(key), str) and p[key], "programmes.toml", f"{where}.{key}", "必填")
         _check(p["key"] not in programmes, "programmes.toml", f"{where}.key", "重复的项目")
-        programmes[p["key"]] = Programme(p["key"], p["name"], i, p.get("description", ""))
+        _check(isinstance(p.get("name_en"), str) and p["name_en"], "programmes.toml",
+               f"{where}.name_en", "必填（英文名称）")
+        programmes[p["key"]] = Programme(p["key"], p["name"], i, p.get("description", ""),
+                                         p["name_en"], p.get("description_en", ""))
     files: dict[str, dict[str, tuple[Version, ...]]] = {key: {} for key in programmes}
     dibao: dict[str, tuple[Version, ...]] = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from yangguang.benefits import policy
 
@@ -32,6 +33,8 @@ def test_the_shipped_policies_load():
      "versions[0].conditions.hardship.statuses[0]"),
     (lambda t: t.replace('jurisdiction = "630000"', 'jurisdiction = "630100"'), "care_allowance/630000.toml",
      "jurisdiction"),
+    (lambda t: t.replace('name_en = "Care allowance for severely disabled persons"\n', ""),
+     "programmes.toml", "programmes[1].name_en"),
 ])
 def test_a_broken_file_names_the_file_and_the_field(tmp_path, edit, file, field):
     root = copy(tmp_path)
@@ -41,6 +44,16 @@ def test_a_broken_file_names_the_file_and_the_field(tmp_path, edit, file, field)
         policy.load(root)
     assert (caught.value.file, caught.value.field) == (file, field)
     assert f"policies/{file}: {field}:" in str(caught.value)
+
+
+def test_programme_names_and_descriptions_follow_the_language():
+    care = policy.load().programmes["care_allowance"]
+    with translation.override("zh-hans"):
+        assert (care.name, care.description[:5]) == ("重度残疾人护理补贴", "因残疾产生")
+    with translation.override("en"):
+        assert care.name == "Care allowance for severely disabled persons"
+        assert care.description.startswith("Extra long-term care costs")
+    assert all(p.name_en and p.description_en for p in policy.load().programmes.values())
 
 
 def test_a_county_inherits_and_overrides_by_condition_name():
