@@ -21,8 +21,10 @@ EFFECTIVE = TODAY - dt.timedelta(days=10)
 
 @pytest.fixture
 def person():
+    # Born well before the issue date: the generator draws a birth date of its own,
+    # which could fall after ISSUED (a certificate issued before birth is refused).
     return create_person(户籍地区划代码=VILLAGE_A, 残疾类别="肢体", 残疾等级="二级", 发证日期=ISSUED,
-                         reissue_count=0)
+                         出生日期="1980-05-01", reissue_count=0)
 
 
 def reassessment(**changes) -> rules.Reassessment:
