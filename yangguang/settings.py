@@ -42,6 +42,9 @@ ECERT_SIGNING_KEY = _secrets["ecert_signing_key"]
 ECERT_RETIRED_PUBLIC_KEYS = [k for k in _secrets["ecert_retired_public_keys"].split(",") if k]
 # Public verifications of e-certificate tokens a client address may make a minute.
 ECERT_VERIFY_LIMIT = int(os.environ.get("YANGGUANG_ECERT_VERIFY_LIMIT", "30"))
+# Visits to the public 公示 pages of benefit applications a client address may make a
+# minute (core.ratelimit, as the verification above).
+BENEFITS_PUBLICATION_LIMIT = int(os.environ.get("YANGGUANG_BENEFITS_PUBLICATION_LIMIT", "30"))
 # The platform's public address (https://…), for the QR codes of e-certificates made on
 # the command line; pages use the address they were asked on.
 PUBLIC_URL = os.environ.get("YANGGUANG_PUBLIC_URL", "").rstrip("/")

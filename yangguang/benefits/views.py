@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,6 +24,7 @@ from yangguang.audit.services import Actor
 from yangguang.benefits import policy, rules, selectors, services, states
 from yangguang.benefits.models import BenefitGrant, ItemKind, ItemStatus
 from yangguang.benefits.states import ApplicantType, ApplicationAction, ApplicationState
+from yangguang.core import ratelimit
 from yangguang.core.crypto import mask_name
 from yangguang.core.errors import ValidationFailed
 from yangguang.core.forms import ErrorSummaryMixin
@@ -435,7 +437,13 @@ def screening_item(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def publication(request: HttpRequest, code: str) -> HttpResponse:
     """The applications of a county in 公示 now, for anyone: the name masked (张*), the
-    programme and the amount decided — nothing else about the person."""
+    programme and the amount decided — nothing else about the person. Limited per
+    client address (``core.ratelimit``, as the e-certificate verification): the masked
+    names are still about real persons, so walking every county is slowed down."""
+    if not ratelimit.allowed(request, "benefits-publication", settings.BENEFITS_PUBLICATION_LIMIT):
+        response = render(request, "benefits/publication_throttled.html", status=429)
+        response["Retry-After"] = str(ratelimit.WINDOW_SECONDS)
+        return response
     try:
         county = resolve_region(code)
     except UnknownRegion:

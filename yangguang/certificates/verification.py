@@ -8,39 +8,28 @@ token, name, number or address.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yangguang.core import ratelimit
 from yangguang.registry.forms import Form
 
 from . import tokens
 from .ecert import Verification, verify
 
 logger = logging.getLogger("yangguang.certificates.verify")
-WINDOW_SECONDS = 60
 
 
 def allowed(request: HttpRequest) -> bool:
-    """Count one verification for the client's address; False once it is over the
-    limit within the current minute. The cache key is a digest, not the address."""
-    address = request.META.get("REMOTE_ADDR", "")
-    window = int(timezone.now().timestamp()) // WINDOW_SECONDS
-    key = "ecert-verify:" + hashlib.sha256(f"{address}|{window}".encode()).hexdigest()[:32]
-    cache.add(key, 0, WINDOW_SECONDS * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, WINDOW_SECONDS * 2)
-        count = 1
-    if count > settings.ECERT_VERIFY_LIMIT:
+    """Count one verification for the client's address (``core.ratelimit``); False once
+    it is over the limit within the current minute."""
+    if not ratelimit.allowed(request, "ecert-verify", settings.ECERT_VERIFY_LIMIT):
         logger.warning("e-certificate verification refused: rate limit")
         return False
     return True

@@ -158,3 +158,20 @@ def test_the_public_publication_lists_a_masked_name_programme_and_amount_only(pe
     assert mask_name(p.name) not in anonymous.get(
         reverse("benefits:publication", args=[WUTAI])).content.decode()
     assert mask_name("张三") == "张*" and mask_name("欧阳娜娜") == "欧***"
+
+
+def test_the_publication_page_is_limited_per_address_with_a_chinese_429(settings):
+    """The 公示 page counts visits per client address with the e-certificate
+    verification's limiter (``core.ratelimit``); over the limit, a Chinese page and 429;
+    another address and the verification's own count are not affected."""
+    settings.BENEFITS_PUBLICATION_LIMIT = 2
+    url = reverse("benefits:publication", args=[XINING])
+    one, other = Client(REMOTE_ADDR="10.0.0.1"), Client(REMOTE_ADDR="10.0.0.2")
+    assert [one.get(url).status_code for _ in range(2)] == [200, 200]
+    refused = one.get(url)
+    text = refused.content.decode()
+    assert refused.status_code == 429 and refused["Retry-After"] == "60"
+    assert "访问过于频繁" in text and "请一分钟后再试" in text and "<title>错误：" in text
+    assert one.get(reverse("benefits:publication", args=[WUTAI])).status_code == 429
+    assert other.get(url).status_code == 200
+    assert one.get("/verify/not-a-token").status_code == 200  # its own count
