@@ -22,8 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from django.utils import translation
-
+from yangguang.core.language import in_language
 from yangguang.registry import criteria as shared_criteria
 
 POLICY_DIR = Path(__file__).with_name("policies")
@@ -89,15 +88,11 @@ class Programme:
 
     @property
     def name(self) -> str:
-        return self.name_en if _english() and self.name_en else self.name_zh
+        return in_language(self.name_zh, self.name_en)
 
     @property
     def description(self) -> str:
-        return self.description_en if _english() and self.description_en else self.description_zh
-
-
-def _english() -> bool:
-    return (translation.get_language() or "").startswith("en")
+        return in_language(self.description_zh, self.description_en)
 
 
 @dataclass(frozen=True)

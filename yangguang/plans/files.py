@@ -18,6 +18,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from yangguang.core.language import in_language
 from yangguang.plans import values
 from yangguang.plans.models import Accumulation, IndicatorKind, Operator, TaskLevel, UnitRole
 from yangguang.regions.models import Region
@@ -27,8 +28,9 @@ PLANS_DIR = DATA_DIR / "plans"
 SOURCES_DIR = DATA_DIR / "sources"
 BY_HAND = "by_hand"
 
-_PLAN_FIELDS = {"key", "title", "region", "start_year", "end_year", "baseline_year", "issuer",
-                "document_number", "issued_on", "status", "source", "note", "indicators", "tasks"}
+_PLAN_FIELDS = {"key", "title", "title_en", "region", "jurisdiction_en", "start_year", "end_year",
+                "baseline_year", "issuer", "issuer_en", "document_number", "issued_on", "status", "status_en",
+                "source", "note", "indicators", "tasks"}
 _INDICATOR_FIELDS = {"row", "number", "category", "wording", "location", "line", "catalogue",
                      "options", "unit", "baseline", "baseline_op", "baseline_value", "target",
                      "target_op", "target_value", "kind", "accumulation", "note"}
@@ -45,11 +47,40 @@ class PlanFileError(Exception):
         super().__init__("\n".join(problems))
 
 
+@dataclass(frozen=True)
+class CatalogueEntry:
+    name_zh: str
+    name_en: str
+
+    @property
+    def name(self) -> str:
+        return in_language(self.name_zh, self.name_en)
+
+
 @cache
-def catalogue() -> dict[str, str]:
-    """The catalogue's keys and their names (``plans/data/catalogue.toml``)."""
+def catalogue() -> dict[str, CatalogueEntry]:
+    """The catalogue's keys and their names (``plans/data/catalogue.toml``; ``name_en``
+    required, so English pages name every entry)."""
     with open(DATA_DIR / "catalogue.toml", "rb") as handle:
-        return {key: entry["name"] for key, entry in tomllib.load(handle).items()}
+        entries = tomllib.load(handle)
+    missing = [key for key, entry in entries.items() if not entry.get("name") or not entry.get("name_en")]
+    if missing:
+        raise PlanFileError([_("{file}：{field}：{message}").format(
+            file="catalogue.toml", field=f"{key}.name_en", message=_("不能为空")) for key in missing])
+    return {key: CatalogueEntry(entry["name"], entry["name_en"]) for key, entry in entries.items()}
+
+
+@cache
+def units() -> dict[str, str]:
+    """The units plans print (「%」, 「人」, 「户」 …) and their English names
+    (``plans/data/units.toml``): a plan row may use only a unit listed there."""
+    with open(DATA_DIR / "units.toml", "rb") as handle:
+        return {unit: name for unit, name in tomllib.load(handle)["units"].items() if name}
+
+
+def unit_name(unit: str) -> str:
+    """``unit`` as printed, or its English name on English pages."""
+    return in_language(unit, units().get(unit, ""))
 
 
 @dataclass
@@ -185,13 +216,19 @@ def read_file(path: Path) -> PlanSpec:
     source = check.text(data, "source", "source", required=True, max_length=200)
     if source and not (SOURCES_DIR / source).is_file():
         check.fail("source", _("原文文件 {source} 不在 plans/data/sources/ 中").format(source=source))
+    status = check.text(data, "status", "status", max_length=100)
     plan = {
-        "key": key, "title": check.text(data, "title", "title", required=True, max_length=200),
-        "region": region, "start_year": start, "end_year": end,
+        "key": key, "title_zh": check.text(data, "title", "title", required=True, max_length=200),
+        "title_en": check.text(data, "title_en", "title_en", required=True, max_length=200),
+        "region": region,
+        "jurisdiction_en": check.text(data, "jurisdiction_en", "jurisdiction_en", required=True, max_length=200),
+        "start_year": start, "end_year": end,
         "baseline_year": check.integer(data, "baseline_year", "baseline_year", low=1949, high=2100),
-        "issuer": check.text(data, "issuer", "issuer", required=True, max_length=200),
+        "issuer_zh": check.text(data, "issuer", "issuer", required=True, max_length=200),
+        "issuer_en": check.text(data, "issuer_en", "issuer_en", required=True, max_length=200),
         "document_number": check.text(data, "document_number", "document_number", max_length=100),
-        "issued_on": issued, "status": check.text(data, "status", "status", max_length=100),
+        "issued_on": issued, "status_zh": status,
+        "status_en": check.text(data, "status_en", "status_en", required=bool(status), max_length=100),
         "source": source, "note": check.text(data, "note", "note", max_length=5000),
     }
     spec = PlanSpec(path, hashlib.sha256(raw).hexdigest(), plan)
@@ -234,13 +271,20 @@ def _indicators(check: _Checker, rows: Any, spec: PlanSpec) -> None:
             "location": check.text(row, "location", f"{where}location", max_length=100),
             "line": check.integer(row, "line", f"{where}line", low=1),
             "catalogue_key": "" if key == BY_HAND else key, "options": options,
-            "unit": check.text(row, "unit", f"{where}unit", max_length=20),
+            "unit": _unit(check, row, f"{where}unit"),
             "baseline_text": baseline_text, "baseline_op": baseline_op, "baseline_value": baseline_value,
             "target_text": target_text, "target_op": target_op, "target_value": target_value,
             "kind": check.choice(row, "kind", f"{where}kind", IndicatorKind, default=""),
             "accumulation": check.choice(row, "accumulation", f"{where}accumulation", Accumulation),
             "note": check.text(row, "note", f"{where}note", max_length=2000),
         })
+
+
+def _unit(check: _Checker, row: dict[str, Any], where: str) -> str:
+    unit = check.text(row, "unit", where, max_length=20)
+    if unit and unit not in units():
+        check.fail(where, _("单位「{unit}」不在 units.toml 中（请在那里加上它的英文名称）").format(unit=unit))
+    return unit
 
 
 def _tasks(check: _Checker, rows: Any, spec: PlanSpec) -> None:

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from yangguang.core.language import in_language
 from yangguang.regions.models import Region
 
 
@@ -47,15 +48,22 @@ class Accumulation(models.TextChoices):
 
 class Plan(models.Model):
     key = models.SlugField(_("代码"), max_length=40, unique=True)
-    title = models.CharField(_("规划名称"), max_length=200)
+    # Names shown on pages are kept in both languages (the file's ``title`` and
+    # ``title_en``, …); ``title``, ``issuer``, ``status`` and ``jurisdiction`` give the
+    # one of the active language.
+    title_zh = models.CharField(_("规划名称"), max_length=200)
+    title_en = models.CharField(_("规划名称（英文）"), max_length=200, blank=True)
     region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("辖区"))
+    jurisdiction_en = models.CharField(_("辖区（英文）"), max_length=200, blank=True)
     start_year = models.PositiveSmallIntegerField(_("起始年"))
     end_year = models.PositiveSmallIntegerField(_("终止年"))
     baseline_year = models.PositiveSmallIntegerField(_("基期年"), null=True, blank=True)
-    issuer = models.CharField(_("发布机关"), max_length=200)
+    issuer_zh = models.CharField(_("发布机关"), max_length=200)
+    issuer_en = models.CharField(_("发布机关（英文）"), max_length=200, blank=True)
     document_number = models.CharField(_("文号"), max_length=100, blank=True)
     issued_on = models.DateField(_("印发日期"), null=True, blank=True)
-    status = models.CharField(_("文件状态"), max_length=100, blank=True)
+    status_zh = models.CharField(_("文件状态"), max_length=100, blank=True)
+    status_en = models.CharField(_("文件状态（英文）"), max_length=100, blank=True)
     source = models.CharField(_("原文文件"), max_length=200)
     note = models.TextField(_("说明"), blank=True)
     # The SHA-256 of the plan file last loaded: an unchanged file is not written again.
@@ -69,6 +77,24 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def title(self) -> str:
+        return in_language(self.title_zh, self.title_en)
+
+    @property
+    def issuer(self) -> str:
+        return in_language(self.issuer_zh, self.issuer_en)
+
+    @property
+    def status(self) -> str:
+        return in_language(self.status_zh, self.status_en)
+
+    @property
+    def jurisdiction(self) -> str:
+        """The plan's region by name: the region tree's (Chinese) name, or the file's
+        English name on English pages."""
+        return in_language(self.region.name, self.jurisdiction_en)
 
     @property
     def period(self) -> str:

@@ -17,7 +17,7 @@ from django.http import Http404
 
 from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import scope_paths
-from yangguang.plans.files import catalogue
+from yangguang.plans.files import catalogue, unit_name
 from yangguang.plans.models import Plan, PlanTask, TaskLevel, TaskProgress, TaskUnit, UnitRole
 
 
@@ -47,11 +47,14 @@ def get_plan_for(user: Any, key: str) -> Plan:
 
 
 def indicators(plan: Plan) -> list[Any]:
-    """The plan's indicator rows, each with ``catalogue_name`` (or "" when reported by hand)."""
-    names = catalogue()
+    """The plan's indicator rows, each with ``catalogue_name`` (or "" when reported by hand)
+    and ``unit_name`` (the unit as printed, or its English name on English pages)."""
+    entries = catalogue()
     rows = list(plan.indicators.order_by("row"))
     for row in rows:
-        row.catalogue_name = names.get(row.catalogue_key, "")
+        entry = entries.get(row.catalogue_key)
+        row.catalogue_name = entry.name if entry else ""
+        row.unit_name = unit_name(row.unit)
     return rows
 
 

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.utils import translation
 from django.utils.module_loading import import_string
 
+from yangguang.core.language import in_language
 from yangguang.registry.models import Person
 
 DATA_FILE = Path(__file__).parent / "data" / "criteria.toml"
@@ -56,7 +56,7 @@ class Entry:
 
     @property
     def label(self) -> str:
-        return _in_language(self.label_zh, self.label_en)
+        return in_language(self.label_zh, self.label_en)
 
     @property
     def prefix(self) -> str:
@@ -80,11 +80,7 @@ class Criterion:
     @property
     def label(self) -> str:
         """The label in the language of the request (Chinese unless English)."""
-        return _in_language(self.label_zh, self.label_en)
-
-
-def _in_language(zh: str, en: str) -> str:
-    return en if en and (translation.get_language() or "").startswith("en") else zh
+        return in_language(self.label_zh, self.label_en)
 
 
 def prefix(code: str) -> str:

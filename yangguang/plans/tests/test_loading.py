@@ -71,6 +71,12 @@ def bad_copy(tmp_path: Path, old: str, new: str) -> Path:
     ('level = "section"', 'level = "subtask"', "wutai.toml：tasks[1].level：子任务前面没有上一层级"),
     ('accumulation = "point"', 'accumulation = "point"\ncolour = "red"',
      "wutai.toml：indicators[1].colour：不认识的字段"),
+    ('title_en = "Wutai County 14th Five-Year Plan for the Protection and Development of Persons with '
+     'Disabilities"\n', "", "wutai.toml：title_en：不能为空"),
+    ('jurisdiction_en = "Wutai County, Xinzhou, Shanxi"', 'jurisdiction_en = ""',
+     "wutai.toml：jurisdiction_en：不能为空"),
+    ('issuer_en = "People\'s Government of Wutai County"\n', "", "wutai.toml：issuer_en：不能为空"),
+    ('unit = "人"', 'unit = "名"', "wutai.toml：indicators[2].unit：单位「名」不在 units.toml 中"),
 ])
 def test_a_bad_file_is_refused_naming_file_and_field_and_nothing_is_written(db, tmp_path, old, new, expected):
     path = bad_copy(tmp_path, old, new)
@@ -83,6 +89,20 @@ def test_a_bad_file_is_refused_naming_file_and_field_and_nothing_is_written(db, 
     assert any(problem.startswith(expected) for problem in raised.value.problems), raised.value.problems
     assert counts() == (0, 0, 0, 0)
     assert not AuditEvent.objects.filter(object_type="plan").exists()
+
+
+def test_a_status_needs_its_english_name(db, tmp_path):
+    path = bad_copy(tmp_path, 'status = ""', 'status = "征求意见稿"')
+
+    with pytest.raises(files.PlanFileError) as raised:
+        files.read_file(path)
+
+    assert raised.value.problems == ["wutai.toml：status_en：不能为空"]
+
+
+def test_every_catalogue_entry_and_unit_has_an_english_name():
+    assert all(entry.name_zh and entry.name_en for entry in files.catalogue().values())
+    assert files.units()["户"] == "households" and "%" in files.units()
 
 
 def test_a_given_value_must_agree_with_the_printed_text(db, tmp_path):

@@ -87,3 +87,11 @@ def test_the_plan_page_reads_in_english(plans, actor):
     page = client.get("/plans/wutai/", headers={"accept-language": "en"}).content.decode()
 
     assert "Main indicators" in page and "Lead units" in page and "binding" in page
+    # The names the plan file gives in English: title, jurisdiction, issuer, units.
+    assert "Wutai County 14th Five-Year Plan" in page and "五台县“十四五”" not in page
+    assert "Wutai County, Xinzhou, Shanxi" in page and "People&#x27;s Government of Wutai County" in page
+    assert ">households<" in page and "Coverage of basic rehabilitation services" in page
+    listing = client.get("/plans/", headers={"accept-language": "en"}).content.decode()
+    assert "Wutai County 14th Five-Year Plan" in listing and "五台县人民政府" not in listing
+    chinese = client.get("/plans/wutai/").content.decode()
+    assert "五台县“十四五”残疾人保障和发展规划" in chinese and "Wutai County" not in chinese
