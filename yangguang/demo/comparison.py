@@ -22,6 +22,7 @@ from typing import Any
 from yangguang.core.crypto import decrypt_id
 from yangguang.matching import kinds, names, services
 from yangguang.matching.models import DepartmentList
+from yangguang.regions.selectors import resolve_region
 from yangguang.registry.models import HouseholdStatus, Person
 
 IDENTITY = ["姓名", "公民身份号码", "性别", "出生日期", "户籍地区划代码"]
@@ -51,7 +52,7 @@ def _strangers(county: str) -> list[list[Any]]:
 
 
 def _run(kind: str, department: str, day: dt.date, header: list[str], rows: list[list[Any]],
-         actor: Any) -> None:
+         actor: Any, *, county: str) -> None:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / f"{kind}-{day.isoformat()}.csv"
         with open(path, "w", encoding="utf-8-sig", newline="") as f:
@@ -60,7 +61,7 @@ def _run(kind: str, department: str, day: dt.date, header: list[str], rows: list
                                             list_date=day, file_name=path.name)
     if kept is None:
         raise ValueError(f"demo {kind} list refused: {[e.message for e in result.errors[:3]]}")
-    services.run_match(kept, actor=actor)
+    services.run_match(kept, actor=actor, region=resolve_region(county))
 
 
 def _county(prefix: str) -> str | None:
@@ -110,7 +111,8 @@ def _deaths(dead: list[Person], county: str, department: str, as_of: dt.date, ac
                      variant.deceased_date.isoformat()])
     died = (as_of - dt.timedelta(days=40)).isoformat()
     rows += [[*r, died] for r in _strangers(county)]
-    _run("deaths", department, as_of - dt.timedelta(days=20), [*IDENTITY, "死亡日期"], rows, actor)
+    _run("deaths", department, as_of - dt.timedelta(days=20), [*IDENTITY, "死亡日期"], rows, actor,
+         county=county)
 
 
 def _dibao(persons: list[Person], variants: list[Person], county: str, department: str,
@@ -123,7 +125,7 @@ def _dibao(persons: list[Person], variants: list[Person], county: str, departmen
     held = dict(HouseholdStatus.objects.filter(household_id__in=[p.household_id for p in persons],
                                                status="dibao").values_list("household_id", "start_date"))
     earlier = [[*_identity(p, with_id=True), start, ""] for p in persons[:5]]
-    _run("dibao", department, as_of - dt.timedelta(days=50), header, earlier, actor)
+    _run("dibao", department, as_of - dt.timedelta(days=50), header, earlier, actor, county=county)
     current = [[*_identity(p, with_id=True), start, ""] for p in persons[1:5]]
     current[1][-1] = (as_of - dt.timedelta(days=25)).isoformat()  # ended
     current.append([*_identity(persons[5], with_id=True), start, ""])  # new
@@ -133,4 +135,4 @@ def _dibao(persons: list[Person], variants: list[Person], county: str, departmen
     current.append([*_identity(persons[10], with_id=False), start, ""])  # probable
     current += [[*_identity(p, with_id=False, name=_variant(p.name)), start, ""] for p in variants]
     current += [[*r, start, ""] for r in _strangers(county)]
-    _run("dibao", department, as_of - dt.timedelta(days=20), header, current, actor)
+    _run("dibao", department, as_of - dt.timedelta(days=20), header, current, actor, county=county)

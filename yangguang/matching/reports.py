@@ -183,18 +183,19 @@ def run_findings(user: Any, run: MatchRun) -> list[Finding]:
 
 
 def latest_runs(user: Any) -> list[MatchRun]:
-    """The latest run the user may see of each list kind, in the kinds' order."""
+    """The latest run the user may see of each list kind for each region a list
+    covers, in the kinds' order: a county's roll does not hide another county's, and
+    a newer list covering a region replaces the older ones within it."""
     prefixes = scope_prefixes(user, Capability.MATCH_LISTS)
-    latest: dict[str, MatchRun] = {}
+    latest: dict[str, list[MatchRun]] = {}
     for run in MatchRun.objects.select_related("department_list").order_by(
             "-department_list__list_date", "-created_at", "-id"):
-        kind = run.department_list.kind
-        if kind in latest:
+        if run.scope and not selectors.overlaps(run.scope, prefixes):
             continue
-        if run.scope and not any(a.startswith(b) or b.startswith(a) for a in run.scope for b in prefixes):
-            continue
-        latest[kind] = run
-    return [latest[k.name] for k in kinds.KINDS if k.name in latest]
+        taken = latest.setdefault(run.department_list.kind, [])
+        if not any(selectors.covers(newer.scope, run.scope) for newer in taken):
+            taken.append(run)
+    return [run for k in kinds.KINDS for run in latest.get(k.name, [])]
 
 
 def region_findings(user: Any) -> list[Finding]:

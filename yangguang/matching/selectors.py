@@ -74,15 +74,24 @@ def runs_of(department_list: DepartmentList) -> QuerySet[MatchRun]:
     return department_list.runs.all()
 
 
-def _overlaps(scope: list[str], prefixes: list[str]) -> bool:
+def overlaps(scope: list[str], prefixes: list[str]) -> bool:
+    """Whether two sets of region code prefixes share a region."""
     return any(a.startswith(b) or b.startswith(a) for a in scope for b in prefixes)
+
+
+def covers(outer: list[str], inner: list[str]) -> bool:
+    """Whether every region of ``inner`` lies in ``outer`` (an empty scope is the
+    whole registry)."""
+    if not outer:
+        return True
+    return bool(inner) and all(any(i.startswith(o) for o in outer) for i in inner)
 
 
 def get_run_for(user: Any, pk: Any) -> MatchRun:
     """A run the user may see: one compared with the whole registry (the command line),
     or with regions that overlap the user's. ``MatchRun.DoesNotExist`` otherwise."""
     run = MatchRun.objects.select_related("department_list").get(pk=pk)
-    if run.scope and not _overlaps(run.scope, scope_prefixes(user, Capability.MATCH_LISTS)):
+    if run.scope and not overlaps(run.scope, scope_prefixes(user, Capability.MATCH_LISTS)):
         raise MatchRun.DoesNotExist
     return run
 
@@ -111,5 +120,10 @@ def unknown_to_department(user: Any, run: MatchRun) -> QuerySet[Person]:
     held = HouseholdStatus.objects.filter(status=status, start_date__lte=day).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=day)).values("household_id")
     matched = run.candidates.exclude(person=None).values("person_id")
-    return (persons_visible_to(user, Capability.MATCH_LISTS).filter(household_id__in=held)
-            .exclude(pk__in=matched))
+    persons = persons_visible_to(user, Capability.MATCH_LISTS).filter(household_id__in=held)
+    if run.scope:
+        covered = Q(pk__in=[])
+        for prefix in run.scope:
+            covered |= Q(hukou_region__code__startswith=prefix)
+        persons = persons.filter(covered)
+    return persons.exclude(pk__in=matched)

@@ -39,6 +39,7 @@ from yangguang.matching.models import (
     MatchType,
 )
 from yangguang.matching.selectors import persons_for
+from yangguang.regions.models import Region
 
 MESSAGES = {
     "key_required": _("这份名单的身份号码是部门摘要：比对时须提供交换密钥（--key-file）"),
@@ -128,11 +129,18 @@ def _probable(rows: list[ListRow], persons: Any, taken: set[int]) -> dict[int, _
 
 @transaction.atomic
 def run_match(department_list: DepartmentList, *, actor: Actor | Any, user: Any = None,
-              key: bytes | None = None) -> MatchRun:
+              key: bytes | None = None, region: Region | None = None) -> MatchRun:
     """Compare a list with the persons of ``user``'s regions (every person when
-    ``user`` is None: the command line) and act on the confirmed matches."""
+    ``user`` is None: the command line), or of ``region`` within them when the list
+    covers only that region (a county department's roll), and act on the confirmed
+    matches. The run's scope is what the list covers: only there does a person the
+    list lacks count as unknown to the department."""
     actor = Actor.of(actor if actor is not None else user)
     persons = persons_for(user)
+    scope = [] if user is None else list(scope_prefixes(user, "match_lists"))
+    if region is not None:
+        persons = persons.filter(hukou_region__code__startswith=region.short_code)
+        scope = [region.short_code]
     rows = list(department_list.rows.order_by("row"))
     matches = _exact(rows, persons, key)
     matches.update(_probable(rows, persons, {m.person_id for m in matches.values()}))
@@ -141,7 +149,7 @@ def run_match(department_list: DepartmentList, *, actor: Actor | Any, user: Any 
         .order_by("run_id")}
     run = MatchRun.objects.create(
         department_list=department_list, actor=actor.name,
-        scope=[] if user is None else list(scope_prefixes(user, "match_lists")), rows=len(rows))
+        scope=scope, rows=len(rows))
     counts = {t: 0 for t in MatchType.values}
     kind = department_list.kind
     people = {}

@@ -166,6 +166,22 @@ def test_a_dibao_roll_records_the_household_status(tmp_path, person):
     assert HouseholdStatus.objects.count() == 1
 
 
+def test_a_roll_for_one_region_compares_with_that_region_only(tmp_path, person, capsys):
+    a = person(姓名="王大明", 户籍地区划代码=VILLAGE_A)
+    b = person(姓名="李小红", 户籍地区划代码=VILLAGE_B, 家庭编号="H-8", 与户主关系="户主")
+    headers = ["姓名", "公民身份号码", "开始日期", "结束日期"]
+    file = write_csv(tmp_path / "dibao.csv", headers,
+                     [[a.name, id_of(a), "2024-01-01", ""], [b.name, id_of(b), "2024-01-01", ""]])
+    assert run_json("--kind", "dibao", "--region", "140922", str(file))["matched_exact"] == 1
+    assert MatchRun.objects.get().scope == ["140922"]
+    assert not HouseholdStatus.objects.filter(household=b.household).exists()
+    with pytest.raises(SystemExit) as exit_:
+        run_command("run", "--kind", "dibao", "--region", "999999", str(file))
+    assert exit_.value.code == 2
+    assert "未知的行政区划代码：999999" in capsys.readouterr().err
+    assert MatchRun.objects.count() == 1
+
+
 def test_a_bad_file_exits_2_and_writes_nothing(tmp_path, db):
     file = write_csv(tmp_path / "bad.csv", DEATHS, [["王", "", "", "", "", "不是日期"]])
     with pytest.raises(SystemExit) as exit_:

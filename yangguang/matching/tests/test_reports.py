@@ -16,6 +16,7 @@ from yangguang.benefits.tests.conftest import ACTOR, XINING, make_person, take_s
 from yangguang.demo.generator import create_person
 from yangguang.matching import changes, kinds, reports, services
 from yangguang.matching.tests.conftest import DEATHS, id_of, write_csv
+from yangguang.regions.selectors import resolve_region
 from yangguang.registry import services as registry
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +134,37 @@ def test_two_runs_of_the_same_kind_show_what_is_new_gone_and_changed(tmp_path):
     assert [(x.change, x.person.pk) for x in found] == [("new", c.pk), ("gone", a.pk), ("changed", b.pk)]
     assert "结束日期 2025-01-31" in found[2].after and "结束日期" not in found[2].before
     assert changes.compare(user(region="140922"), second, first) == []
+
+
+def test_a_county_roll_speaks_only_for_its_county(tmp_path):
+    """Each county's civil affairs bureau sends its own roll: compared with its
+    ``region``, a roll covers its county only, so the persons of another county are not
+    "unknown to the department", and the region report keeps the latest roll of each
+    county side by side."""
+    wutai = "140922100001"
+    here = make_person(region=XINING, level="二级", statuses=(("dibao", D(2024, 1, 1), None),))
+    absent = make_person(region=XINING, level="二级", statuses=(("dibao", D(2024, 1, 1), None),))
+    there = make_person(region=wutai, level="二级", statuses=(("dibao", D(2024, 1, 1), None),))
+    elsewhere = make_person(region=wutai, level="二级", statuses=(("dibao", D(2024, 1, 1), None),))
+    runs = []
+    for person, county in ((here, XINING[:6]), (there, "140922")):
+        path = write_csv(tmp_path / f"dibao-{county}.csv", DIBAO,
+                         [[person.name, id_of(person), "", "", "", "2024-01-01", ""]])
+        _result, kept = services.import_list(kinds.get("dibao"), path, actor=ACTOR, list_date=D(2025, 6, 1))
+        runs.append(services.run_match(kept, actor=ACTOR, region=resolve_region(county)))
+    assert [r.scope for r in runs] == [[XINING[:6]], ["140922"]]
+
+    qinghai = user("registrar", "630000", "qinghai")
+    shanxi = user("registrar", "140000", "shanxi")
+    assert {r.pk for r in reports.latest_runs(qinghai)} == {runs[0].pk}
+    assert {r.pk for r in reports.latest_runs(shanxi)} == {runs[1].pk}
+    unknown = by_category(reports.region_findings(qinghai))["unknown_to_department"]
+    assert [f.person.pk for f in unknown] == [absent.pk]
+    unknown = by_category(reports.region_findings(shanxi))["unknown_to_department"]
+    assert [f.person.pk for f in unknown] == [elsewhere.pk]
+    # A user over both provinces sees both rolls, each speaking for its own county.
+    both = accounts.create_user("two-provinces", "Yg-reports-Tests-2025!",
+                                [("registrar", "630000"), ("registrar", "140000")], actor=ACTOR)
+    assert {r.pk for r in reports.latest_runs(both)} == {r.pk for r in runs}
+    unknown = {f.person.pk for f in reports.region_findings(both) if f.category == "unknown_to_department"}
+    assert unknown == {absent.pk, elsewhere.pk}

@@ -30,6 +30,7 @@ from yangguang.core.cli import TranslatedCommand, fail
 from yangguang.core.errors import ValidationFailed
 from yangguang.imports.reading import UnreadableFile
 from yangguang.matching import exchange, kinds, services
+from yangguang.regions.selectors import UnknownRegion, resolve_region
 
 
 class Command(TranslatedCommand):
@@ -50,6 +51,8 @@ class Command(TranslatedCommand):
         run.add_argument("file", metavar="FILE", help=_("部门名单（XLSX、XLS 或 CSV）"))
         run.add_argument("--key-file", metavar="K", help=_("名单为身份号码摘要时的交换密钥文件"))
         run.add_argument("--department", default="", help=_("提供部门（默认为该类名单的通常来源）"))
+        run.add_argument("--region", default="", metavar="CODE",
+                         help=_("名单覆盖的地区（6位或12位区划代码），只与该地区的人员比对；默认全部人员"))
         run.add_argument("--date", default="", metavar="YYYY-MM-DD", help=_("名单日期（默认今天）"))
         run.add_argument("--json", action="store_true", help=_("只输出一个 JSON 对象"))
         run.add_argument("--out", metavar="RESULT.csv", help=_("把每一行的比对结果写入该 CSV 文件"))
@@ -83,6 +86,12 @@ class Command(TranslatedCommand):
             if list_date is None:
                 raise exchange.ExchangeError(_("名单日期“{value}”格式不正确：应为YYYY-MM-DD").format(
                     value=options["date"]))
+        region = None
+        if options["region"]:
+            try:
+                region = resolve_region(options["region"])
+            except UnknownRegion as e:
+                raise exchange.ExchangeError(str(e)) from None
         actor = Actor.command_line()
         result, stored = services.import_list(kinds.get(options["kind"]), options["file"],
                                               actor=actor, department=options["department"],
@@ -93,7 +102,7 @@ class Command(TranslatedCommand):
                     row=error.row, column=error.column, message=error.message, code=error.code))
             self.stderr.write(_("名单有{count}行被拒绝，没有导入，也没有比对").format(count=result.rejected))
             sys.exit(2)
-        run = services.run_match(stored, actor=actor, key=key)
+        run = services.run_match(stored, actor=actor, key=key, region=region)
         if options["out"]:
             with open(options["out"], "w", encoding="utf-8", newline="") as f:
                 out = csv.writer(f)
