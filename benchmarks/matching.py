@@ -3,6 +3,8 @@ pass, with the Python Record Linkage Toolkit as the baseline on the same data.
 
     .venv/bin/python benchmarks/matching.py [--persons P] [--rows L] [--seed S]
                                             [--exact N] [--skip-baseline]
+    .venv/bin/python benchmarks/matching.py --scale exact --persons 10000000 --rows 10000000
+    .venv/bin/python benchmarks/matching.py --scale probabilistic --persons 1000000 --rows 1000000
 
 Quality: a registry of P generated persons (common surnames and given-name characters,
 birth dates 1940–2015, sex, a county among 40), and a department list of L rows
@@ -160,24 +162,26 @@ def run_yangguang(registry, listed):
     return {row: lk.person_key for row, lk in links.items()}, seconds
 
 
-def run_baseline(registry, listed):
-    """recordlinkage 0.16: index by blocking on the birth date and on the pinyin (the
-    same blocks Splink uses), compare with its own string and exact comparators, and
-    call a pair a match when its summed score reaches 3 of 4 (best pair per row)."""
+def baseline_frame(keys, names_, births, sexes, regions):
+    """The baseline's table: name, its pinyin (once per distinct name), birth date as
+    ISO text, sex, the region's county code."""
     import pandas as pd
-    import recordlinkage
 
     from yangguang.matching import names
 
-    def frame(records):
-        return pd.DataFrame({
-            "name": [r.name for r in records], "pinyin": [names.pinyin(r.name) for r in records],
-            "birth": [r.birth_date.isoformat() if r.birth_date else None for r in records],
-            "sex": [r.sex for r in records], "region": [(r.region or "")[:6] or None for r in records],
-        }, index=[r.key for r in records])
+    frame = pd.DataFrame({"name": names_, "birth": births, "sex": sexes,
+                          "region": [(r or "")[:6] or None for r in regions]}, index=keys)
+    distinct = frame["name"].dropna().unique()
+    frame.insert(1, "pinyin", frame["name"].map(dict(zip(distinct, map(names.pinyin, distinct), strict=True))))
+    return frame
 
-    started = time.perf_counter()
-    left, right = frame(listed), frame(registry)
+
+def baseline_link(left, right) -> dict[int, int]:
+    """recordlinkage 0.16: index by blocking on the birth date and on the pinyin (the
+    same blocks Splink uses), compare with its own string and exact comparators, and
+    call a pair a match when its summed score reaches 3 of 4 (best pair per row)."""
+    import recordlinkage
+
     indexer = recordlinkage.Index()
     indexer.block("birth")
     indexer.block("pinyin")
@@ -193,6 +197,17 @@ def run_baseline(registry, listed):
     predicted: dict[int, int] = {}
     for (row, pk), _score in chosen.items():
         predicted.setdefault(int(row), int(pk))
+    return predicted
+
+
+def run_baseline(registry, listed):
+    def frame(records):
+        return baseline_frame([r.key for r in records], [r.name for r in records],
+                              [r.birth_date.isoformat() if r.birth_date else None for r in records],
+                              [r.sex for r in records], [r.region for r in records])
+
+    started = time.perf_counter()
+    predicted = baseline_link(frame(listed), frame(registry))
     return predicted, time.perf_counter() - started
 
 
@@ -220,7 +235,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--exact", type=int, default=1_000_000)
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--scale", choices=("exact", "probabilistic"),
+                        help="the scale benchmarks (benchmarks/matching_scale.py): --persons and --rows "
+                             "set the sizes")
+    parser.add_argument("--baseline-rows", type=int, default=20_000,
+                        help="--scale probabilistic: the baseline's rows (its time extrapolated)")
+    parser.add_argument("--database", default="yg_match_scale",
+                        help="--scale exact: the PostgreSQL database (created, kept for the next run)")
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/")
     args = parser.parse_args()
+    if args.scale:
+        import matching_scale
+
+        sys.exit(matching_scale.main(args))
     import django
 
     django.setup()

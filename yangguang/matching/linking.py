@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -69,31 +68,56 @@ def _name_columns(name: str) -> tuple[str, str]:
     return names.standard_name(name), names.pinyin(name)
 
 
-def _swapped(day: dt.date | None) -> str | None:
-    if day is None or day.day > 12 or day.day == day.month:
-        return None
-    return f"{day.year:04d}-{day.day:02d}-{day.month:02d}"
+#: The columns ``link_table`` takes, of the list's rows and of the persons alike.
+RAW_COLUMNS = (("unique_id", "int64"), ("name", "string"), ("sex", "int64"),
+               ("birth_date", "date32"), ("region", "string"))
 
 
-def _table(records: Iterable[Record]) -> Any:
+def raw_table(records: Iterable[Record]) -> Any:
+    """Records as the Arrow table ``link_table`` takes."""
     import pyarrow as pa
 
-    columns: dict[str, list[Any]] = {k: [] for k in (
-        "unique_id", "name", "name_std", "pinyin", "birth_date", "birth_swapped", "sex", "region")}
+    columns: dict[str, list[Any]] = {name: [] for name, _ in RAW_COLUMNS}
     for r in records:
-        std, py = _name_columns(r.name)
         columns["unique_id"].append(r.key)
-        columns["name"].append(r.name or None)
-        columns["name_std"].append(std or None)
-        columns["pinyin"].append(py or None)
-        columns["birth_date"].append(r.birth_date.isoformat() if r.birth_date else None)
-        columns["birth_swapped"].append(_swapped(r.birth_date))
+        columns["name"].append(r.name)
         columns["sex"].append(r.sex)
-        columns["region"].append(r.region or None)
-    schema = pa.schema([("unique_id", pa.int64()), ("name", pa.string()), ("name_std", pa.string()),
-                        ("pinyin", pa.string()), ("birth_date", pa.string()),
-                        ("birth_swapped", pa.string()), ("sex", pa.int64()), ("region", pa.string())])
-    return pa.table(columns, schema=schema)
+        columns["birth_date"].append(r.birth_date)
+        columns["region"].append(r.region)
+    return pa.table(columns, schema=pa.schema([(name, getattr(pa, kind)()) for name, kind in RAW_COLUMNS]))
+
+
+def _names(column: Any) -> tuple[Any, Any]:
+    """The standard name and pinyin of a name column, computed once per distinct name."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    distinct = pc.unique(column)
+    computed = [_name_columns(name or "") for name in distinct.to_pylist()]
+    where = pc.index_in(column, value_set=distinct)
+    return (pa.array([std or None for std, _ in computed], pa.string()).take(where),
+            pa.array([py or None for _, py in computed], pa.string()).take(where))
+
+
+#: The compared columns from the raw ones: birth dates as ISO text and with month and
+#: day swapped (when the day could be a month and differs from it).
+_PREPARE = """
+    SELECT unique_id, nullif(name, '') AS name, name_std, pinyin,
+           strftime(birth_date, '%Y-%m-%d') AS birth_date,
+           CASE WHEN day(birth_date) <= 12 AND day(birth_date) <> month(birth_date)
+                THEN strftime(make_date(year(birth_date), day(birth_date), month(birth_date)), '%Y-%m-%d')
+           END AS birth_swapped,
+           sex, nullif(region, '') AS region
+    FROM raw"""
+
+
+def _prepared(con: Any, table: Any) -> Any:
+    std, py = _names(table["name"])
+    con.register("raw", table.append_column("name_std", std).append_column("pinyin", py))
+    try:
+        return con.sql(_PREPARE).to_arrow_table()
+    finally:
+        con.unregister("raw")
 
 
 def _labels(settings: dict[str, Any]) -> dict[str, tuple[str, dict[int, str]]]:
@@ -115,9 +139,31 @@ def _labels(settings: dict[str, Any]) -> dict[str, tuple[str, dict[int, str]]]:
 def link(rows: Iterable[Record], persons: Iterable[Record]) -> dict[int, Link]:
     """Each list row's best candidate at or above the review threshold (row key →
     link); rows without one are absent."""
-    row_table, person_table = _table(rows), _table(persons)
-    if row_table.num_rows == 0 or person_table.num_rows == 0:
+    return link_table(raw_table(rows), raw_table(persons))
+
+
+#: Each list row's best pair and the weight of its second best, from Splink's
+#: predictions (``{gammas}``: the comparison columns' gamma and weight columns).
+_BEST = """
+    SELECT row_key, person_key, match_weight, match_probability, second, {gammas}
+    FROM (SELECT *, row_number() OVER w AS rank, lead(match_weight) OVER w AS second
+          FROM (SELECT CASE WHEN source_dataset_l = 'list_rows' THEN unique_id_l ELSE unique_id_r END
+                           AS row_key,
+                       CASE WHEN source_dataset_l = 'list_rows' THEN unique_id_r ELSE unique_id_l END
+                           AS person_key, *
+                FROM predictions)
+          WINDOW w AS (PARTITION BY row_key ORDER BY match_weight DESC, person_key))
+    WHERE rank = 1"""
+
+
+def link_table(rows: Any, persons: Any) -> dict[int, Link]:
+    """``link`` on Arrow tables of ``RAW_COLUMNS`` (``unique_id``: the row's or the
+    person's key). The names' standard form and pinyin are computed once per distinct
+    name; the rest of the preparation, the comparisons and the choice of each row's
+    best candidate run in DuckDB."""
+    if rows.num_rows == 0 or persons.num_rows == 0:
         return {}
+    import duckdb
     from splink import DuckDBAPI, Linker
 
     config = model()
@@ -125,43 +171,29 @@ def link(rows: Iterable[Record], persons: Iterable[Record]) -> dict[int, Link]:
     settings["blocking_rules_to_generate_predictions"] = [
         {"blocking_rule": rule, "sql_dialect": "duckdb"}
         for rule in settings["blocking_rules_to_generate_predictions"]]
-    db = DuckDBAPI()
-    left = db.register(row_table, table_name="list_rows")
-    right = db.register(person_table, table_name="persons")
+    con = duckdb.connect()
+    db = DuckDBAPI(con)
+    left = db.register(_prepared(con, rows), table_name="list_rows")
+    right = db.register(_prepared(con, persons), table_name="persons")
     linker = Linker([left, right], settings, log_level=logging.WARNING)
-    threshold = config["review_weight"]
-    predictions = linker.inference.predict(threshold_match_weight=threshold)
+    predictions = linker.inference.predict(threshold_match_weight=config["review_weight"])
     labels = _labels(config["splink"])
-    best: dict[int, Link] = {}
-    second: dict[int, float] = {}
-    table = predictions.as_duckdbpyrelation().arrow()
-    if hasattr(table, "read_all"):
-        table = table.read_all()
-    for rec in table.to_pylist():
-        row_key, person_key = _sides(rec)
-        weight = float(rec["match_weight"])
-        current = best.get(row_key)
-        if current is not None and current.weight >= weight:
-            second[row_key] = max(second.get(row_key, -math.inf), weight)
-            continue
-        if current is not None:
-            second[row_key] = max(second.get(row_key, -math.inf), current.weight)
-        levels = tuple(
-            Level(description, gammas.get(int(rec[f"gamma_{column}"]), ""),
-                  float(rec[f"mw_{column}"] or 0.0))
-            for column, (description, gammas) in labels.items())
-        best[row_key] = Link(row_key, person_key, weight, float(rec["match_probability"]), levels)
+    con.register("predictions", predictions.as_duckdbpyrelation())
+    best = con.sql(_BEST.format(gammas=", ".join(f"gamma_{c}, mw_{c}" for c in labels))).fetchall()
     margin = config["ambiguity_weight"]
-    return {key: (Link(lk.row_key, lk.person_key, lk.weight, lk.probability, lk.levels, True)
-                  if lk.weight - second.get(key, -math.inf) < margin else lk)
-            for key, lk in best.items()}
-
-
-def _sides(rec: dict[str, Any]) -> tuple[int, int]:
-    """(list row key, person key) of a predicted pair, whichever side each came on."""
-    if rec["source_dataset_l"] == "list_rows":
-        return int(rec["unique_id_l"]), int(rec["unique_id_r"])
-    return int(rec["unique_id_r"]), int(rec["unique_id_l"])
+    levels: dict[tuple[str, int, float], Level] = {}
+    out = {}
+    for row_key, person_key, weight, probability, second, *gammas in best:
+        found = []
+        for i, (column, (description, label_of)) in enumerate(labels.items()):
+            gamma, mw = int(gammas[2 * i]), float(gammas[2 * i + 1] or 0.0)
+            level = levels.get((column, gamma, mw))
+            if level is None:
+                level = levels[(column, gamma, mw)] = Level(description, label_of.get(gamma, ""), mw)
+            found.append(level)
+        out[row_key] = Link(row_key, person_key, float(weight), float(probability), tuple(found),
+                            second is not None and weight - second < margin)
+    return out
 
 
 def classify(weight: float) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -70,7 +70,7 @@ def import_list(kind: ListKind, path: str | Path, *, actor: Actor | Any,
     return result, context.seen.get("list")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Match:
     person_id: int | None
     region: str
@@ -80,33 +80,34 @@ class _Match:
     levels: tuple[dict[str, Any], ...] = ()
 
 
-def _exact(rows: list[ListRow], persons: Any, key: bytes | None) -> dict[int, _Match]:
+def exact_pass(department_list: DepartmentList, persons: Any, key: bytes | None) -> dict[int, _Match]:
+    """The exact pass: list row id → the person with the same keyed ID hash.
+
+    A row with a number (the platform's hash) is joined with ``persons`` in one
+    statement, inside the database; a hashed list's rows are compared with the
+    persons' numbers hashed under the exchange key ``key``, in memory."""
     found: dict[int, _Match] = {}
-    plain = [r for r in rows if r.id_state == IdState.VALID]
-    for start in range(0, len(plain), BLOCK):
-        block = plain[start:start + BLOCK]
-        ids = {h: (pk, region) for h, pk, region in persons.filter(
-            id_number_hash__in=[r.id_hash for r in block]).values_list(
-                "id_number_hash", "id", "hukou_region_id")}
-        for r in block:
-            if r.id_hash in ids:
-                pk, region = ids[r.id_hash]
-                found[r.pk] = _Match(pk, region, MatchType.EXACT)
-    hashed = [r for r in rows if r.id_state == IdState.HASHED]
+    people_sql, params = persons.values("id", "id_number_hash", "hukou_region_id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.id, p.id, p.hukou_region_id FROM {ListRow._meta.db_table} r "
+            f"JOIN ({people_sql}) p ON p.id_number_hash = r.id_hash "
+            "WHERE r.department_list_id = %s AND r.id_state = %s",
+            (*params, department_list.pk, IdState.VALID))
+        while block := cursor.fetchmany(BLOCK * 10):
+            for row_id, pk, region in block:
+                found[row_id] = _Match(pk, region, MatchType.EXACT)
+    hashed: dict[str, list[int]] = {}
+    for digest, row_id in department_list.rows.filter(id_state=IdState.HASHED).values_list("id_hash", "id"):
+        hashed.setdefault(digest, []).append(row_id)
     if hashed:
         if key is None:
             raise _fail("key_required", "id_hash")
-        wanted = {r.id_hash for r in hashed}
-        by_hash: dict[str, tuple[int, str]] = {}
         regions = dict(persons.values_list("id", "hukou_region_id"))
         for digest, pk in Hasher(key).of_encrypted(
                 persons.values_list("id", "id_number_encrypted").iterator(chunk_size=BLOCK)):
-            if digest in wanted:
-                by_hash[digest] = (pk, regions[pk])
-        for r in hashed:
-            if r.id_hash in by_hash:
-                pk, region = by_hash[r.id_hash]
-                found[r.pk] = _Match(pk, region, MatchType.EXACT)
+            for row_id in hashed.get(digest, ()):
+                found[row_id] = _Match(pk, regions[pk], MatchType.EXACT)
     return found
 
 
@@ -142,7 +143,7 @@ def run_match(department_list: DepartmentList, *, actor: Actor | Any, user: Any 
         persons = persons.filter(hukou_region__code__startswith=region.short_code)
         scope = [region.short_code]
     rows = list(department_list.rows.order_by("row"))
-    matches = _exact(rows, persons, key)
+    matches = exact_pass(department_list, persons, key)
     matches.update(_probable(rows, persons, {m.person_id for m in matches.values()}))
     earlier = {(c.list_row_id, c.person_id): c for c in Candidate.objects.filter(
         list_row__department_list=department_list).exclude(decision=Decision.PENDING)
