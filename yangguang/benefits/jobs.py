@@ -9,8 +9,8 @@ from typing import Any
 
 from django.db.models.functions import Substr
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from yangguang.audit.services import Actor
 from yangguang.benefits import policy, services
@@ -36,8 +36,8 @@ def screen_benefits(job: Any, context: Any, on: dt.date | None = None) -> dict[s
             done = services.screen_into_items(key, region, on, actor=actor)
             total = {name: total[name] + done[name] for name in total}
         context.progress(i + 1, len(keys))
-    context.log(gettext("筛查{programmes}个项目、{regions}个省：新增待办{created}件，仍在待办{seen}件")
-                .format(programmes=len(keys), regions=len(regions), **total))
+    context.log(gettext_noop("筛查{programmes}个项目、{regions}个省：新增待办{created}件，仍在待办{seen}件"),
+                programmes=len(keys), regions=len(regions), **total)
     return total
 
 

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yangguang.jobs.messages import render
+
 
 class JobState(models.TextChoices):
     QUEUED = "queued", _("等待运行")
@@ -82,4 +84,11 @@ class Job(models.Model):
 
     @property
     def log_lines(self) -> list[str]:
-        return self.log.splitlines()
+        """The log's lines, each message in the active language (``jobs.messages``)."""
+        return [f"{line[:19]} {render(line[20:])}" if line[19:20] == " " else render(line)
+                for line in self.log.splitlines()]
+
+    @property
+    def error_message(self) -> str:
+        """Why the job failed, in the active language."""
+        return render(self.error)

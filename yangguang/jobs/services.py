@@ -18,12 +18,13 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from yangguang.audit.services import Actor, record
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.jobs import kinds, workers
+from yangguang.jobs.messages import encode
 from yangguang.jobs.models import Job, JobState
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,13 @@ class Cancelled(Exception):
 
 
 class JobFailed(Exception):
-    """A job's work could not be done for a reason its user can act on; the message is
-    shown on the jobs page (no personal data)."""
+    """A job's work could not be done for a reason its user can act on; the message
+    (a msgid marked with ``gettext_noop``, and its parameters) is shown on the jobs page
+    in the reader's language (no personal data)."""
+
+    def __init__(self, msgid: str, **params: Any) -> None:
+        super().__init__(msgid)
+        self.stored = encode(msgid, **params)
 
 
 def _progress_key(job_id: Any) -> str:
@@ -53,14 +59,17 @@ def _cancel_key(job_id: Any) -> str:
     return f"job-cancel:{job_id}"
 
 
-def _line(text: str) -> str:
-    return f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {text}\n"
+def _line(stored: str) -> str:
+    """A log line: the local time and a stored message (``jobs.messages``)."""
+    return f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {stored}\n"
 
 
-def append_log(job: Job, text: str) -> None:
+def append_log(job: Job, msgid: str, **params: Any) -> None:
     """Add a line to the job's log, outside any work transaction (a line written inside
-    one would vanish with it). No personal data: administrators read job logs."""
-    Job.objects.filter(pk=job.pk).update(log=Concat(F("log"), Value(_line(text))))
+    one would vanish with it): ``msgid`` (marked with ``gettext_noop``) and its
+    parameters, translated when a page shows it. No personal data: administrators read
+    job logs."""
+    Job.objects.filter(pk=job.pk).update(log=Concat(F("log"), Value(_line(encode(msgid, **params)))))
 
 
 class Context:
@@ -79,10 +88,12 @@ class Context:
         if cache.get(_cancel_key(self.job.pk)):
             raise Cancelled
 
-    def log(self, text: str) -> None:
+    def log(self, msgid: str, **params: Any) -> None:
         """A line for the job's log, written when the job ends (its work may hold the
-        database's write lock until then)."""
-        self.lines.append(_line(text))
+        database's write lock until then): ``msgid`` (marked with ``gettext_noop``) and
+        its parameters, which may be messages themselves (``jobs.messages.message``),
+        translated when a page shows the line."""
+        self.lines.append(_line(encode(msgid, **params)))
 
 
 def progress(job: Job) -> dict[str, int | None]:
@@ -143,16 +154,16 @@ def run(job_id: Any, *, worker: str | None = None) -> Job | None:
         job.state = JobState.DONE
     except Cancelled:
         job.state = JobState.CANCELLED
-        context.log(gettext("已按要求取消，没有写入任何数据"))
+        context.log(gettext_noop("已按要求取消，没有写入任何数据"))
     except JobFailed as exc:
-        job.state, job.error = JobState.FAILED, str(exc)
+        job.state, job.error = JobState.FAILED, exc.stored
     except Exception:
         log.exception("job %s (%s) failed", job.pk, job.kind)
         job.state = JobState.FAILED
-        job.error = gettext("运行时发生了系统错误。可以重试；仍然失败请联系系统管理员。")
+        job.error = encode(gettext_noop("运行时发生了系统错误。可以重试；仍然失败请联系系统管理员。"))
     except BaseException:
         job.state = JobState.FAILED
-        job.error = gettext("运行它的进程被停止，任务被中断。可以重试。")
+        job.error = encode(gettext_noop("运行它的进程被停止，任务被中断。可以重试。"))
         raise
     finally:
         _end(job, context)
@@ -196,7 +207,7 @@ def retry(job: Job, *, actor: Actor | Any) -> Job:
     with transaction.atomic():
         if Job.objects.filter(pk=job.pk, state__in=[JobState.FAILED, JobState.CANCELLED]).update(
                 state=JobState.QUEUED, error="", finished_at=None,
-                log=Concat(F("log"), Value(_line(gettext("重新排队运行"))))):
+                log=Concat(F("log"), Value(_line(encode(gettext_noop("重新排队运行")))))):
             _enqueue(job)
             record(actor, "retry", "job", job.pk, data={"kind": job.kind})
     caches["progress"].delete(_cancel_key(job.pk))
@@ -218,7 +229,7 @@ def settle_interrupted(jobs: list[Job] | None = None) -> int:
     for job in running:
         if workers.alive(job.worker):
             continue
-        message = gettext("运行它的进程停止了（重启或崩溃），任务被中断，没有完成。可以重试。")
+        message = encode(gettext_noop("运行它的进程停止了（重启或崩溃），任务被中断，没有完成。可以重试。"))
         if Job.objects.filter(pk=job.pk, state=JobState.RUNNING, worker=job.worker).update(
                 state=JobState.FAILED, error=message, finished_at=timezone.now(),
                 log=Concat(F("log"), Value(_line(message)))):

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from yangguang.audit.services import Actor
 from yangguang.jobs.kinds import JobKind, register
@@ -42,15 +42,15 @@ def _match(job: Any, context: Any, path: Path, key_path: Path | None) -> dict[st
         file_name=params.get("file_name", ""), progress=context.progress)
     if stored is None:
         for error in result.errors[:50]:
-            context.log(gettext("第{row}行 {column}：{message}").format(
-                row=error.row, column=error.column, message=error.message))
+            context.log(gettext_noop("第{row}行 {column}：{message}"), row=error.row, column=error.column,
+                        message=error.message)
         return {"rows": result.rows, "rejected": result.rejected}
     if stored.hashed and key is None:
-        context.log(gettext("名单的身份号码是部门摘要，没有交换密钥，未比对"))
+        context.log(gettext_noop("名单的身份号码是部门摘要，没有交换密钥，未比对"))
         return {"rows": result.rows, "key_missing": 1}
     run = services.run_match(stored, actor=Actor.of(user), user=user, key=key)
     context.progress(run.rows, run.rows)
-    context.log(gettext("名单已比对：{rows}行").format(rows=run.rows))
+    context.log(gettext_noop("名单已比对：{rows}行"), rows=run.rows)
     return {"run": run.pk, **run.summary()}
 
 

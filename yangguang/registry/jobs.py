@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from yangguang.audit.services import Actor
 from yangguang.jobs.kinds import JobKind, register
@@ -19,7 +19,7 @@ def expire_certificates(job: Any, context: Any) -> dict[str, Any]:
     """Certificates past their validity become expired (idempotent: a second run the
     same day finds none)."""
     expired = services.expire_certificates(timezone.localdate(), actor=Actor("job:" + job.kind))
-    context.log(gettext("到期的残疾人证：{count}本").format(count=expired))
+    context.log(gettext_noop("到期的残疾人证：{count}本"), count=expired)
     return {"expired": expired}
 
 
@@ -27,7 +27,7 @@ def apply_moves_away(job: Any, context: Any) -> dict[str, Any]:
     """Certificates of holders whose hukou moved away without a transfer: frozen, then
     cancelled, on the days computed from the move (idempotent)."""
     done = services.apply_moves_away(timezone.localdate(), actor=Actor("job:" + job.kind))
-    context.log(gettext("户籍迁出未迁移：冻结{frozen}本，注销{cancelled}本").format(**done))
+    context.log(gettext_noop("户籍迁出未迁移：冻结{frozen}本，注销{cancelled}本"), **done)
     return done
 
 

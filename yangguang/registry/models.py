@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yangguang.jobs.messages import render as render_message
 from yangguang.regions.models import Region
 
 
@@ -368,3 +369,8 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)
+
+    @property
+    def error_message(self) -> str:
+        """Why the import failed, in the active language (``jobs.messages``)."""
+        return render_message(self.error)

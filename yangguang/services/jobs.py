@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from yangguang.audit.services import Actor
 from yangguang.jobs.kinds import JobKind, register
@@ -21,9 +21,9 @@ def needs_from_survey(job: Any, context: Any) -> dict[str, Any]:
     totals: dict[str, Any] = {}
     for survey_year in (year - 1, year):
         result = open_needs_from_surveys(survey_year, actor=Actor("job:" + job.kind))
-        context.log(gettext("{year}年度调查：新登记需求{opened}项，已有{already}项，不符合条件等{refused}项")
-                    .format(year=survey_year, opened=result.opened, already=result.already,
-                            refused=sum(result.refused.values())))
+        context.log(gettext_noop("{year}年度调查：新登记需求{opened}项，已有{already}项，不符合条件等{refused}项"),
+                    year=survey_year, opened=result.opened, already=result.already,
+                    refused=sum(result.refused.values()))
         for key, value in result.as_dict().items():
             totals[key] = totals.get(key, 0) + value
     return totals

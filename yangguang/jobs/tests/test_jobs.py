@@ -13,6 +13,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_tasks_db.models import DBTaskResult
 
 from yangguang.accounts import services as accounts
@@ -117,7 +118,7 @@ def test_a_failed_job_says_why_and_a_retry_runs_it_again():
     job = services.submit("test_steps", owner=owner, params={"fail": True})
     services.run(job.pk)
     job.refresh_from_db()
-    assert job.state == JobState.FAILED and job.error == "第2步无法完成"
+    assert job.state == JobState.FAILED and job.error_message == "第2步无法完成"
     assert not AuditEvent.objects.filter(action="test_step").exists()
 
     Job.objects.filter(pk=job.pk).update(params={})  # the cause is put right
@@ -300,3 +301,39 @@ def test_the_jobs_page_in_english():
     page = client.get("/jobs/", headers={"Accept-Language": "en"}).content.decode()
 
     assert "Background jobs" in page and "Retry" in page and "Failed" in page
+
+
+def _expiry(job: Job, context: services.Context) -> dict:
+    context.log(gettext_noop("到期的残疾人证：{count}本"), count=7)
+    raise RuntimeError("a bug")
+
+
+kinds.register(kinds.JobKind("test_expiry", "测试到期", _expiry))
+
+
+def test_log_lines_and_errors_are_stored_as_messages_and_shown_in_the_readers_language():
+    owner = _user("owner", (Role.REGISTRAR, COUNTY_A))
+    job = services.submit("test_expiry", owner=owner)
+    services.run(job.pk)
+    job.refresh_from_db()
+    # Stored as a message id and its parameters, not as rendered text.
+    assert '"m": "到期的残疾人证：{count}本", "p": {"count": 7}' in job.log
+    client = _client(owner)
+
+    english = client.get(f"/jobs/{job.pk}/", headers={"Accept-Language": "en"}).content.decode()
+    chinese = client.get(f"/jobs/{job.pk}/").content.decode()
+
+    assert "Certificates expired: 7" in english and "A system error occurred while it ran" in english
+    assert "到期的残疾人证：7本" in chinese and "运行时发生了系统错误" in chinese
+    assert "{count}" not in english + chinese and '"m"' not in english + chinese
+
+
+def test_a_log_and_error_written_as_plain_text_before_messages_stay_readable():
+    owner = _user("owner", (Role.REGISTRAR, COUNTY_A))
+    job = services.submit("test_steps", owner=owner)
+    Job.objects.filter(pk=job.pk).update(state=JobState.FAILED, error="旧的错误说明",
+                                         log="2026-01-02 03:04:05 旧的日志行\n")
+
+    page = _client(owner).get(f"/jobs/{job.pk}/", headers={"Accept-Language": "en"}).content.decode()
+
+    assert "旧的错误说明" in page and "2026-01-02 03:04:05 旧的日志行" in page

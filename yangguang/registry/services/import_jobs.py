@@ -22,8 +22,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from yangguang.accounts.selectors import home_region_code
 from yangguang.audit.services import Actor
@@ -33,6 +33,7 @@ from yangguang.imports.reading import UnreadableFile
 from yangguang.imports.running import import_file
 from yangguang.imports.workbook import write_report
 from yangguang.jobs import services as jobs
+from yangguang.jobs.messages import encode
 from yangguang.jobs.models import Job, JobState
 from yangguang.registry.models import ImportJob, ImportJobStatus
 
@@ -75,9 +76,10 @@ def progress(job: ImportJob) -> dict[str, int | None]:
     return jobs.progress(job.job) if job.job else {"done": 0, "total": None}
 
 
-#: What the import page says of an import whose job ended other than done.
+#: What the import page says of an import whose job ended other than done (stored as a
+#: message, ``jobs.messages``, and shown in the reader's language).
 _ENDED = {
-    JobState.CANCELLED: _("导入已取消，没有写入任何数据。"),
+    JobState.CANCELLED: encode(gettext_noop("导入已取消，没有写入任何数据。")),
 }
 
 
@@ -95,7 +97,7 @@ def sync_status(job: ImportJob) -> bool:
     elif state == JobState.DONE:
         return False  # the import wrote its own outcome
     else:
-        status, error = ImportJobStatus.FAILED, str(_ENDED.get(state, job.job.error))
+        status, error = ImportJobStatus.FAILED, _ENDED.get(state, job.job.error)
     if (job.status, job.error) == (status, error):
         return False
     job.status, job.error = status, error
@@ -209,8 +211,9 @@ def run_import_job(job: Job, context: jobs.Context) -> dict[str, Any]:
                                                   finished_at=None)
     path = upload_path(record)
     if not path.exists():
-        _end(record, ImportJobStatus.FAILED, gettext("上传的文件已不在（超过保存期限），请重新上传。"))
-        raise jobs.JobFailed(record.error)
+        gone = gettext_noop("上传的文件已不在（超过保存期限），请重新上传。")
+        _end(record, ImportJobStatus.FAILED, encode(gone))
+        raise jobs.JobFailed(gone)
     kind = spec.get(record.kind)
     with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
         try:
@@ -224,11 +227,11 @@ def run_import_job(job: Job, context: jobs.Context) -> dict[str, Any]:
             _end(record, ImportJobStatus.FAILED, str(exc))
             raise jobs.JobFailed(str(exc)) from exc
         except jobs.Cancelled:
-            _end(record, ImportJobStatus.FAILED, str(_ENDED[JobState.CANCELLED]))
+            _end(record, ImportJobStatus.FAILED, _ENDED[JobState.CANCELLED])
             raise
         except Exception:
-            _end(record, ImportJobStatus.FAILED, gettext(
-                "导入时发生了系统错误，没有写入任何数据。请稍后重试，或联系系统管理员。"))
+            _end(record, ImportJobStatus.FAILED, encode(gettext_noop(
+                "导入时发生了系统错误，没有写入任何数据。请稍后重试，或联系系统管理员。")))
             raise
         if result.rejected:
             write_report(kind, result, report_path(record))
@@ -239,10 +242,9 @@ def run_import_job(job: Job, context: jobs.Context) -> dict[str, Any]:
     summary["errors"] = summary["errors"][:ERRORS_KEPT]
     record.result = summary
     _end(record, ImportJobStatus.DONE, "")
-    context.log(gettext("{file}：{rows}行，新登记{created}，更新{updated}，没有变化{unchanged}，"
-                        "有问题{rejected}").format(file=record.file_name, **{
-                            k: summary[k] for k in ("rows", "created", "updated",
-                                                    "unchanged", "rejected")}))
+    context.log(gettext_noop("{file}：{rows}行，新登记{created}，更新{updated}，没有变化{unchanged}，有问题{rejected}"),
+                file=record.file_name, **{k: summary[k] for k in ("rows", "created", "updated", "unchanged",
+                                                                   "rejected")})
     return {k: summary[k] for k in ("rows", "created", "updated", "unchanged", "rejected")}
 
 
