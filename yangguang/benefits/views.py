@@ -397,7 +397,7 @@ def screening_items(request: HttpRequest) -> HttpResponse:
 def _item_page(request: HttpRequest, item: Any, form: FollowUpForm | None = None,
                status: int = 200) -> HttpResponse:
     moves = sorted(services.ITEM_MOVES.get(item.status, ()), key=ItemStatus.values.index) \
-        if can(request.user, Capability.HANDLE_CASE, item.region_id) else []
+        if can(request.user, Capability.HANDLE_CASE, item.region) else []
     if form is None and moves:
         form = FollowUpForm(moves=moves, initial={"day": timezone.localdate()})
     programme = policy.policies().programmes.get(item.programme)
@@ -418,7 +418,7 @@ def screening_item(request: HttpRequest, pk: int) -> HttpResponse:
         services.record_items_read([item.pk], actor=Actor.of(request.user),
                                    region_code=item.region_id)
         return _item_page(request, item)
-    if not can(request.user, Capability.HANDLE_CASE, item.region_id):
+    if not can(request.user, Capability.HANDLE_CASE, item.region):
         raise Http404
     form = FollowUpForm(request.POST, moves=list(services.ITEM_MOVES.get(item.status, ())))
     if _submitted(form, lambda v: services.follow_up(

@@ -640,9 +640,15 @@ class _Builder:
             age = rng.randrange(lo, hi)
         age = max(age, self.min_age.get(category, 1) if birth is None else 0)
         if birth is None:
+            # A given issue date bounds the birth: the certificate is issued at least
+            # min_issue_age days after it (the generator's own issue dates follow the
+            # birth, ``_issue_ord``).
+            latest = as_of - 1 if issue is None else min(as_of - 1,
+                                                         issue.toordinal() - self.min_issue_age)
             birth_ord = as_of - int((age + rng.random()) * _DAYS_PER_YEAR)
-            if birth_ord >= as_of:
-                birth_ord = as_of - 1
+            if birth_ord > latest:
+                birth_ord = latest - int(rng.random() * _DAYS_PER_YEAR)
+                age = int((as_of - birth_ord) / _DAYS_PER_YEAR)
         band = ctx.band_of_age(age)
         if level is None:
             level = ctx.levels[category].pick(rng)

@@ -5,9 +5,12 @@ name, the programme and the amount."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from yangguang.audit.models import AuditEvent
@@ -19,6 +22,7 @@ from yangguang.benefits.tests.test_pages import signed_in
 from yangguang.core.crypto import mask_name
 from yangguang.core.errors import ValidationFailed
 from yangguang.jobs.services import Context
+from yangguang.regions.models import Region
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -175,3 +179,20 @@ def test_the_publication_page_is_limited_per_address_with_a_chinese_429(settings
     assert one.get(reverse("benefits:publication", args=[WUTAI])).status_code == 429
     assert other.get(url).status_code == 200
     assert one.get("/verify/not-a-token").status_code == 200  # its own count
+
+
+def test_the_follow_up_page_takes_the_item_region_from_its_own_read(person):
+    """The item's region comes with the item (``selectors.item_for``): deciding whether
+    the user may follow up costs no query of its own, on the page nor on a refused form."""
+    p = person(region=XINING, level="一级")
+    services.screen_into_items("care_allowance", "63", TODAY, actor=ACTOR)
+    item = ScreeningItem.objects.get(person=p, programme="care_allowance")
+    client = signed_in("registrar", "630000")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("benefits:screening_item", args=[item.pk])).status_code == 200
+        assert client.post(reverse("benefits:screening_item", args=[item.pk]),
+                           {"status": "closed", "day": TODAY.isoformat()}).status_code == 400
+    region_table = connection.ops.quote_name(Region._meta.db_table)
+    lookups = [q["sql"] for q in queries.captured_queries
+               if re.match(rf"SELECT .* FROM {re.escape(region_table)} WHERE", q["sql"])]
+    assert lookups == []

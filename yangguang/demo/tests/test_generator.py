@@ -275,6 +275,18 @@ def test_person_row_is_valid_and_takes_overrides():
         g.person_row(favourite_colour="red")
 
 
+@pytest.mark.parametrize("issued", [dt.date(2006, 3, 1), g.reference_date() - dt.timedelta(days=30)])
+def test_person_row_draws_a_birth_date_before_a_given_issue_date(issued):
+    """An overridden issue date bounds the birth date the generator draws (the issue
+    at least the configured minimum age after birth), whatever the age band drawn:
+    young categories and old issue dates included."""
+    for seed in range(300):
+        row = g.person_row(random.Random(seed), issue_date=issued)
+        assert row[g.ISSUE_DATE] == issued
+        assert row[g.BIRTH_DATE] <= issued - dt.timedelta(days=180), (seed, row[g.BIRTH_DATE])
+        rules.parse_row(_keyed(row))
+
+
 def test_person_row_with_rng_is_reproducible():
     assert g.person_row(random.Random(9)) == g.person_row(random.Random(9))
 
