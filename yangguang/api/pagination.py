@@ -9,7 +9,7 @@ cursor of the following page. Lists are in id order, so both give the same rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
@@ -29,10 +29,15 @@ MAX_ID = 2**63 - 1  # the largest id a bigint column holds
 Item = TypeVar("Item")
 
 
-class PageQuery(Schema):
+class NumberedPageQuery(Schema):
+    """Page numbers only: for a list that is computed, not read in id order."""
+
     page: int = Field(1, ge=1, le=MAX_PAGE, description="页码，从1开始")
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE,
                            description=f"每页条数，最多{MAX_PAGE_SIZE}")
+
+
+class PageQuery(NumberedPageQuery):
     after: int | None = Field(
         None, ge=0, le=MAX_ID,
         description="游标：只返回编号大于此值的记录（从0开始）。逐页读取全部数据时请用它代替页码："
@@ -77,9 +82,15 @@ def paginate(request: HttpRequest, queryset: QuerySet, query: PageQuery,
             "previous": None,
             "results": serialize(rows),
         }
-    count = queryset.count()
+    return paginate_numbered(request, queryset, query, serialize)
+
+
+def paginate_numbered(request: HttpRequest, items: QuerySet | Sequence[Any], query: NumberedPageQuery,
+                      serialize: Callable[[list[Any]], list[Any]]) -> dict[str, Any]:
+    """One page of ``items`` (a queryset or a computed list) by page number."""
+    count = items.count() if isinstance(items, QuerySet) else len(items)
     offset = (query.page - 1) * query.page_size
-    rows = list(queryset[offset:offset + query.page_size]) if offset < count else []
+    rows = list(items[offset:offset + query.page_size]) if offset < count else []
     last = max(1, -(-count // query.page_size))
     return {
         "count": count,

@@ -7,7 +7,7 @@ findings of ``reports``). No ID number is written, only the masked form.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -19,8 +19,9 @@ from yangguang.matching import reports
 from yangguang.matching.models import MatchRun
 
 
-def write_findings(found: list[reports.Finding], path: str | Path) -> int:
-    """Write ``found`` to ``path`` (summary sheet, then a sheet per category); the row count."""
+def write_findings(found: list[reports.Finding], path: str | Path | IO[bytes]) -> int:
+    """Write ``found`` to ``path`` (a file name or a binary stream): a summary sheet, then
+    a sheet per category. Returns the row count."""
     book = Workbook(write_only=True)
     summary = book.create_sheet(_("按地区汇总"))
     summary.append([_("区划代码"), _("地区"), *[str(label) for label in reports.CATEGORIES.values()],
@@ -41,19 +42,20 @@ def write_findings(found: list[reports.Finding], path: str | Path) -> int:
     return len(found)
 
 
-def export_discrepancies(user: Any, run: MatchRun, path: str | Path, *, file_name: str = "") -> int:
+def export_discrepancies(user: Any, run: MatchRun, path: str | Path | IO[bytes], *,
+                         file_name: str = "") -> int:
     """Write the run's findings in ``user``'s regions to ``path``; the row count."""
     count = write_findings(reports.run_findings(user, run), path)
     record(Actor.of(user), AuditAction.EXPORT, "match_run", run.pk,
-           data={"rows": count, "file": file_name or Path(path).name, "list": run.department_list_id})
+           data={"rows": count, "file": file_name or Path(str(path)).name, "list": run.department_list_id})
     return count
 
 
-def export_region_report(user: Any, path: str | Path, *, file_name: str = "") -> int:
+def export_region_report(user: Any, path: str | Path | IO[bytes], *, file_name: str = "") -> int:
     """Write the region report (latest run of each kind, deceased persons still paid)."""
     found = reports.region_findings(user)
     count = write_findings(found, path)
     record(Actor.of(user), AuditAction.EXPORT, "match_report", "",
-           data={"rows": count, "file": file_name or Path(path).name,
+           data={"rows": count, "file": file_name or Path(str(path)).name,
                  "runs": [run.pk for run in reports.latest_runs(user)]})
     return count

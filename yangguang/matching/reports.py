@@ -216,6 +216,12 @@ def deceased_paid_count(user: Any) -> int:
     return len(paid_while_deceased(user))
 
 
+def within(found: list[Finding], *, category: str = "", region: str = "") -> list[Finding]:
+    """The findings of ``category`` (any when empty) whose region lies in ``region``
+    (a code prefix; any when empty)."""
+    return [f for f in found if (not category or f.category == category) and f.region.startswith(region)]
+
+
 @dataclass(frozen=True)
 class RegionCounts:
     code: str

@@ -49,6 +49,11 @@ EXPECTED = {
     ("GET", "/api/v1/service-coverage"),
     ("GET", "/api/v1/matching/runs/{run_id}"), ("GET", "/api/v1/matching/review"),
     ("POST", "/api/v1/matching/candidates/{candidate_id}/decision"),
+    ("GET", "/api/v1/matching/runs/{run_id}/discrepancies"),
+    ("GET", "/api/v1/matching/runs/{run_id}/discrepancies/findings"),
+    ("GET", "/api/v1/matching/runs/{run_id}/discrepancies/xlsx"),
+    ("GET", "/api/v1/matching/report"), ("GET", "/api/v1/matching/report/findings"),
+    ("GET", "/api/v1/matching/report/xlsx"),
 }
 
 
