@@ -182,6 +182,12 @@ def _tables() -> dict[str, str]:
             "region": Person._meta.get_field("hukou_region").related_model._meta.db_table}
 
 
+def _latest_key(day: str, pk: str) -> str:
+    """DuckDB: one BIGINT that orders rows by ``day``, then ``pk`` (ids below 2**40):
+    ``arg_max`` over it is the latest row, and cheaper than over a struct of the two."""
+    return f"((CAST(date_diff('day', DATE '1900-01-01', {day}) AS BIGINT) << 40) + {pk})"
+
+
 def sql(on: dt.date, *, statuses: Iterable[str], kinds: Iterable[str], dialect: str,
         persons: str = "") -> str:
     """A SELECT of the columns of ``columns`` on ``on``, one row per person: of every
@@ -202,13 +208,13 @@ def sql(on: dt.date, *, statuses: Iterable[str], kinds: Iterable[str], dialect: 
             f"{only.replace('person_id', 'c.person_id')}")
     if dialect == "duckdb":  # the latest of each group by arg_max: no sort
         ctes.append(
-            f"status_then AS (SELECT certificate_id, arg_max(status, struct_pack(d := effective_date, i := id)) "
+            f"status_then AS (SELECT certificate_id, arg_max(status, {_latest_key('effective_date', 'id')}) "
             f"AS status FROM {t['change']} WHERE effective_date <= {d} GROUP BY certificate_id)")
         fields = ", ".join(f"{f} := c.{f}" for f in CERTIFICATE_COLUMNS.values())
-        unpacked = ", ".join(f"struct_extract(x.b, {text(f)}) AS {f}" for f in CERTIFICATE_COLUMNS.values())
+        unpacked = ", ".join(f"x.b.{f} AS {f}" for f in CERTIFICATE_COLUMNS.values())
         ctes.append(
-            f"cert AS (SELECT person_id, {unpacked} "
-            f"FROM (SELECT c.person_id, arg_max(struct_pack({fields}), struct_pack(d := c.issue_date, i := c.id)) AS b "
+            f"cert AS (SELECT person_id, {unpacked} FROM (SELECT c.person_id, "
+            f"arg_max(struct_pack({fields}), {_latest_key('c.issue_date', 'c.id')}) AS b "
             f"FROM {t['certificate']} c LEFT JOIN status_then st ON st.certificate_id = c.id "
             f"WHERE {held} GROUP BY c.person_id) x)")
     else:
@@ -247,19 +253,24 @@ def sql(on: dt.date, *, statuses: Iterable[str], kinds: Iterable[str], dialect: 
         ctes.append(f"pf AS (SELECT person_id, {columns} FROM {t['fact']} WHERE {active} "
                     f"AND kind IN ({', '.join(map(text, kinds))}){only} GROUP BY person_id)")
         joins.append("LEFT JOIN pf ON pf.person_id = p.id")
-    if surveyed:
+    first_day = ("date(CAST(sv.year AS TEXT) || '-01-01')" if dialect == "sqlite"
+                 else "make_date(CAST(sv.year AS INTEGER), 1, 1)")
+    answer = {k: f"CASE WHEN {SURVEY_SQL[k]} THEN COALESCE(sv.survey_date, {first_day}) END" for k in surveyed}
+    if surveyed and dialect == "duckdb":  # the latest year's answer (a date) by arg_max_null: no sort
+        columns = ", ".join(f"arg_max_null({answer[k]}, sv.year) AS answer_{k}" for k in surveyed)
+        ctes.append(f"sv AS (SELECT sv.person_id, {columns} FROM {t['survey']} sv "
+                    f"WHERE sv.year <= {on.year} AND sv.reached{only.replace('person_id', 'sv.person_id')} "
+                    f"GROUP BY sv.person_id)")
+        answer = {k: f"sv.answer_{k}" for k in surveyed}
+    elif surveyed:
         fields = "pension_insurance, device_need, device_fitted, care_received, survey_date, year"
         ctes.append(f"sv AS (SELECT person_id, {fields} FROM (SELECT person_id, {fields}, "
                     f"ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY year DESC) AS rn "
                     f"FROM {t['survey']} WHERE year <= {on.year} AND reached{only}) s WHERE rn = 1)")
+    if surveyed:
         joins.append("LEFT JOIN sv ON sv.person_id = p.id")
     for k in kinds:
-        recorded = f"pf.pf_{k}"
-        if k in surveyed:
-            first_day = ("date(CAST(sv.year AS TEXT) || '-01-01')" if dialect == "sqlite"
-                         else "make_date(CAST(sv.year AS INTEGER), 1, 1)")
-            day = f"COALESCE(sv.survey_date, {first_day})"
-            recorded = f"COALESCE({recorded}, CASE WHEN {SURVEY_SQL[k]} THEN {day} END)"
+        recorded = f"COALESCE(pf.pf_{k}, {answer[k]})" if k in surveyed else f"pf.pf_{k}"
         select += [f"{recorded} AS f_pf_{k}", f"pf.f_pfa_{k}"]
     return (f"WITH {', '.join(ctes)} SELECT {', '.join(select)} FROM chosen p {' '.join(joins)}")
 

@@ -409,21 +409,27 @@ def _dibao_sql(share: float, on: dt.date, pol: Policies) -> str:
     return f"CASE {' '.join(whens)} ELSE {_money(None)} END" if whens else _money(None)
 
 
+def _amount_values(rule: Rule, on: dt.date, pol: Policies) -> list[str]:
+    """The amount of each row of the amount table, in SQL."""
+    values = []
+    for row in rule.amounts:
+        if "amount" in row:
+            values.append(_money(Decimal(str(row["amount"]))))
+        elif "dibao_share" in row:
+            values.append(_dibao_sql(row["dibao_share"], on, pol))
+        else:
+            values.append(_money(None))
+    return values
+
+
 def amount_sql(rule: Rule, on: dt.date, pol: Policies, dialect: str) -> tuple[str, str]:
     """The SQL twins of ``amount_row``: (the row number, the amount)."""
-    rows, amounts = [], []
-    for i, row in enumerate(rule.amounts):
-        when = _row_sql(row, on, dialect)
-        rows.append(f"WHEN {when} THEN {i}")
-        if "amount" in row:
-            value = _money(Decimal(str(row["amount"])))
-        elif "dibao_share" in row:
-            value = _dibao_sql(row["dibao_share"], on, pol)
-        else:
-            value = _money(None)
-        amounts.append(f"WHEN {when} THEN {value}")
-    return (f"CASE {' '.join(rows)} END" if rows else "CAST(NULL AS INTEGER)",
-            f"CASE {' '.join(amounts)} ELSE {_money(None)} END" if amounts else _money(None))
+    whens = [_row_sql(row, on, dialect) for row in rule.amounts]
+    values = _amount_values(rule, on, pol)
+    return (f"CASE {' '.join(f'WHEN {w} THEN {i}' for i, w in enumerate(whens))} END" if whens
+            else "CAST(NULL AS INTEGER)",
+            f"CASE {' '.join(f'WHEN {w} THEN {v}' for w, v in zip(whens, values, strict=True))} "
+            f"ELSE {_money(None)} END" if whens else _money(None))
 
 
 # ---------------------------------------------------------------------------
@@ -586,56 +592,83 @@ FENCE = {"postgresql": " OFFSET 0", "sqlite": " LIMIT -1 OFFSET 0", "duckdb": ""
 Layout = dict[str, list[tuple[str, Rule]]]
 
 
+def _whens(column: str, values: list[str], default: str = "") -> str:
+    """``CASE column WHEN 0 THEN values[0] …``, or the value itself when every one is the
+    same (the column is then only read where it is not NULL)."""
+    if len(set(values)) == 1 and not default:
+        return values[0]
+    whens = " ".join(f"WHEN {i} THEN {v}" for i, v in enumerate(values))
+    return f"CASE {column} {whens}{f' ELSE {default}' if default else ''} END"
+
+
 def screening_sql(keys: list[str], on: dt.date, *, dialect: str, region_prefix: str = "",
-                  persons: str = "", pol: Policies | None = None) -> tuple[str, Layout]:
+                  persons: str = "", pol: Policies | None = None,
+                  facts_table: str = "") -> tuple[str, Layout]:
     """Programmes ``keys`` on ``on`` for every person (or those whose id the subquery
     ``persons`` gives) whose hukou lies under ``region_prefix``, as one SELECT: the
-    columns of ``facts.sql`` (each fact computed once per person), then for each
-    programme ``<key>__part`` (the index of the rule that governs the person in the
-    layout, NULL where no jurisdiction of the hukou runs it), ``<key>__row`` and
-    ``<key>__amount`` (the amount table), ``<key>__c<j>`` (1 if the rule's j-th condition
-    holds) and ``<key>__eligible`` (1 if all do)."""
+    columns of ``facts.sql`` (each fact computed once per person; or read from
+    ``facts_table``, where ``snapshot_facts`` wrote them), then for each programme
+    ``<key>__part`` (the index of the rule that governs the person in the layout, NULL
+    where no jurisdiction of the hukou runs it), ``<key>__row`` and ``<key>__amount``
+    (the amount table), ``<key>__c<j>`` (1 if the rule's j-th condition holds; only
+    meaningful where ``__part`` is not NULL) and ``<key>__eligible`` (1 if all do).
+
+    A condition that several rules share (the same SQL: 在世, 持证, …, in every
+    programme and jurisdiction) is computed once per person, as a column ``k<n>``; the
+    rows of an amount table are tested once (``__row``), the amount is read by row."""
     pol = pol or policy.policies()
     layout: Layout = {}
     for key in keys:
         layout[key] = [(area, rule) for code, area in partitions(pol, key, region_prefix)
                        if (rule := policy.rule_of(pol, key, code, on)) is not None and rule.adopted]
     statuses, kinds = _needs([rule for parts in layout.values() for _area, rule in parts])
-    facts = fact_columns.sql(on, statuses=statuses, kinds=kinds, dialect=dialect, persons=persons)
-    parts_, amounts, tests, verdicts = [], [], [], []
+    facts = facts_table or (
+        "(" + fact_columns.sql(on, statuses=statuses, kinds=kinds, dialect=dialect, persons=persons) + ")")
+    shared: dict[str, str] = {}  # a condition's SQL: its column
+
+    def flag(sql_: str) -> str:
+        return shared.setdefault(sql_, f"k{len(shared)}")
+
+    parts_, rows, amounts, tests, verdicts = [], [], [], [], []
     for key, parts in layout.items():
         _name(key)
         if not parts:
             parts_.append(f"CAST(NULL AS INTEGER) AS {key}__part")
-            amounts += [f"CAST(NULL AS INTEGER) AS {key}__row", f"{_money(None)} AS {key}__amount"]
+            rows.append(f"CAST(NULL AS INTEGER) AS {key}__row")
+            amounts.append(f"{_money(None)} AS {key}__amount")
             verdicts.append(f"0 AS {key}__eligible")
             continue
         parts_.append(f"CASE {' '.join(f'WHEN {area} THEN {i}' for i, (area, _r) in enumerate(parts))} "
                       f"END AS {key}__part")
-        cases = [amount_sql(rule, on, pol, dialect) for _area, rule in parts]
-        amounts += [
-            f"CASE {key}__part {' '.join(f'WHEN {i} THEN {row}' for i, (row, _a) in enumerate(cases))} "
-            f"END AS {key}__row",
-            f"CASE {key}__part {' '.join(f'WHEN {i} THEN {amount}' for i, (_r, amount) in enumerate(cases))} "
-            f"ELSE {_money(None)} END AS {key}__amount"]
+        row_cases = [amount_sql(rule, on, pol, dialect)[0] for _area, rule in parts]
+        rows.append(f"{_whens(f'{key}__part', row_cases)} AS {key}__row")
+        values = [_whens(f"{key}__row", _amount_values(rule, on, pol), _money(None)) if rule.amounts
+                  else _money(None) for _area, rule in parts]
+        amounts.append(f"{_whens(f'{key}__part', values, _money(None))} AS {key}__amount")
         width = max(len(rule.conditions) for _area, rule in parts)
         for j in range(width):
-            whens = " ".join(
-                f"WHEN {i} THEN CASE WHEN {CONDITIONS[c['test']].sql(c, on, dialect, f'{key}__amount')} "
-                f"THEN 1 ELSE 0 END"
-                for i, (_area, rule) in enumerate(parts)
-                for c in [list(rule.conditions.values())[j]] if j < len(rule.conditions))
-            tests.append(f"CASE {key}__part {whens} ELSE 1 END AS {key}__c{j}")
+            per_part = []
+            for _area, rule in parts:
+                if j >= len(rule.conditions):
+                    per_part.append("1")
+                    continue
+                c = list(rule.conditions.values())[j]
+                sql_ = CONDITIONS[c["test"]].sql(c, on, dialect, f"{key}__amount")
+                per_part.append(f"CASE WHEN {sql_} THEN 1 ELSE 0 END" if c["test"] == "choose_higher"
+                                else flag(sql_))
+            tests.append(f"{_whens(f'{key}__part', per_part)} AS {key}__c{j}")
         verdicts.append(f"CASE WHEN {key}__part IS NOT NULL"
                         f"{''.join(f' AND {key}__c{j} = 1' for j in range(width))} "
                         f"THEN 1 ELSE 0 END AS {key}__eligible")
+    flags = [f"CASE WHEN {sql_} THEN 1 ELSE 0 END AS {column}" for sql_, column in shared.items()]
     # Each step in a subquery of its own, kept apart (FENCE): the database would otherwise
     # write each column's expression into every expression that uses it.
-    query = f"SELECT f.*, {', '.join(parts_)} FROM ({facts}) f{FENCE[dialect]}"
-    query = f"SELECT a.*, {', '.join(amounts)} FROM ({query}) a{FENCE[dialect]}"
+    query = f"SELECT f.*, {', '.join(parts_ + flags)} FROM {facts} f{FENCE[dialect]}"
+    query = f"SELECT a.*, {', '.join(rows)} FROM ({query}) a{FENCE[dialect]}"
+    query = f"SELECT b.*, {', '.join(amounts)} FROM ({query}) b{FENCE[dialect]}"
     if tests:
-        query = f"SELECT b.*, {', '.join(tests)} FROM ({query}) b{FENCE[dialect]}"
-    return f"SELECT c.*, {', '.join(verdicts)} FROM ({query}) c", layout
+        query = f"SELECT c.*, {', '.join(tests)} FROM ({query}) c{FENCE[dialect]}"
+    return f"SELECT d.*, {', '.join(verdicts)} FROM ({query}) d", layout
 
 
 def screened(key: str, layout: Layout, row: Mapping[str, Any], on: dt.date) -> Decision:
@@ -703,11 +736,30 @@ def screen(persons: QuerySet[Person], key: str, on: dt.date, *, region_prefix: s
         yield from _read(cursor, key, layout, on)
 
 
+def snapshot_facts(con: Any, on: dt.date, *, table: str = "facts", pol: Policies | None = None) -> str:
+    """Write the facts of ``on`` of every person of the DuckDB snapshot ``con`` (the
+    tables ``facts.sql`` reads) into ``table``, one row per person, with the columns
+    every programme's rules read: each fact computed once, then screened by
+    ``screen_snapshot(…, facts_table=table)`` for any programme and region on that day.
+    Returns ``table``."""
+    pol = pol or policy.policies()
+    rules = [rule for key in pol.programmes for code in pol.files[key]
+             if (rule := policy.rule_of(pol, key, code, on)) is not None]
+    statuses, kinds = _needs(rules)
+    _name(table)
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS "
+                f"{fact_columns.sql(on, statuses=statuses, kinds=kinds, dialect='duckdb')}")
+    return table
+
+
 def screen_snapshot(con: Any, key: str, on: dt.date, *, region_prefix: str = "",
-                    pol: Policies | None = None, eligible: bool | None = None) -> Iterator[Decision]:
+                    pol: Policies | None = None, eligible: bool | None = None,
+                    facts_table: str = "") -> Iterator[Decision]:
     """``screen`` on DuckDB: ``con`` holds the tables ``facts.sql`` reads (a snapshot,
-    ``facts.SNAPSHOT_COLUMNS``); every person in them is screened."""
-    query, layout = screening_sql([key], on, dialect="duckdb", region_prefix=region_prefix, pol=pol)
+    ``facts.SNAPSHOT_COLUMNS``), or the facts of ``on`` already written by
+    ``snapshot_facts`` into ``facts_table``; every person in them is screened."""
+    query, layout = screening_sql([key], on, dialect="duckdb", region_prefix=region_prefix, pol=pol,
+                                  facts_table=facts_table)
     where = _where(key, eligible)
     if region_prefix:
         where += f" AND substr(hukou_region_id, 1, {len(region_prefix)}) = {fact_columns.text(region_prefix)}"

@@ -1,8 +1,9 @@
 """One rule, two evaluations: the decision for one person (``rules.decide``, the rule
 applied in Python) and the screening of a region (``rules.screen``, the rule as SQL over
 every person at once, on the database; ``rules.screen_snapshot``, the same SQL on DuckDB
-over a copy of the tables) agree on every person, programme and day: eligibility,
-amount, placeholder and every reason.
+over a copy of the tables, or over the day's facts table ``rules.snapshot_facts`` wrote)
+agree on every person, programme and day: eligibility, amount, placeholder and every
+reason.
 
 Persons are generated across the five jurisdictions of the plans and those with rules
 of their own (Datong's near-dibao extension, Zhejiang's share of the dibao standard),
@@ -77,12 +78,15 @@ def _compare(on: dt.date) -> None:
     stored = list(Person.objects.order_by("id"))
     snapshot = duckdb.connect()
     facts.snapshot(snapshot)
+    table = rules.snapshot_facts(snapshot, on, pol=pol)
     for key in pol.programmes:
         one = {p.pk: rules.decide(p, on, [key])[0] for p in stored}
         many = {d.person_id: d for d in rules.screen(Person.objects.all(), key, on)}
         on_duckdb = {d.person_id: d for d in rules.screen_snapshot(snapshot, key, on)}
+        from_table = {d.person_id: d for d in rules.screen_snapshot(snapshot, key, on, facts_table=table)}
         assert [(d.person_id, d.eligible, d.amount, d.placeholder, d.reasons) for d in many.values()] == [
-            (d.person_id, d.eligible, d.amount, d.placeholder, d.reasons) for d in on_duckdb.values()], key
+            (d.person_id, d.eligible, d.amount, d.placeholder, d.reasons) for d in on_duckdb.values()] == [
+            (d.person_id, d.eligible, d.amount, d.placeholder, d.reasons) for d in from_table.values()], key
         for pk, d in one.items():
             if pk not in many:  # no jurisdiction of its hukou runs the programme
                 assert d.rule is None and not d.eligible, (key, pk)
