@@ -211,6 +211,10 @@ YANGGUANG_JOBS_WORKER_TIMEOUT = int(os.environ.get("YANGGUANG_JOBS_WORKER_TIMEOU
 # Days after which a service need not yet met counts as overdue (the services app's list
 # of needs open too long, and the home page's count).
 YANGGUANG_NEED_OVERDUE_DAYS = int(os.environ.get("YANGGUANG_NEED_OVERDUE_DAYS", 90))
+# The engine of data comparison's probabilistic pass (matching.linking.ENGINES): DuckDB
+# in process, or Spark in local mode for national-scale lists (the `spark` extra and
+# Java 17; `matching run --engine` chooses per run).
+YANGGUANG_MATCHING_ENGINE = os.environ.get("YANGGUANG_MATCHING_ENGINE", "duckdb")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Jobs' progress, cancel requests and workers' heartbeats: written by the worker

@@ -72,11 +72,9 @@ def connect(engine: str, snapshot_dir: Path) -> Any:
             con.read_parquet(snapshot_dir / f"{name}.parquet", table_name=name)
         return con
     if engine == "spark":
-        from pyspark.sql import SparkSession
+        from yangguang.core import spark
 
-        session = (SparkSession.builder.master("local[1]").appName("yangguang-indicators")
-                   .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
-                   .getOrCreate())
+        session = spark.session()
         con = ibis.pyspark.connect(session)
         for name in snapshot.TABLES:
             session.read.parquet(str(snapshot_dir / f"{name}.parquet")).createOrReplaceTempView(name)

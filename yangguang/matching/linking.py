@@ -1,12 +1,20 @@
-"""The probabilistic pass: Splink on DuckDB, with the model in ``data/model.json``.
+"""The probabilistic pass: Splink, with the model in ``data/model.json``.
 
 ``link`` takes the list's rows and the registry's persons as plain records (no
 database of ours: the benchmark calls it directly), prepares the compared columns
 (standard name, pinyin, birth date and its month/day swap, sex, region code) and
 returns each list row's best candidate with its match weight, probability and the
-comparison levels behind it. Nothing is downloaded: DuckDB runs in process and the
-model's m and u probabilities are fixed in the data file (so a run is reproducible,
-and a small list does not train a model of its own).
+comparison levels behind it. Nothing is downloaded: the model's m and u probabilities
+are fixed in the data file (so a run is reproducible, and a small list does not train
+a model of its own).
+
+Two engines run the same model (``ENGINES``): DuckDB, in process, the default; and
+Spark in local mode (``core.spark``: the ``spark`` extra and Java 17) for national
+scale. The columns are prepared in DuckDB for both; Splink's comparisons and the
+choice of each row's best candidate (``_BEST``) run on the engine. The model's SQL is
+common to both but for its two similarity functions, which it writes
+``{jaro_winkler}`` and ``{damerau_levenshtein}`` and the engine's Splink dialect names
+(DuckDB's own functions; on Spark the UDFs of the JAR shipped inside Splink).
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -23,6 +32,11 @@ from typing import Any
 from yangguang.matching import names
 
 MODEL_FILE = Path(__file__).parent / "data" / "model.json"
+#: The engines the pass runs on (the setting ``YANGGUANG_MATCHING_ENGINE`` chooses).
+ENGINES = ("duckdb", "spark")
+#: Weights are compared rounded to this many places, so that the engines' last bits of
+#: floating point never decide between equally good candidates or at a threshold.
+PLACES = 6
 
 
 @cache
@@ -136,14 +150,49 @@ def _labels(settings: dict[str, Any]) -> dict[str, tuple[str, dict[int, str]]]:
     return out
 
 
-def link(rows: Iterable[Record], persons: Iterable[Record]) -> dict[int, Link]:
+def link(rows: Iterable[Record], persons: Iterable[Record], engine: str = "duckdb") -> dict[int, Link]:
     """Each list row's best candidate at or above the review threshold (row key →
     link); rows without one are absent."""
-    return link_table(raw_table(rows), raw_table(persons))
+    return link_table(raw_table(rows), raw_table(persons), engine)
+
+
+class EngineUnavailable(RuntimeError):
+    """The chosen engine cannot run here (Spark without PySpark or Java); the message
+    is for the user."""
+
+
+def check_engine(engine: str) -> None:
+    """Raises ``EngineUnavailable`` (ValueError for an unknown name) unless ``engine``
+    can run here."""
+    if engine not in ENGINES:
+        raise ValueError(engine)
+    if engine == "spark":
+        from yangguang.core import spark
+
+        problem = spark.unavailable()
+        if problem:
+            raise EngineUnavailable(problem)
+
+
+def settings(sql_dialect: Any) -> dict[str, Any]:
+    """The model's Splink settings for a database API's dialect: the similarity
+    functions named, the blocking rules tagged with the dialect."""
+    functions = {"jaro_winkler": sql_dialect.jaro_winkler_function_name,
+                 "damerau_levenshtein": sql_dialect.damerau_levenshtein_function_name}
+    out = json.loads(json.dumps(model()["splink"]))
+    for comparison in out["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            level["sql_condition"] = level["sql_condition"].format_map(functions)
+    out["blocking_rules_to_generate_predictions"] = [
+        {"blocking_rule": rule.format_map(functions), "sql_dialect": sql_dialect.sql_dialect_str}
+        for rule in out["blocking_rules_to_generate_predictions"]]
+    return out
 
 
 #: Each list row's best pair and the weight of its second best, from Splink's
-#: predictions (``{gammas}``: the comparison columns' gamma and weight columns).
+#: predictions (``{predictions}``: their table; ``{gammas}``: the comparison columns'
+#: gamma and weight columns), in SQL both engines run. Of equal weights (to ``PLACES``)
+#: the lower person key comes first, whatever order the engine gives.
 _BEST = """
     SELECT row_key, person_key, match_weight, match_probability, second, {gammas}
     FROM (SELECT *, row_number() OVER w AS rank, lead(match_weight) OVER w AS second
@@ -151,35 +200,35 @@ _BEST = """
                            AS row_key,
                        CASE WHEN source_dataset_l = 'list_rows' THEN unique_id_r ELSE unique_id_l END
                            AS person_key, *
-                FROM predictions)
-          WINDOW w AS (PARTITION BY row_key ORDER BY match_weight DESC, person_key))
+                FROM {predictions})
+          WINDOW w AS (PARTITION BY row_key ORDER BY round(match_weight, {places}) DESC, person_key))
     WHERE rank = 1"""
 
 
-def link_table(rows: Any, persons: Any) -> dict[int, Link]:
+def link_table(rows: Any, persons: Any, engine: str = "duckdb") -> dict[int, Link]:
     """``link`` on Arrow tables of ``RAW_COLUMNS`` (``unique_id``: the row's or the
     person's key). The names' standard form and pinyin are computed once per distinct
-    name; the rest of the preparation, the comparisons and the choice of each row's
-    best candidate run in DuckDB."""
+    name; the rest of the preparation runs in DuckDB, the comparisons and the choice of
+    each row's best candidate on ``engine``."""
+    check_engine(engine)
     if rows.num_rows == 0 or persons.num_rows == 0:
         return {}
     import duckdb
-    from splink import DuckDBAPI, Linker
 
     config = model()
-    settings = json.loads(json.dumps(config["splink"]))
-    settings["blocking_rules_to_generate_predictions"] = [
-        {"blocking_rule": rule, "sql_dialect": "duckdb"}
-        for rule in settings["blocking_rules_to_generate_predictions"]]
-    con = duckdb.connect()
-    db = DuckDBAPI(con)
-    left = db.register(_prepared(con, rows), table_name="list_rows")
-    right = db.register(_prepared(con, persons), table_name="persons")
-    linker = Linker([left, right], settings, log_level=logging.WARNING)
-    predictions = linker.inference.predict(threshold_match_weight=config["review_weight"])
     labels = _labels(config["splink"])
-    con.register("predictions", predictions.as_duckdbpyrelation())
-    best = con.sql(_BEST.format(gammas=", ".join(f"gamma_{c}, mw_{c}" for c in labels))).fetchall()
+    con = duckdb.connect()
+    rows, persons = _prepared(con, rows), _prepared(con, persons)
+    gammas = ", ".join(f"gamma_{c}, mw_{c}" for c in labels)
+    if engine == "spark":
+        best = _best_on_spark(rows, persons, gammas)
+    else:
+        from splink import DuckDBAPI
+
+        db = DuckDBAPI(con)
+        predictions = _predict(db, rows, persons)
+        con.register("predictions", predictions.as_duckdbpyrelation())
+        best = con.sql(_BEST.format(predictions="predictions", gammas=gammas, places=PLACES)).fetchall()
     margin = config["ambiguity_weight"]
     levels: dict[tuple[str, int, float], Level] = {}
     out = {}
@@ -192,10 +241,47 @@ def link_table(rows: Any, persons: Any) -> dict[int, Link]:
                 level = levels[(column, gamma, mw)] = Level(description, label_of.get(gamma, ""), mw)
             found.append(level)
         out[row_key] = Link(row_key, person_key, float(weight), float(probability), tuple(found),
-                            second is not None and weight - second < margin)
+                            second is not None and round(weight - second, PLACES) < margin)
     return out
+
+
+def _predict(db: Any, rows: Any, persons: Any) -> Any:
+    """Splink's predicted pairs at or above the review threshold, on ``db``'s engine."""
+    from splink import Linker
+
+    left = db.register(rows, table_name="list_rows")
+    right = db.register(persons, table_name="persons")
+    linker = Linker([left, right], settings(db.sql_dialect), log_level=logging.WARNING)
+    return linker.inference.predict(threshold_match_weight=model()["review_weight"])
+
+
+#: One Spark pass at a time in a process: the local session's core is one, and a pass
+#: drops the temporary views it made, which must not be another pass's.
+_SPARK_LOCK = threading.Lock()
+
+
+def _best_on_spark(rows: Any, persons: Any, gammas: str) -> list[Any]:
+    from splink.backends.spark import SparkAPI
+
+    from yangguang.core import spark
+
+    with _SPARK_LOCK:
+        session = spark.session()
+        before = {t.name for t in session.catalog.listTables() if t.isTemporary}
+        try:
+            # Splink registers the similarity UDFs of the JAR the session loaded; its
+            # tables stay in memory (local mode has no checkpoint directory).
+            db = SparkAPI(spark_session=session, break_lineage_method="persist")
+            predictions = _predict(db, rows, persons)
+            return session.sql(_BEST.format(predictions=predictions.physical_name, gammas=gammas,
+                                            places=PLACES)).collect()
+        finally:
+            # Dropping a view also frees what Splink persisted of it.
+            for t in session.catalog.listTables():
+                if t.isTemporary and t.name not in before:
+                    session.catalog.dropTempView(t.name)
 
 
 def classify(weight: float) -> str:
     """``probable`` at or above the upper threshold, ``review`` between the two."""
-    return "probable" if weight >= model()["probable_weight"] else "review"
+    return "probable" if round(weight, PLACES) >= model()["probable_weight"] else "review"

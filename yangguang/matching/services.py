@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -111,7 +112,7 @@ def exact_pass(department_list: DepartmentList, persons: Any, key: bytes | None)
     return found
 
 
-def _probable(rows: list[ListRow], persons: Any, taken: set[int]) -> dict[int, _Match]:
+def _probable(rows: list[ListRow], persons: Any, taken: set[int], engine: str) -> dict[int, _Match]:
     open_rows = [r for r in rows if r.id_state in (IdState.MISSING, IdState.INVALID)]
     if not open_rows:
         return {}
@@ -121,7 +122,7 @@ def _probable(rows: list[ListRow], persons: Any, taken: set[int]) -> dict[int, _
                   "id", "name", "sex", "birth_date", "hukou_region_id").iterator(chunk_size=BLOCK)]
     regions = {p.key: p.region for p in people}
     found = {}
-    for row_key, link in linking.link(records, people).items():
+    for row_key, link in linking.link(records, people, engine).items():
         kind = MatchType.REVIEW if link.ambiguous else linking.classify(link.weight)
         found[row_key] = _Match(link.person_key, regions[link.person_key], kind, link.weight,
                                 link.probability, tuple(lv.to_json() for lv in link.levels))
@@ -130,12 +131,17 @@ def _probable(rows: list[ListRow], persons: Any, taken: set[int]) -> dict[int, _
 
 @transaction.atomic
 def run_match(department_list: DepartmentList, *, actor: Actor | Any, user: Any = None,
-              key: bytes | None = None, region: Region | None = None) -> MatchRun:
+              key: bytes | None = None, region: Region | None = None,
+              engine: str | None = None) -> MatchRun:
     """Compare a list with the persons of ``user``'s regions (every person when
     ``user`` is None: the command line), or of ``region`` within them when the list
     covers only that region (a county department's roll), and act on the confirmed
     matches. The run's scope is what the list covers: only there does a person the
-    list lacks count as unknown to the department."""
+    list lacks count as unknown to the department. The probabilistic pass runs on
+    ``engine`` (``linking.ENGINES``; by default the setting YANGGUANG_MATCHING_ENGINE);
+    ``linking.EngineUnavailable`` before anything is written when it cannot run here."""
+    engine = engine or settings.YANGGUANG_MATCHING_ENGINE
+    linking.check_engine(engine)
     actor = Actor.of(actor if actor is not None else user)
     persons = persons_for(user)
     scope = [] if user is None else list(scope_prefixes(user, "match_lists"))
@@ -144,7 +150,7 @@ def run_match(department_list: DepartmentList, *, actor: Actor | Any, user: Any 
         scope = [region.short_code]
     rows = list(department_list.rows.order_by("row"))
     matches = exact_pass(department_list, persons, key)
-    matches.update(_probable(rows, persons, {m.person_id for m in matches.values()}))
+    matches.update(_probable(rows, persons, {m.person_id for m in matches.values()}, engine))
     earlier = {(c.list_row_id, c.person_id): c for c in Candidate.objects.filter(
         list_row__department_list=department_list).exclude(decision=Decision.PENDING)
         .order_by("run_id")}

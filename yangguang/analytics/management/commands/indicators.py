@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import tempfile
 from argparse import ArgumentParser
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from yangguang.analytics import engine, services, snapshot
 from yangguang.analytics.management.commands.snapshot import as_of_date
 from yangguang.audit.services import Actor
+from yangguang.core import spark
 from yangguang.plans.models import Plan
 
 
@@ -31,9 +31,9 @@ class Command(BaseCommand):
         compute.add_argument("--json", action="store_true", help=str(_("以 JSON 输出结果")))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["engine"] == "spark" and importlib.util.find_spec("pyspark") is None:
-            raise CommandError(str(_("Spark 引擎需要 PySpark 和 Java 17：pip install 'yangguang[spark]'"
-                                     "（开发环境 make setup 已安装）")))
+        problem = spark.unavailable() if options["engine"] == "spark" else None
+        if problem:
+            raise CommandError(problem)
         as_of = as_of_date(options["as_of"])
         plan = Plan.objects.filter(key=options["plan"]).select_related("region").first()
         if plan is None:

@@ -3,7 +3,7 @@
     yangguang matching new-key --out K
     yangguang matching hash-list FILE --key-file K --out OUT
     yangguang matching run --kind KIND FILE [--key-file K] [--department D] [--date D]
-                           [--json] [--out RESULT.csv]
+                           [--engine duckdb|spark] [--json] [--out RESULT.csv]
 
 ``new-key`` writes a fresh exchange key (to be handed to the department out of band,
 docs/matching.md). ``hash-list`` replaces a file's 公民身份号码 column by 身份号码摘要
@@ -11,8 +11,10 @@ docs/matching.md). ``hash-list`` replaces a file's 公民身份号码 column by 
 before sending. ``run`` keeps the file as a list of KIND (the same file again is the
 same list), matches it with the whole registry and prints
 ``{"rows", "matched_exact", "matched_probable", "review", "unmatched"}``; ``--out``
-writes one line per input row: row, person_id, match_type, weight. Exit status 2 when
-the file or key is refused (nothing written).
+writes one line per input row: row, person_id, match_type, weight. ``--engine`` runs
+the probabilistic pass on DuckDB (the default: the setting YANGGUANG_MATCHING_ENGINE)
+or Spark. Exit status 2 when the file or key is refused, or the engine cannot run here
+(Spark without PySpark or Java): nothing written.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import csv
 import json
 import sys
 
+from django.conf import settings
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,7 +32,7 @@ from yangguang.audit.services import Actor
 from yangguang.core.cli import TranslatedCommand, fail
 from yangguang.core.errors import ValidationFailed
 from yangguang.imports.reading import UnreadableFile
-from yangguang.matching import exchange, kinds, services
+from yangguang.matching import exchange, kinds, linking, services
 from yangguang.regions.selectors import UnknownRegion, resolve_region
 
 
@@ -54,13 +57,16 @@ class Command(TranslatedCommand):
         run.add_argument("--region", default="", metavar="CODE",
                          help=_("名单覆盖的地区（6位或12位区划代码），只与该地区的人员比对；默认全部人员"))
         run.add_argument("--date", default="", metavar="YYYY-MM-DD", help=_("名单日期（默认今天）"))
+        run.add_argument("--engine", choices=linking.ENGINES, default=None,
+                         help=_("概率比对的引擎（默认 {engine}；spark 需要 PySpark 和 Java 17）").format(
+                             engine=settings.YANGGUANG_MATCHING_ENGINE))
         run.add_argument("--json", action="store_true", help=_("只输出一个 JSON 对象"))
         run.add_argument("--out", metavar="RESULT.csv", help=_("把每一行的比对结果写入该 CSV 文件"))
 
     def handle(self, *args, task: str, **options):
         try:
             getattr(self, "_" + task.replace("-", "_"))(options)
-        except (exchange.ExchangeError, UnreadableFile) as e:
+        except (exchange.ExchangeError, UnreadableFile, linking.EngineUnavailable) as e:
             self.stderr.write(str(e))
             sys.exit(2)
         except ValidationFailed as e:
@@ -80,6 +86,8 @@ class Command(TranslatedCommand):
 
     def _run(self, options) -> None:
         key = exchange.read_key(options["key_file"]) if options["key_file"] else None
+        engine = options["engine"] or settings.YANGGUANG_MATCHING_ENGINE
+        linking.check_engine(engine)  # before the list is kept
         list_date = None
         if options["date"]:
             list_date = parse_date(options["date"])
@@ -102,7 +110,7 @@ class Command(TranslatedCommand):
                     row=error.row, column=error.column, message=error.message, code=error.code))
             self.stderr.write(_("名单有{count}行被拒绝，没有导入，也没有比对").format(count=result.rejected))
             sys.exit(2)
-        run = services.run_match(stored, actor=actor, key=key, region=region)
+        run = services.run_match(stored, actor=actor, key=key, region=region, engine=engine)
         if options["out"]:
             with open(options["out"], "w", encoding="utf-8", newline="") as f:
                 out = csv.writer(f)
