@@ -49,14 +49,16 @@ def main() -> None:
     parser.add_argument("--as-of", default="2024-06-30")
     parser.add_argument("--start-year", type=int, default=2021)
     parser.add_argument("--pg-url", default=PG)
-    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the generated database")
+    parser.add_argument("--reuse", metavar="NAME", help="time on a database a --keep run left (no generation)")
     args = parser.parse_args()
     import psycopg
 
-    name = f"yg_bench_ind_{os.getpid()}"
+    name = args.reuse or f"yg_bench_ind_{os.getpid()}"
     admin = psycopg.connect(args.pg_url + "postgres", autocommit=True)
-    admin.execute(f"DROP DATABASE IF EXISTS {name}")
-    admin.execute(f"CREATE DATABASE {name}")
+    if not args.reuse:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
     os.environ["DATABASE_URL"] = args.pg_url + name
     try:
         with tempfile.TemporaryDirectory() as var:
@@ -68,14 +70,17 @@ def main() -> None:
             django.setup()
             from django.core.management import call_command
 
-            call_command("migrate", verbosity=0)
-            result = run(args.persons, dt.date.fromisoformat(args.as_of), args.start_year, Path(var))
+            if not args.reuse:
+                call_command("migrate", verbosity=0)
+            result = run(
+                args.persons, dt.date.fromisoformat(args.as_of), args.start_year, Path(var), generate=not args.reuse
+            )
             print(json.dumps(result, ensure_ascii=False))
             from django.db import connections
 
             connections.close_all()
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     sys.exit(0 if result["equal"] else 1)
 
@@ -103,6 +108,11 @@ def populate(persons: int, as_of: dt.date) -> dict[str, int]:
         "SELECT id, 0, 1 + id % 7, 1 + (id * 13) % 4, '[]'::jsonb, DATE '2018-01-01' + ((id * 31) % 2200)::int, "
         "CASE WHEN id % 37 = 0 THEN DATE '2023-12-31' ELSE DATE '2018-01-01' + ((id * 31) % 2200)::int + 3652 END, "
         "'valid', now(), now() FROM registry_person",
+        "INSERT INTO registry_certificatestatuschange (certificate_id, status, reason, effective_date, note, "
+        "recorded_at) SELECT id, 'valid', 'issued', issue_date, '', now() FROM registry_certificate",
+        "INSERT INTO registry_certificatestatuschange (certificate_id, status, reason, effective_date, note, "
+        "recorded_at) SELECT id, 'cancelled', 'no_longer_eligible', DATE '2023-01-01', '', now() "
+        "FROM registry_certificate WHERE person_id % 53 = 0 AND issue_date < DATE '2023-01-01'",
         f"INSERT INTO survey_annualsurvey (person_id, year, reached, not_reached_reason, employment_status, "
         f"employment_form, vocational_training, household_income, pension_insurance, medical_insurance, "
         f"schooling, rehabilitation_need, rehabilitation_received, device_need, device_fitted, care_need, "
@@ -153,23 +163,46 @@ def populate(persons: int, as_of: dt.date) -> dict[str, int]:
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
-        for table in ("registry_household", "registry_person", "benefits_benefitapplication", "services_provider",
-                      "services_need", "services_referral"):
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                           f"(SELECT coalesce(max(id), 1) FROM {table}))")
+        for table in (
+            "registry_household",
+            "registry_person",
+            "benefits_benefitapplication",
+            "services_provider",
+            "services_need",
+            "services_referral",
+        ):
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))"
+            )
         cursor.execute("ANALYZE")
-        counts = {}
-        for table in ("registry_person", "registry_household", "survey_annualsurvey", "registry_householdstatus",
-                      "benefits_benefitgrant", "services_servicerecord", "services_provider"):
+    return table_counts()
+
+
+def table_counts() -> dict[str, int]:
+    from django.db import connection
+
+    counts = {}
+    with connection.cursor() as cursor:
+        for table in (
+            "registry_person",
+            "registry_household",
+            "survey_annualsurvey",
+            "registry_householdstatus",
+            "benefits_benefitgrant",
+            "services_servicerecord",
+            "services_provider",
+        ):
             cursor.execute(f"SELECT count(*) FROM {table}")
             counts[table] = cursor.fetchone()[0]
     return counts
 
 
 def baseline(as_of: dt.date, start_year: int, timings: dict[str, float]) -> dict[str, dict[str, dict[str, int]]]:
-    """The twelve indicators as plain SQL GROUP BY per level, on PostgreSQL."""
+    """The twelve indicators as plain SQL on PostgreSQL, each one GROUP BY over the four
+    levels (GROUPING SETS of the code's prefixes)."""
     from django.db import connection
 
+    from yangguang.analytics.snapshot import BENEFIT_PROGRAMMES
     from yangguang.benefits import rules as benefit_rules
     from yangguang.registry.models import Person
     from yangguang.registry.rules import certified_q
@@ -177,105 +210,135 @@ def baseline(as_of: dt.date, start_year: int, timings: dict[str, float]) -> dict
     started = time.perf_counter()
     d, y = f"DATE '{as_of.isoformat()}'", as_of.year
     month = f"DATE '{as_of.replace(day=1).isoformat()}'"
-    certified = Person.objects.filter(certified_q(as_of))
+    certified = Person.objects.filter(certified_q(as_of)).values("id", "household_id", "hukou_region_id", "birth_date")
     with connection.cursor() as cursor:
-        sql, params = certified.values("id").query.sql_with_params()
+        cursor.execute("SET jit = off")  # as the screening does (benefits.rules._no_jit)
+        sql, params = certified.query.sql_with_params()
         cursor.execute(f"CREATE TEMP TABLE b_cert AS {sql}", params)
-        for programme in ("living_allowance", "care_allowance", "dibao_single_household"):
-            cursor.execute(f"CREATE TEMP TABLE b_elig_{programme} (id bigint)")
-            _connection, sql, params, _layout = benefit_rules._on_database(certified, programme, as_of, "", None)
-            cursor.execute(f"INSERT INTO b_elig_{programme} SELECT id FROM ({sql}) s "
-                           f"WHERE {benefit_rules._where(programme, True)}", params)
+        cursor.execute("ANALYZE b_cert")
+        # Eligibility: the screening's SQL (the policy rules), all three programmes at once.
+        query, _layout = benefit_rules.screening_sql(
+            BENEFIT_PROGRAMMES, as_of, dialect="postgresql", persons="SELECT id FROM b_cert"
+        )
+        cursor.execute(
+            f"CREATE TEMP TABLE b_elig AS SELECT id, "
+            f"{', '.join(f'{p}__eligible = 1 AS {p}' for p in BENEFIT_PROGRAMMES)} FROM ({query}) s"
+        )
         cursor.execute(
             f"CREATE TEMP TABLE b_p AS SELECT pe.id, pe.household_id, pe.hukou_region_id AS region, "
-            f"date_part('year', age({d}, pe.birth_date))::int AS age, "
-            f"(SELECT min(c.level) FROM registry_certificate c WHERE c.person_id = pe.id AND c.issue_date <= {d} "
-            f"AND c.valid_until >= {d}) AS level FROM registry_person pe JOIN b_cert USING (id)")
+            f"date_part('year', age({d}, pe.birth_date))::int AS age, l.level FROM b_cert pe LEFT JOIN "
+            f"(SELECT person_id, min(level) AS level FROM registry_certificate WHERE issue_date <= {d} "
+            f"AND valid_until >= {d} GROUP BY person_id) l ON l.person_id = pe.id"
+        )
         cursor.execute(
             f"CREATE TEMP TABLE b_s AS SELECT b_p.region, b_p.age, s.schooling, s.pension_insurance, "
             f"s.medical_insurance, s.rehabilitation_need, s.rehabilitation_received, s.device_need, s.device_fitted "
             f"FROM b_p JOIN survey_annualsurvey s "
-            f"ON s.person_id = b_p.id AND s.year = {y} AND s.reached")
+            f"ON s.person_id = b_p.id AND s.year = {y} AND s.reached"
+        )
         cursor.execute(
             f"CREATE TEMP TABLE b_status AS SELECT household_id, status FROM registry_householdstatus "
-            f"WHERE start_date <= {d} AND (end_date IS NULL OR end_date >= {d})")
+            f"WHERE start_date <= {d} AND (end_date IS NULL OR end_date >= {d})"
+        )
         cursor.execute(
             f"CREATE TEMP TABLE b_recv AS SELECT DISTINCT person_id AS id, programme FROM benefits_benefitgrant "
-            f"WHERE start_month <= {month} AND NOT coalesce(stop_month <= {month}, false)")
+            f"WHERE start_month <= {month} AND NOT coalesce(stop_month <= {month}, false)"
+        )
 
         def income(year: int) -> str:
-            return (f"SELECT coalesce(h.region_id, p.region) AS region, "
-                    f"coalesce(p.household_id::text, 'p' || p.id) AS unit, max(s.household_income) AS income "
-                    f"FROM b_p p JOIN survey_annualsurvey s ON s.person_id = p.id AND s.year = {year} AND s.reached "
-                    f"AND s.household_income IS NOT NULL LEFT JOIN registry_household h ON h.id = p.household_id "
-                    f"GROUP BY 1, 2")
+            return (
+                f"SELECT coalesce(h.region_id, p.region) AS region, "
+                f"coalesce(p.household_id::text, 'p' || p.id) AS unit, max(s.household_income) AS income "
+                f"FROM b_p p JOIN survey_annualsurvey s ON s.person_id = p.id AND s.year = {year} AND s.reached "
+                f"AND s.household_income IS NOT NULL LEFT JOIN registry_household h ON h.id = p.household_id "
+                f"GROUP BY 1, 2"
+            )
 
         def allowance(programme: str) -> str:
-            return (f"SELECT p.region, e.id IS NOT NULL AS den, e.id IS NOT NULL AND r.id IS NOT NULL AS num "
-                    f"FROM b_p p LEFT JOIN b_elig_{programme} e ON e.id = p.id "
-                    f"LEFT JOIN b_recv r ON r.id = p.id AND r.programme = '{programme}' "
-                    f"WHERE e.id IS NOT NULL OR r.id IS NOT NULL")
+            return (
+                f"SELECT p.region, coalesce(e.{programme}, false) AS den, "
+                f"coalesce(e.{programme}, false) AND r.id IS NOT NULL AS num "
+                f"FROM b_p p LEFT JOIN b_elig e ON e.id = p.id "
+                f"LEFT JOIN b_recv r ON r.id = p.id AND r.programme = '{programme}' "
+                f"WHERE e.{programme} OR r.id IS NOT NULL"
+            )
 
         rows = {
-            "pension_insurance_rate":
+            "pension_insurance_rate": (
                 f"SELECT region, age >= 16 AND schooling NOT IN {STUDYING} AS den, age >= 16 AND schooling NOT IN "
-                f"{STUDYING} AND pension_insurance IN ('paying', 'government_paid', 'receiving') AS num FROM b_s",
-            "medical_insurance_rate":
-                "SELECT region, true AS den, medical_insurance IN ('insured', 'government_subsidised') AS num "
-                "FROM b_s",
-            "compulsory_education_rate":
+                f"{STUDYING} AND pension_insurance IN ('paying', 'government_paid', 'receiving') AS num FROM b_s"
+            ),
+            "medical_insurance_rate": (
+                "SELECT region, true AS den, medical_insurance IN ('insured', 'government_subsidised') AS num FROM b_s"
+            ),
+            "compulsory_education_rate": (
                 "SELECT region, age BETWEEN 6 AND 15 AS den, age BETWEEN 6 AND 15 AND schooling IN "
-                "('compulsory', 'home_delivered', 'special_school') AS num FROM b_s",
-            "rehab_coverage":
+                "('compulsory', 'home_delivered', 'special_school') AS num FROM b_s"
+            ),
+            "rehab_coverage": (
                 "SELECT region, rehabilitation_need NOT IN ('', 'none') AS den, rehabilitation_need NOT IN "
-                "('', 'none') AND coalesce(rehabilitation_received, false) AS num FROM b_s",
-            "device_fitting_rate":
+                "('', 'none') AND coalesce(rehabilitation_received, false) AS num FROM b_s"
+            ),
+            "device_fitting_rate": (
                 "SELECT region, device_need NOT IN ('', 'none') AS den, device_need NOT IN ('', 'none') "
-                "AND coalesce(device_fitted, false) AS num FROM b_s",
-            "vocational_training":
-                f"SELECT p.region, true AS den, true AS num FROM b_p p WHERE EXISTS (SELECT 1 FROM "
-                f"survey_annualsurvey s WHERE s.person_id = p.id AND s.year BETWEEN {start_year} AND {y} "
-                f"AND s.vocational_training)",
-            "income_growth":
+                "AND coalesce(device_fitted, false) AS num FROM b_s"
+            ),
+            "vocational_training": (
+                f"SELECT p.region, true AS den, bool_or(coalesce(s.vocational_training, false)) AS num "
+                f"FROM b_p p JOIN survey_annualsurvey s ON s.person_id = p.id "
+                f"AND s.year BETWEEN {start_year} AND {y} GROUP BY p.id, p.region"
+            ),
+            "income_growth": (
                 f"SELECT region, income AS income_now, 1 AS n_now, 0 AS income_before, 0 AS n_before "
-                f"FROM ({income(y)}) a UNION ALL SELECT region, 0, 0, income, 1 FROM ({income(y - 1)}) b",
-            "dibao_coverage":
-                "SELECT p.region, d.household_id IS NOT NULL OR e.id IS NOT NULL AS den, "
-                "(d.household_id IS NOT NULL OR e.id IS NOT NULL) AND (d.household_id IS NOT NULL OR r.id IS NOT "
-                "NULL) AS num FROM b_p p LEFT JOIN (SELECT DISTINCT household_id FROM b_status WHERE status = "
-                "'dibao') d ON d.household_id = p.household_id LEFT JOIN b_elig_dibao_single_household e "
-                "ON e.id = p.id LEFT JOIN b_recv r ON r.id = p.id AND r.programme = 'dibao_single_household'",
+                f"FROM ({income(y)}) a UNION ALL SELECT region, 0, 0, income, 1 FROM ({income(y - 1)}) b"
+            ),
+            "dibao_coverage": (
+                "SELECT p.region, d.household_id IS NOT NULL OR coalesce(e.dibao_single_household, false) AS den, "
+                "d.household_id IS NOT NULL OR (coalesce(e.dibao_single_household, false) AND r.id IS NOT NULL) "
+                "AS num FROM b_p p LEFT JOIN (SELECT DISTINCT household_id FROM b_status WHERE status = "
+                "'dibao') d ON d.household_id = p.household_id LEFT JOIN b_elig e ON e.id = p.id "
+                "LEFT JOIN b_recv r ON r.id = p.id AND r.programme = 'dibao_single_household'"
+            ),
             "living_allowance_coverage": allowance("living_allowance"),
             "care_allowance_coverage": allowance("care_allowance"),
-            "home_modification_households":
-                f"SELECT h.region_id AS region, true AS den, EXISTS (SELECT 1 FROM b_p p JOIN services_need n "
-                f"ON n.person_id = p.id JOIN services_servicerecord r ON r.need_id = n.id WHERE p.household_id = "
-                f"h.id AND p.level <= 2 AND r.kind = 'home_modification' AND r.outcome = 'met' AND r.started_on "
-                f"<= {d} AND r.ended_on BETWEEN DATE '{start_year}-01-01' AND {d}) AND EXISTS (SELECT 1 FROM "
-                f"b_status st WHERE st.household_id = h.id AND st.status IN {HARDSHIP}) AS num "
-                f"FROM registry_household h WHERE h.id IN (SELECT household_id FROM b_p)",
-            "township_service_coverage":
-                f"SELECT t.code AS region, true AS den, EXISTS (SELECT 1 FROM services_provider v WHERE "
-                f"substr(v.region_id, 1, 9) = substr(t.code, 1, 9) AND v.kind = 'community_centre' AND v.status "
-                f"= 'active' AND (v.designated_from IS NULL OR v.designated_from <= {d}) AND (v.designated_until "
-                f"IS NULL OR v.designated_until >= {d})) AS num FROM regions_region t WHERE t.level = 4 AND "
-                f"(t.valid_from IS NULL OR t.valid_from <= {d}) AND (t.valid_until IS NULL OR t.valid_until > {d})",
+            "home_modification_households": (
+                f"SELECT h.region_id AS region, true AS den, m.household_id IS NOT NULL AS num "
+                f"FROM registry_household h LEFT JOIN (SELECT DISTINCT p.household_id FROM b_p p "
+                f"JOIN services_need n ON n.person_id = p.id JOIN services_servicerecord r ON r.need_id = n.id "
+                f"JOIN (SELECT DISTINCT household_id FROM b_status WHERE status IN {HARDSHIP}) st "
+                f"ON st.household_id = p.household_id WHERE p.level <= 2 AND r.kind = 'home_modification' "
+                f"AND r.outcome = 'met' AND r.started_on <= {d} "
+                f"AND r.ended_on BETWEEN DATE '{start_year}-01-01' AND {d}) m ON m.household_id = h.id "
+                f"WHERE h.id IN (SELECT household_id FROM b_p)"
+            ),
+            "township_service_coverage": (
+                f"SELECT t.code AS region, true AS den, v.township IS NOT NULL AS num FROM regions_region t "
+                f"LEFT JOIN (SELECT DISTINCT substr(region_id, 1, 9) AS township FROM services_provider "
+                f"WHERE kind = 'community_centre' AND status = 'active' AND (designated_from IS NULL OR "
+                f"designated_from <= {d}) AND (designated_until IS NULL OR designated_until >= {d})) v "
+                f"ON v.township = substr(t.code, 1, 9) WHERE t.level = 4 AND "
+                f"(t.valid_from IS NULL OR t.valid_from <= {d}) AND (t.valid_until IS NULL OR t.valid_until > {d})"
+            ),
         }
         from yangguang.analytics.catalogue import CATALOGUE
 
         timings["baseline_tables_s"] = round(time.perf_counter() - started, 2)
+        prefixes = ", ".join(f"substr(region, 1, {n}) AS g{n}" for n in LEVEL_PREFIX.values())
+        sets = ", ".join(f"(g{n})" for n in LEVEL_PREFIX.values())
+        region = f"coalesce({', '.join(f'g{n}' for n in reversed(LEVEL_PREFIX.values()))})"
         found: dict[str, dict[str, dict[str, int]]] = {}
         for key, select in rows.items():
             sums = CATALOGUE[key].sums
-            found[key] = {}
-            for n in LEVEL_PREFIX.values():
-                columns = ", ".join(f"sum({s}::int)::bigint" for s in sums)
-                cursor.execute(f"SELECT substr(region, 1, {n}), {columns} FROM ({select}) x "
-                               f"WHERE region LIKE '63%%' GROUP BY 1")
-                for region, *values in cursor.fetchall():
-                    found[key][region] = {s: int(v or 0) for s, v in zip(sums, values, strict=True)}
-        for table in ("b_cert", "b_elig_living_allowance", "b_elig_care_allowance",
-                      "b_elig_dibao_single_household", "b_p", "b_s", "b_status", "b_recv"):
+            columns = ", ".join(f"sum({s}::int)::bigint" for s in sums)
+            cursor.execute(
+                f"SELECT {region}, {columns} FROM (SELECT {prefixes}, x.* FROM ({select}) x "
+                f"WHERE region LIKE '63%%') y GROUP BY GROUPING SETS ({sets})"
+            )
+            found[key] = {
+                region: {s: int(v or 0) for s, v in zip(sums, values, strict=True)}
+                for region, *values in cursor.fetchall()
+            }
+        for table in ("b_cert", "b_elig", "b_p", "b_s", "b_status", "b_recv"):
             cursor.execute(f"DROP TABLE {table}")
     return found
 
@@ -284,39 +347,103 @@ def ours(as_of: dt.date, start_year: int, directory: Path) -> tuple[dict[str, di
     from yangguang.analytics import catalogue, engine, snapshot
 
     started = time.perf_counter()
-    rows = snapshot.write(as_of, directory)
+    steps: dict[str, float] = {}
+    rows = snapshot.write(as_of, directory, timings=steps)
     snapshot_s = time.perf_counter() - started
     con = engine.connect("duckdb", directory)
     found = {}
     values = 0
     for key, definition in catalogue.CATALOGUE.items():
-        sums = engine.sums(con, definition, as_of=as_of, start_year=start_year, options={},
-                           levels=list(LEVEL_PREFIX))
+        sums = engine.sums(con, definition, as_of=as_of, start_year=start_year, options={}, levels=list(LEVEL_PREFIX))
         found[key] = {region: s for region, s in sums.items() if region.startswith("63")}
         values += sum(definition.result(s)[0] is not None for s in found[key].values())
-    return found, {"snapshot_s": round(snapshot_s, 2), "engine_s": round(time.perf_counter() - started - snapshot_s, 2),
-                   "snapshot_rows": rows, "values": values}
+    return found, {
+        "snapshot_s": round(snapshot_s, 2),
+        "engine_s": round(time.perf_counter() - started - snapshot_s, 2),
+        "snapshot_steps_s": steps,
+        "snapshot_rows": rows,
+        "values": values,
+    }
 
 
-def run(persons: int, as_of: dt.date, start_year: int, var: Path) -> dict[str, Any]:
+class Cpu:
+    """CPU seconds since it was made: this process (DuckDB's threads included), the
+    PostgreSQL backend serving its connection, and the server's processes that ended
+    meanwhile (parallel query workers; on a shared server also other sessions' ended
+    connections, so an upper bound). Read from ``/proc``: the server runs on this machine."""
+
+    def __init__(self) -> None:
+        self.start = self._now()
+
+    @staticmethod
+    def _now() -> tuple[float, float, float]:
+        import resource
+
+        from django.db import connection
+
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+        tick = os.sysconf("SC_CLK_TCK")
+        fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+        parent = Path(f"/proc/{fields[1]}/stat").read_text().rsplit(")", 1)[1].split()
+        return (
+            usage.ru_utime + usage.ru_stime,
+            (int(fields[11]) + int(fields[12])) / tick,
+            (int(parent[13]) + int(parent[14])) / tick,
+        )
+
+    def read(self) -> dict[str, float]:
+        now = self._now()
+        return {
+            name: round(b - a, 1)
+            for name, a, b in zip(("process", "backend", "server_ended"), self.start, now, strict=True)
+        }
+
+
+def run(persons: int, as_of: dt.date, start_year: int, var: Path, *, generate: bool = True) -> dict[str, Any]:
     started = time.perf_counter()
-    counts = populate(persons, as_of)
+    counts = populate(persons, as_of) if generate else table_counts()
     generated = time.perf_counter() - started
+    load = {"before_ours": os.getloadavg()}
+    cpu = Cpu()
     started = time.perf_counter()
     mine, extra = ours(as_of, start_year, var / "snapshot")
     ours_s = time.perf_counter() - started
+    cpu_ours = cpu.read()
+    load["before_baseline"] = os.getloadavg()
+    cpu = Cpu()
     started = time.perf_counter()
     timings: dict[str, float] = {}
     theirs = baseline(as_of, start_year, timings)
     baseline_s = time.perf_counter() - started
-    differences = [(key, region, mine[key].get(region), theirs[key].get(region))
-                   for key in theirs for region in sorted(set(mine[key]) | set(theirs[key]))
-                   if mine[key].get(region) != theirs[key].get(region)]
-    return {"persons": persons, "as_of": as_of.isoformat(), "generated": counts,
-            "generate_s": round(generated, 1), "ours_s": round(ours_s, 2), "baseline_s": round(baseline_s, 2),
-            "ratio": round(baseline_s / ours_s, 2), "indicators": len(theirs),
-            "regions_summed": sum(len(v) for v in theirs.values()), **extra, **timings,
-            "equal": not differences, "differences": differences[:10]}
+    cpu_baseline = cpu.read()
+    load["after"] = os.getloadavg()
+    differences = [
+        (key, region, mine[key].get(region), theirs[key].get(region))
+        for key in theirs
+        for region in sorted(set(mine[key]) | set(theirs[key]))
+        if mine[key].get(region) != theirs[key].get(region)
+    ]
+    return {
+        "persons": persons,
+        "as_of": as_of.isoformat(),
+        "generated": counts,
+        "generate_s": round(generated, 1),
+        "ours_s": round(ours_s, 2),
+        "baseline_s": round(baseline_s, 2),
+        "ratio": round(baseline_s / ours_s, 2),
+        "indicators": len(theirs),
+        "regions_summed": sum(len(v) for v in theirs.values()),
+        **extra,
+        **timings,
+        "cpu_ours_s": cpu_ours,
+        "cpu_baseline_s": cpu_baseline,
+        "load_average": {k: [round(x, 1) for x in v] for k, v in load.items()},
+        "equal": not differences,
+        "differences": differences[:10],
+    }
 
 
 if __name__ == "__main__":

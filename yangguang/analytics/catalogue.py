@@ -58,6 +58,10 @@ def rate(sums: dict[str, int]) -> Result:
 
 
 def count(sums: dict[str, int]) -> Result:
+    """The units counted (``num``) of those the source covers in the region (``den``): 0
+    when it covers some and counts none; no data when it covers none (no source, never 0)."""
+    if not sums["den"]:
+        return None, None, None
     return Decimal(sums["num"]), Decimal(sums["num"]), None
 
 
@@ -122,11 +126,12 @@ def _need_served(need: str, served: str) -> Callable[[Tables], Table]:
 
 
 def vocational_training(t: Tables) -> Table:
-    s = t.surveys
-    trained = (s.filter((s.year >= t.start_year) & (s.year <= t.year) & s.vocational_training.fill_null(False))
-               .select("person_key").distinct())
-    j = t.persons.inner_join(trained, "person_key")
-    return j.select("region_code", den=ibis.literal(True), num=ibis.literal(True))
+    """Every person with a survey from the plan's first year to the as-of year (the
+    source), ``num`` when one of them records vocational training."""
+    s = t.surveys.filter((t.surveys.year >= t.start_year) & (t.surveys.year <= t.year))
+    surveyed = s.group_by("person_key").aggregate(trained=s.vocational_training.fill_null(False).any())
+    j = t.persons.inner_join(surveyed, "person_key")
+    return j.select("region_code", den=ibis.literal(True), num=j.trained)
 
 
 def _household_income(t: Tables, year: int) -> Table:
@@ -219,8 +224,8 @@ CATALOGUE: dict[str, Definition] = {d.key: d for d in [
                "当年有康复需求的残疾人中当年获得康复服务的比例"),
     Definition("device_fitting_rate", "1", rate, _need_served("device_need", "device_fitted"),
                "当年有辅具需求的残疾人中当年已适配的比例"),
-    Definition("vocational_training", "1", count, vocational_training,
-               "规划起始年至截至日期间年度调查记有职业培训的残疾人数"),
+    Definition("vocational_training", "2", count, vocational_training,
+               "规划起始年至截至日期间年度调查记有职业培训的残疾人数（该期间有年度调查的地区无人培训时为 0）"),
     Definition("income_growth", "1", growth, income_growth,
                "残疾人家庭人均收入（年度调查入户，一户取其持证成员所报最高值）的户均值较上年的增长率；"
                "分子为当年户均值，分母为上年户均值",

@@ -67,9 +67,11 @@ def regions_of(plan: Plan) -> list[Region]:
 def connect(engine: str, snapshot_dir: Path) -> Any:
     """An Ibis connection with the snapshot's tables (``snapshot.TABLES``)."""
     if engine == "duckdb":
+        # Read once into memory: every definition scans the same tables again.
         con = ibis.duckdb.connect()
         for name in snapshot.TABLES:
-            con.read_parquet(snapshot_dir / f"{name}.parquet", table_name=name)
+            path = str(snapshot_dir / f"{name}.parquet").replace("'", "''")
+            con.raw_sql(f"CREATE TABLE {name} AS SELECT * FROM read_parquet('{path}')")
         return con
     if engine == "spark":
         from yangguang.core import spark
@@ -84,16 +86,23 @@ def connect(engine: str, snapshot_dir: Path) -> Any:
 
 def sums(con: Any, definition: catalogue.Definition, *, as_of: datetime.date, start_year: int, options: dict,
          levels: list[int]) -> dict[str, dict[str, int]]:
-    """Region prefix → the definition's sums (whole numbers) for each of ``levels``."""
+    """Region prefix → the definition's sums (whole numbers) for each of ``levels``: one
+    query grouped by the finest level's prefix, added up to the others here (whole
+    numbers: exact, the same on every engine)."""
     tables = catalogue.Tables(*(con.table(name) for name in snapshot.TABLES), as_of=as_of,
                               start_year=start_year, options=options)
     expr = definition.build(tables)
+    finest = max(PREFIX[level] for level in levels)
+    grouped = (expr.mutate(region=expr.region_code.substr(0, finest)).group_by("region")
+               .aggregate(**{name: expr[name].cast("int64").sum() for name in definition.sums}))
     found: dict[str, dict[str, int]] = {}
-    for level in levels:
-        grouped = (expr.mutate(region=expr.region_code.substr(0, PREFIX[level])).group_by("region")
-                   .aggregate(**{name: expr[name].cast("int64").sum() for name in definition.sums}))
-        for row in grouped.to_pyarrow().to_pylist():
-            found[row["region"]] = {name: int(row[name] or 0) for name in definition.sums}
+    for row in grouped.to_pyarrow().to_pylist():
+        if row["region"] is None:
+            continue
+        for level in levels:
+            into = found.setdefault(row["region"][:PREFIX[level]], dict.fromkeys(definition.sums, 0))
+            for name in definition.sums:
+                into[name] += int(row[name] or 0)
     return found
 
 
