@@ -94,7 +94,7 @@ def populate(persons: int, as_of: dt.date) -> dict[str, int]:
         "CREATE TEMP TABLE vill AS SELECT row_number() OVER (ORDER BY code) - 1 AS idx, code FROM regions_region "
         "WHERE code LIKE '63%%' AND level = 5 AND valid_until IS NULL",
         f"INSERT INTO registry_household (id, number, region_id, created_at, updated_at) "
-        f"SELECT j + 1, 'B' || j, v.code, now(), now() FROM generate_series(0, {persons} / 2) j "
+        f"SELECT j + 1, 'B' || j, v.code, now(), now() FROM generate_series(0::bigint, {persons} / 2) j "
         f"JOIN vill v ON v.idx = (2 * j) % (SELECT count(*) FROM vill)",
         f"INSERT INTO registry_person (id, id_number_encrypted, id_number_hash, id_number_masked, name, sex, "
         f"birth_date, ethnicity, hukou_region_id, phone, guardian_name, guardian_phone, guardian_relation, "
@@ -102,7 +102,7 @@ def populate(persons: int, as_of: dt.date) -> dict[str, int]:
         f"SELECT i + 1, '\\x00'::bytea, md5(i::text), '****', 'P' || i, 1 + i % 2, "
         f"DATE '1935-01-01' + ((i * 7919) % 32000)::int, '01', v.code, '', '', '', '', i / 2 + 1, '', "
         f"CASE WHEN i % 50 = 0 THEN DATE '2023-03-01' END, now(), now() "
-        f"FROM generate_series(0, {persons - 1}) i JOIN vill v ON v.idx = i % (SELECT count(*) FROM vill)",
+        f"FROM generate_series(0::bigint, {persons - 1}) i JOIN vill v ON v.idx = i % (SELECT count(*) FROM vill)",
         "INSERT INTO registry_certificate (person_id, reissue_count, category, level, components, issue_date, "
         "valid_until, status, created_at, updated_at) "
         "SELECT id, 0, 1 + id % 7, 1 + (id * 13) % 4, '[]'::jsonb, DATE '2018-01-01' + ((id * 31) % 2200)::int, "
