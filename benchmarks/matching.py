@@ -2,7 +2,7 @@
 pass, with the Python Record Linkage Toolkit as the baseline on the same data.
 
     .venv/bin/python benchmarks/matching.py [--persons P] [--rows L] [--seed S]
-                                            [--exact N] [--skip-baseline]
+                                            [--exact N] [--skip-baseline] [--engine spark]
     .venv/bin/python benchmarks/matching.py --scale exact --persons 10000000 --rows 10000000
     .venv/bin/python benchmarks/matching.py --scale probabilistic --persons 1000000 --rows 1000000
 
@@ -15,6 +15,10 @@ the region missing — and 30 % are persons not in the registry (some sharing a 
 a birth date with one who is). Precision, recall and F1 of the pairs each side calls
 a match (yangguang: probable or review; the baseline: its rule's score over the same
 comparisons, best pair per row) are printed with each one's wall time.
+
+``--engine spark`` runs the probabilistic pass on Spark (local mode, ``core.spark``)
+as well, on the same data after DuckDB: its scores and time beside DuckDB's (the
+baseline in the same run), their ratio and whether every row got the same person.
 
 Speed of the exact pass: N keyed hashes (HMAC-SHA256 under an exchange key, as a
 hashed list's) computed for a registry of N and joined with a list of N (half of
@@ -153,11 +157,11 @@ def scores(predicted: dict[int, int], truth: dict[int, int]) -> dict[str, float]
             "predicted": len(predicted)}
 
 
-def run_yangguang(registry, listed):
+def run_yangguang(registry, listed, engine="duckdb"):
     from yangguang.matching import linking
 
     started = time.perf_counter()
-    links = linking.link(listed, registry)
+    links = linking.link(listed, registry, engine)
     seconds = time.perf_counter() - started
     return {row: lk.person_key for row, lk in links.items()}, seconds
 
@@ -235,6 +239,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--exact", type=int, default=1_000_000)
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                        help="spark: the probabilistic pass on Spark too (quality mode and --scale probabilistic)")
     parser.add_argument("--scale", choices=("exact", "probabilistic"),
                         help="the scale benchmarks (benchmarks/matching_scale.py): --persons and --rows "
                              "set the sizes")
@@ -256,6 +262,18 @@ def main() -> None:
     result = {"persons": args.persons, "rows": args.rows,
               "yangguang": {**scores(predicted, truth), "seconds": round(seconds, 2)}}
     print(f"yangguang (Splink/DuckDB): {result['yangguang']}", flush=True)
+    if args.engine == "spark":
+        from yangguang.core import spark
+
+        started = time.perf_counter()
+        spark.session()
+        start_s = time.perf_counter() - started
+        on_spark, spark_s = run_yangguang(registry, listed, "spark")
+        result["spark"] = {**scores(on_spark, truth), "seconds": round(spark_s, 2),
+                           "session_start_s": round(start_s, 2),
+                           "ratio_to_duckdb": round(spark_s / seconds, 2),
+                           "same_as_duckdb": on_spark == predicted}
+        print(f"yangguang (Splink/Spark, local): {result['spark']}", flush=True)
     if not args.skip_baseline:
         predicted, seconds = run_baseline(registry, listed)
         result["recordlinkage"] = {**scores(predicted, truth), "seconds": round(seconds, 2)}

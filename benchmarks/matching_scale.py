@@ -449,6 +449,15 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _jvm_cpu_s() -> float:
+    """CPU seconds of the local Spark session's JVM (a child process: not in _cpu_s)."""
+    from pyspark import SparkContext
+
+    with open(f"/proc/{SparkContext._gateway.proc.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _baseline_frame(table: Any) -> Any:
     from matching import baseline_frame
 
@@ -494,6 +503,26 @@ def probabilistic(args: Any) -> dict[str, Any]:
         }
     )
     say(f"  {ours_s:.1f} s: {out['yangguang']}")
+    if args.engine == "spark":
+        from yangguang.core import spark
+
+        say("yangguang on Spark (local mode): linking.link_table(..., 'spark') ...")
+        started = time.perf_counter()
+        spark.session()
+        start_s = time.perf_counter() - started
+        cpu, jvm, started = _cpu_s(), _jvm_cpu_s(), time.perf_counter()
+        on_spark = linking.link_table(listed, registry, "spark")
+        spark_s = time.perf_counter() - started
+        out["spark"] = {
+            "session_start_s": round(start_s, 1),
+            "seconds": round(spark_s, 2),
+            "driver_cpu_s": round(_cpu_s() - cpu, 1),
+            "jvm_cpu_s": round(_jvm_cpu_s() - jvm, 1),
+            "ratio_to_duckdb": round(spark_s / ours_s, 2),
+            "same_as_duckdb": {k: lk.person_key for k, lk in on_spark.items()}
+            == {k: lk.person_key for k, lk in links.items()},
+        }
+        say(f"  {spark_s:.1f} s: {out['spark']}")
     if not args.skip_baseline:
         k = min(args.baseline_rows, args.rows)
         say(f"baseline: recordlinkage on the first {k:,} rows against all {args.persons:,} persons ...")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+import sys
 
 import pytest
 from django.core.management import call_command
@@ -176,12 +177,20 @@ def test_duckdb_and_spark_give_the_same_matches(tmp_path, person):
 
 
 @pytest.mark.django_db
-def test_spark_without_java_is_refused_in_chinese_before_anything_is_kept(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("missing", ["java", "pyspark"])
+def test_spark_without_java_or_pyspark_is_refused_in_chinese_before_anything_is_kept(
+    tmp_path, monkeypatch, capsys, missing
+):
     file = write_csv(tmp_path / "medical.csv", HEADERS, [["王伟", "", "男", "1970-01-02", "140922", "职工"]])
-    monkeypatch.delenv("JAVA_HOME", raising=False)
-    monkeypatch.setenv("PATH", str(tmp_path))  # no java on it
+    if missing == "java":
+        monkeypatch.delenv("JAVA_HOME", raising=False)
+        monkeypatch.setenv("PATH", str(tmp_path))  # no java on it
+    else:
+        monkeypatch.setitem(sys.modules, "pyspark", None)  # as without the spark extra: not importable
     with pytest.raises(SystemExit) as exited:
         call_command("matching", "run", "--kind", "medical-insurance", str(file), "--engine", "spark")
     assert exited.value.code == 2
-    assert "Spark 引擎需要 Java 17：找不到 java" in capsys.readouterr().err
+    expected = {"java": "Spark 引擎需要 Java 17：找不到 java",
+                "pyspark": "Spark 引擎需要 PySpark 和 Java 17：pip install"}
+    assert expected[missing] in capsys.readouterr().err
     assert not DepartmentList.objects.exists() and not MatchRun.objects.exists()
