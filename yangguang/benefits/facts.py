@@ -14,8 +14,9 @@ Columns (``None`` where the fact does not hold on the day):
 - ``birth_date``, ``deceased_date``, ``hukou_region_id`` (the person's own fields);
 - ``f_urban``: True / False from the hukou region's urban-rural class, None if unknown;
 - ``f_cert_level``, ``f_cert_category``, ``f_cert_issue``, ``f_cert_until``: the
-  certificate held on the day (issued by then, not yet expired, not cancelled or
-  frozen by then in its status history);
+  certificate held on the day by the registry's rule (``registry.rules.
+  certificate_held_q``: issued by then, not expired, not cancelled before the day) and
+  not frozen (``not_frozen``), the latest issued of several;
 - ``f_hs_<status>``: since when the household has held that economic status, if it
   holds it on the day;
 - ``f_pf_<kind>`` and ``f_pfa_<kind>``: since when a person fact of that kind holds,
@@ -50,6 +51,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from yangguang.benefits.models import PersonFact
+from yangguang.registry import rules as registry_rules
 from yangguang.registry.models import (
     Certificate,
     CertificateStatus,
@@ -64,16 +66,40 @@ CERTIFICATE_COLUMNS = {"f_cert_level": "level", "f_cert_category": "category",
                        "f_cert_issue": "issue_date", "f_cert_until": "valid_until"}
 
 
+# A held certificate counts for benefits only when it is not frozen on the day: the
+# benefits' own condition on top of the registry's rule. The two subsidies need a valid
+# certificate (持有效残疾人证, research policy-rules §3.2 "common conditions"); a frozen
+# one is suspended (its holder's hukou moved away without a transfer: the grant stops
+# with the move, ``payroll.stops_due``) and pays nothing until restored, while the
+# registry still counts its holder as certified (``certificate_held_q``). "On the day":
+# its latest status change dated before the day is not a freeze (a status change takes
+# effect after its day, as the registry has it for a cancellation). ``not_frozen`` for
+# one person's certificates, ``not_frozen_sql`` for a set.
+
+
+def status_before(on: dt.date) -> Subquery:
+    """The outer certificate's latest status change dated before ``on``: its status."""
+    return Subquery(CertificateStatusChange.objects
+                    .filter(certificate=OuterRef("pk"), effective_date__lt=on)
+                    .order_by("-effective_date", "-id").values("status")[:1])
+
+
+def not_frozen(certificates: QuerySet[Certificate], on: dt.date) -> QuerySet[Certificate]:
+    """``certificates`` less those frozen on ``on``."""
+    return certificates.annotate(status_then=status_before(on)).exclude(status_then=CertificateStatus.FROZEN)
+
+
+def not_frozen_sql(status: str) -> str:
+    """``not_frozen`` in SQL, on the column of the latest status before the day."""
+    return f"({status} IS NULL OR {status} <> {text(CertificateStatus.FROZEN)})"
+
+
 def held_certificate(on: dt.date) -> QuerySet[Certificate]:
-    """The certificates of the outer person held on ``on``, latest first."""
-    last_status = (CertificateStatusChange.objects
-                   .filter(certificate=OuterRef("pk"), effective_date__lte=on)
-                   .order_by("-effective_date", "-id").values("status")[:1])
-    return (Certificate.objects
-            .filter(person=OuterRef("pk"), issue_date__lte=on, valid_until__gte=on)
-            .annotate(status_then=Subquery(last_status))
-            .exclude(status_then__in=[CertificateStatus.CANCELLED, CertificateStatus.FROZEN])
-            .order_by("-issue_date", "-id"))
+    """The certificates of the outer person a benefit counts on ``on``, latest first:
+    held on the day by the registry's rule (``registry.rules.certificate_held_q``) and
+    not frozen (``not_frozen``)."""
+    held = Certificate.objects.filter(person=OuterRef("pk")).filter(registry_rules.certificate_held_q(on))
+    return not_frozen(held, on).order_by("-issue_date", "-id")
 
 
 #: Person-fact kinds the latest annual survey also answers: the condition on its answers.
@@ -200,16 +226,15 @@ def sql(on: dt.date, *, statuses: Iterable[str], kinds: Iterable[str], dialect: 
     only = " AND person_id IN (SELECT id FROM chosen)" if persons else ""
     ctes = [f"chosen AS (SELECT id, birth_date, deceased_date, hukou_region_id, household_id "
             f"FROM {t['person']}{f' WHERE id IN ({persons})' if persons else ''})"]
-    # The certificate held: its latest status change by the day is not a cancellation
-    # or freeze (one without a status change by then is not held, as ``held_certificate``
-    # has it); of several, the latest issued (then the latest recorded).
-    held = (f"c.issue_date <= {d} AND c.valid_until >= {d} AND st.status IS NOT NULL AND st.status NOT IN "
-            f"({text(CertificateStatus.CANCELLED)}, {text(CertificateStatus.FROZEN)})"
+    # The certificate counted (``held_certificate``): held by the registry's rule and
+    # not frozen (``not_frozen_sql`` on its latest status change before the day); of
+    # several, the latest issued (then the latest recorded).
+    held = (f"{registry_rules.certificate_held_sql(d, certificate='c')} AND {not_frozen_sql('st.status')}"
             f"{only.replace('person_id', 'c.person_id')}")
     if dialect == "duckdb":  # the latest of each group by arg_max: no sort
         ctes.append(
             f"status_then AS (SELECT certificate_id, arg_max(status, {_latest_key('effective_date', 'id')}) "
-            f"AS status FROM {t['change']} WHERE effective_date <= {d} GROUP BY certificate_id)")
+            f"AS status FROM {t['change']} WHERE effective_date < {d} GROUP BY certificate_id)")
         fields = ", ".join(f"{f} := c.{f}" for f in CERTIFICATE_COLUMNS.values())
         unpacked = ", ".join(f"x.b.{f} AS {f}" for f in CERTIFICATE_COLUMNS.values())
         ctes.append(
@@ -221,7 +246,7 @@ def sql(on: dt.date, *, statuses: Iterable[str], kinds: Iterable[str], dialect: 
         ctes.append(
             f"status_then AS (SELECT certificate_id, status FROM (SELECT certificate_id, status, "
             f"ROW_NUMBER() OVER (PARTITION BY certificate_id ORDER BY effective_date DESC, id DESC) AS rn "
-            f"FROM {t['change']} WHERE effective_date <= {d}) s WHERE rn = 1)")
+            f"FROM {t['change']} WHERE effective_date < {d}) s WHERE rn = 1)")
         ctes.append(
             f"cert AS (SELECT person_id, level, category, issue_date, valid_until FROM ("
             f"SELECT c.person_id, c.level, c.category, c.issue_date, c.valid_until, ROW_NUMBER() OVER "

@@ -113,8 +113,9 @@ class Stop:
 
 def _certificate_end(person_id: int, through: dt.date) -> tuple[str, dt.date] | None:
     """Why and since when ``person_id`` holds no certificate on ``through``: the last
-    day their latest certificate was held (its expiry; the day before its
-    cancellation or freeze), with the cause; None when they never held one."""
+    day their latest certificate was held (its expiry; the day of its cancellation or
+    freeze, which takes effect after it: ``facts.held_certificate``), with the cause;
+    None when they never held one."""
     latest = (Certificate.objects.filter(person_id=person_id, issue_date__lte=through)
               .order_by("-issue_date", "-id").first())
     if latest is None:
@@ -123,13 +124,13 @@ def _certificate_end(person_id: int, through: dt.date) -> tuple[str, dt.date] | 
     if latest.valid_until < through:
         ends.append(("certificate_expired", latest.valid_until))
     change = (CertificateStatusChange.objects
-              .filter(certificate=latest, effective_date__lte=through,
+              .filter(certificate=latest, effective_date__lt=through,
                       status__in=[CertificateStatus.CANCELLED, CertificateStatus.FROZEN])
               .order_by("effective_date", "id").first())
     if change is not None:
         cause = ("certificate_cancelled" if change.status == CertificateStatus.CANCELLED
                  else "certificate_frozen")
-        ends.append((cause, change.effective_date - dt.timedelta(days=1)))
+        ends.append((cause, change.effective_date))
     return min(ends, key=lambda end: end[1]) if ends else None
 
 

@@ -684,24 +684,49 @@ def _parse_row(cells: dict[str, Any], today: dt.date, problems: list[Problem] | 
 
 
 # ---------------------------------------------------------------------------
-# Who is certified: one rule for a year (the survey) and for a day (the snapshot)
+# A certificate held, and who is certified: one rule for a day (the indicator snapshot,
+# benefits) and for a period (the survey's year), for one person (a filter) and for a
+# whole set (the same rule as SQL, benefits' screening on the database or on DuckDB)
+
+
+def certificate_held_q(start: dt.date, end: dt.date | None = None) -> Q:
+    """Certificates held at some time from ``start`` to ``end`` (a filter of
+    ``Certificate``; ``end`` omitted: the one day ``start``): issued by ``end`` (its
+    issue or any status change dated by then: a renewal moves the issue date), valid
+    until ``start`` or later, and not cancelled before ``start`` (a cancellation is
+    final and takes effect after its day).
+
+    A frozen certificate is held: freezing (a hukou moved away without a transfer,
+    ``moved_away_step``) suspends its use until it is restored or, a year on,
+    cancelled; the holder is still a certified person (the survey, the indicators). A
+    programme that pays only on an unfrozen certificate adds that as a condition of its
+    own (``benefits.facts.NOT_FROZEN``). ``certificate_held_sql`` is the same rule in SQL."""
+    end = end or start
+    changed_by_end = CertificateStatusChange.objects.filter(certificate=OuterRef("pk"), effective_date__lte=end)
+    cancelled_before = CertificateStatusChange.objects.filter(
+        certificate=OuterRef("pk"), status=CertificateStatus.CANCELLED, effective_date__lt=start)
+    return (Q(valid_until__gte=start) & (Q(issue_date__lte=end) | Exists(changed_by_end))
+            & ~Exists(cancelled_before))
+
+
+def certificate_held_sql(start: str, end: str | None = None, *, certificate: str = "c") -> str:
+    """``certificate_held_q`` as a SQL condition on the certificate row aliased
+    ``certificate``; ``start`` and ``end`` are SQL date literals of the dialect. For the
+    set-based evaluations (PostgreSQL, SQLite, DuckDB over a copy of the tables)."""
+    end = end or start
+    c, changes = certificate, CertificateStatusChange._meta.db_table
+    return (f"({c}.valid_until >= {start} AND ({c}.issue_date <= {end} OR EXISTS (SELECT 1 FROM {changes} h "
+            f"WHERE h.certificate_id = {c}.id AND h.effective_date <= {end})) AND NOT EXISTS (SELECT 1 "
+            f"FROM {changes} h WHERE h.certificate_id = {c}.id AND h.status = '{CertificateStatus.CANCELLED}' "
+            f"AND h.effective_date < {start}))")
 
 
 def certified_q(start: dt.date, end: dt.date | None = None) -> Q:
     """Persons certified at some time from ``start`` to ``end`` (a filter of ``Person``;
     ``end`` omitted: the one day ``start``): alive on ``start`` (a death dated ``start``
-    takes effect after it), holding a certificate issued by ``end`` (its issue or any
-    status change dated by then: a renewal moves the issue date), valid until ``start``
-    or later, and not cancelled before ``start``.
+    takes effect after it) and holding a certificate then (``certificate_held_q``).
 
     The survey asks it for a year (1 January to 31 December), the indicator snapshot for
     its as-of day."""
-    end = end or start
-    cancelled_before = CertificateStatusChange.objects.filter(
-        certificate=OuterRef("pk"), status=CertificateStatus.CANCELLED, effective_date__lt=start)
-    first_issued = CertificateStatusChange.objects.filter(
-        certificate=OuterRef("pk"), effective_date__lte=end)
-    held = (Certificate.objects.filter(person=OuterRef("pk"), valid_until__gte=start)
-            .filter(Q(issue_date__lte=end) | Exists(first_issued))
-            .exclude(Exists(cancelled_before)))
+    held = Certificate.objects.filter(person=OuterRef("pk")).filter(certificate_held_q(start, end))
     return (Q(deceased_date__isnull=True) | Q(deceased_date__gte=start)) & Exists(held)

@@ -7,8 +7,8 @@ reason.
 
 Persons are generated across the five jurisdictions of the plans and those with rules
 of their own (Datong's near-dibao extension, Zhejiang's share of the dibao standard),
-with certificates, household statuses, other benefits and deaths on both sides of the
-days checked.
+with certificates (frozen, restored, cancelled in their status history), household
+statuses, other benefits and deaths on both sides of the days checked.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from yangguang.benefits import facts, policy, rules
 from yangguang.benefits.policy import FACT_KINDS, HOUSEHOLD_STATUSES
 from yangguang.benefits.tests.conftest import BEILIN, LINXIA, QINGZHOU, WUTAI, XINING, make_person
 from yangguang.core.errors import ValidationFailed
-from yangguang.registry.models import Person
+from yangguang.registry.models import CertificateStatus, CertificateStatusChange, Person
 from yangguang.survey.rules import SCHOOL_AGES, age_on
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,11 @@ def persons(draw) -> dict:
     return {"region": draw(st.sampled_from(REGIONS)), "category": draw(st.sampled_from(CATEGORIES)),
             "level": draw(st.sampled_from(LEVELS)), "birth": birth, "issued": issued,
             "statuses": draw(periods(HOUSEHOLD_STATUSES)), "facts": facts,
-            "died": draw(st.none() | days(issued, LAST)), "survey": survey}
+            "died": draw(st.none() | days(issued, LAST)), "survey": survey,
+            # the certificate's status history after its issue: frozen, restored, cancelled
+            "changes": tuple(sorted(draw(st.lists(st.tuples(days(issued, LAST), st.sampled_from(
+                [CertificateStatus.FROZEN, CertificateStatus.VALID, CertificateStatus.CANCELLED])),
+                max_size=2))))}
 
 
 def _compare(on: dt.date) -> None:
@@ -110,10 +114,14 @@ def test_decision_and_screening_agree(specs, on):
     try:
         with transaction.atomic():
             for spec in specs:
+                changes = spec.pop("changes")
                 try:
-                    make_person(**spec)
+                    made = make_person(**spec)
                 except ValidationFailed:  # a survey its own rules refuse (after death …)
                     assume(False)
+                for day, status in changes:  # written as recorded; the rules read the history only
+                    CertificateStatusChange.objects.create(certificate=made.certificates.get(), status=status,
+                                                           reason="test", effective_date=day)
             _compare(on)
             raise _Undo
     except _Undo:

@@ -13,7 +13,10 @@ from django.core.management import call_command
 
 from yangguang.audit.models import AuditEvent
 from yangguang.benefits import rules
-from yangguang.benefits.tests.conftest import BEILIN, LINXIA, QINGZHOU, WUTAI, XINING
+from yangguang.benefits.tests.conftest import ACTOR, BEILIN, LINXIA, QINGZHOU, WUTAI, XINING
+from yangguang.registry import services as registry
+from yangguang.registry.models import StatusReason
+from yangguang.registry.rules import certified_q
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -124,6 +127,28 @@ def test_an_expired_certificate_ends_eligibility(person):
     p = person(region=XINING, level="一级", issued=D(2014, 1, 1))
     assert decision(p, "care_allowance", D(2023, 12, 31)).eligible
     assert not decision(p, "care_allowance", D(2024, 1, 2)).eligible
+
+
+def test_a_frozen_certificate_pays_nothing_until_restored_and_a_cancelled_one_ends_after_its_day(person):
+    """The registry's rule says held (a freeze or cancellation takes effect after its
+    day; frozen is still held there); benefits add: not frozen."""
+    p = person(region=XINING, level="一级")
+    registry.freeze_certificate(p.certificates.get(), reason=StatusReason.MOVED_AWAY, day=D(2025, 3, 10),
+                                actor=ACTOR)
+    assert decision(p, "care_allowance", D(2025, 3, 10)).eligible
+    frozen = decision(p, "care_allowance", D(2025, 3, 11))
+    assert not frozen.eligible and "2025-03-11没有有效的残疾人证" in frozen.reasons
+    assert type(p).objects.filter(certified_q(D(2025, 3, 11)), pk=p.pk).exists()  # the registry: certified
+    registry.restore_certificate(p.certificates.get(), day=D(2025, 5, 1), actor=ACTOR)
+    assert not decision(p, "care_allowance", D(2025, 5, 1)).eligible
+    assert decision(p, "care_allowance", D(2025, 5, 2)).eligible
+    registry.cancel_certificate(p.certificates.get(), reason=StatusReason.NO_LONGER_ELIGIBLE, day=D(2025, 8, 1),
+                                actor=ACTOR)
+    assert decision(p, "care_allowance", D(2025, 8, 1)).eligible
+    assert not decision(p, "care_allowance", D(2025, 8, 2)).eligible
+    screened = {d.person_id for d in rules.screen(type(p).objects.all(), "care_allowance", D(2025, 3, 11),
+                                                  eligible=True)}
+    assert p.pk not in screened
 
 
 def test_child_rehabilitation_0_to_17_in_qinghai_0_to_6_elsewhere(person):
