@@ -185,6 +185,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Files up to this size are imported within the upload request; larger ones by a
 # background job (``yangguang worker``) whose progress the import page polls.
 YANGGUANG_IMPORT_INLINE_BYTES = int(os.environ.get("YANGGUANG_IMPORT_INLINE_BYTES", 256 * 1024))
+# The home page's count of data comparison's discrepancies is kept at most this many
+# seconds (a run or a review decision forgets it at once): ``matching.reports.finding_count``.
+YANGGUANG_MATCHING_COUNTS_MAX_AGE = int(os.environ.get("YANGGUANG_MATCHING_COUNTS_MAX_AGE", 3600))
 # Limits an import file is checked against before any row is read (``imports.reading``):
 # its size; an XLSX's unpacked size (a 199 KB workbook can unpack to a 200 MB cell);
 # data rows; characters in one cell (Excel's own limit is 32,767).

@@ -114,6 +114,27 @@ class Decision(models.TextChoices):
     REJECTED = "rejected", _("已否决")
 
 
+class ReportCounts(models.Model):
+    """The part of the home page's count of discrepancies that runs every latest run's
+    report (benefits' screening included), kept per user (``reports.finding_count``):
+    forgotten when a run is made or a review decided (``services``), when the user's
+    regions change, or when older than ``YANGGUANG_MATCHING_COUNTS_MAX_AGE`` seconds."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, primary_key=True,
+                                related_name="+", verbose_name=_("用户"))
+    #: The user's region prefixes for data comparison when it was counted.
+    scope = models.JSONField(_("比对范围"), default=list)
+    findings = models.PositiveIntegerField(_("差异"))
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("比对差异计数")
+        verbose_name_plural = _("比对差异计数")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.findings}"
+
+
 class Candidate(models.Model):
     """A list row's match in one run: the person (none for an unmatched row), how it
     was found, its match weight and the comparison levels behind it, the decision and

@@ -27,6 +27,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.accounts.permissions import Capability
@@ -35,7 +37,7 @@ from yangguang.benefits import policy
 from yangguang.benefits import selectors as benefits
 from yangguang.benefits.services import month_after
 from yangguang.matching import effects, kinds, selectors
-from yangguang.matching.models import Decision, MatchRun, MatchType
+from yangguang.matching.models import Decision, MatchRun, MatchType, ReportCounts
 from yangguang.regions.models import Region
 from yangguang.registry.models import HouseholdStatus, Person
 
@@ -208,8 +210,28 @@ def region_findings(user: Any) -> list[Finding]:
 
 
 def finding_count(user: Any) -> int:
-    """The home page's count: the region report's findings."""
-    return len(region_findings(user))
+    """The home page's count: the region report's findings. The deceased persons still
+    paid are counted afresh (a few queries); the findings of the latest runs, which run
+    each run's report and benefits' screening, are counted once and kept
+    (``ReportCounts``) until a run or a review decision changes them (``services``
+    forgets them), the user's regions change, or they are older than
+    ``YANGGUANG_MATCHING_COUNTS_MAX_AGE`` seconds (the registry's own changes, such as
+    a household's status, reach the count then; the report page is always current)."""
+    return deceased_paid_count(user) + _runs_finding_count(user)
+
+
+def _runs_finding_count(user: Any) -> int:
+    scope = list(scope_prefixes(user, Capability.MATCH_LISTS))
+    now = timezone.now()
+    kept = ReportCounts.objects.filter(user=user).first()
+    if (kept is not None and kept.scope == scope
+            and kept.computed_at >= now - dt.timedelta(seconds=settings.YANGGUANG_MATCHING_COUNTS_MAX_AGE)):
+        return kept.findings
+    count = sum(1 for run in latest_runs(user) for f in run_findings(user, run)
+                if f.category != "paid_while_deceased")
+    ReportCounts.objects.update_or_create(user=user, defaults={
+        "scope": scope, "findings": count, "computed_at": now})
+    return count
 
 
 def deceased_paid_count(user: Any) -> int:

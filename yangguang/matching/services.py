@@ -38,6 +38,7 @@ from yangguang.matching.models import (
     ListRow,
     MatchRun,
     MatchType,
+    ReportCounts,
 )
 from yangguang.matching.selectors import persons_for
 from yangguang.regions.models import Region
@@ -183,6 +184,7 @@ def run_match(department_list: DepartmentList, *, actor: Actor | Any, user: Any 
             c.effect = effects.apply(kind, people[c.person_id], c.list_row.facts, actor=actor,
                                      department=department_list.department)
     Candidate.objects.bulk_create(candidates, batch_size=BLOCK)
+    forget_counts()
     run.matched_exact, run.matched_probable = counts[MatchType.EXACT], counts[MatchType.PROBABLE]
     run.review, run.unmatched = counts[MatchType.REVIEW], counts[MatchType.NONE]
     run.save(update_fields=["matched_exact", "matched_probable", "review", "unmatched"])
@@ -190,6 +192,12 @@ def run_match(department_list: DepartmentList, *, actor: Actor | Any, user: Any 
            data={"list": department_list.pk, "kind": kind, "sha256": department_list.sha256[:16],
                  **run.summary()})
     return run
+
+
+def forget_counts() -> None:
+    """Forget the home page's kept counts of discrepancies (``reports.finding_count``):
+    a run or a decision changes them, for any user whose regions it touches."""
+    ReportCounts.objects.all().delete()
 
 
 @transaction.atomic
@@ -212,6 +220,7 @@ def decide(candidate: Candidate, *, confirm: bool, user: Any) -> Candidate:
         candidate.effect = effects.apply(kept.kind, person, candidate.list_row.facts, actor=actor,
                                          department=kept.department)
     candidate.save(update_fields=["decision", "decided_by", "decided_at", "effect"])
+    forget_counts()
     record(actor, AuditAction.UPDATE, "match_candidate", candidate.pk,
            person_id=candidate.person_id, region_code=candidate.region_code,
            data={"decision": candidate.decision, "kind": candidate.run.department_list.kind,

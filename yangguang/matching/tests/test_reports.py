@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from yangguang.accounts import services as accounts
 from yangguang.benefits import services as benefit_services
@@ -15,6 +17,7 @@ from yangguang.benefits.states import ApplicationAction as A
 from yangguang.benefits.tests.conftest import ACTOR, XINING, make_person, take_steps
 from yangguang.demo.generator import create_person
 from yangguang.matching import changes, kinds, reports, services
+from yangguang.matching.models import Candidate
 from yangguang.matching.tests.conftest import DEATHS, id_of, write_csv
 from yangguang.regions.selectors import resolve_region
 from yangguang.registry import services as registry
@@ -168,3 +171,30 @@ def test_a_county_roll_speaks_only_for_its_county(tmp_path):
     assert {r.pk for r in reports.latest_runs(both)} == {r.pk for r in runs}
     unknown = {f.person.pk for f in reports.region_findings(both) if f.category == "unknown_to_department"}
     assert unknown == {absent.pk, elsewhere.pk}
+
+
+def test_the_home_count_is_kept_and_follows_runs_and_reviews(tmp_path):
+    """The home page's count runs no report while nothing changed; a run and a review
+    decision make it count again, so it always equals the region report's findings."""
+    registrar = user()
+    reviewer = user("reviewer", name="reviewer-counts")
+    zhe = create_person(actor=ACTOR, hukou_region=XINING, issue_date=D(2020, 1, 1), 姓名="张哲", 性别="男",
+                        出生日期="1960-05-06")
+    registry.record_death(zhe, D(2025, 1, 1), actor=ACTOR)
+    assert reports.finding_count(registrar) == 0
+
+    run = run_list(tmp_path, "deaths", DEATHS, [
+        ["张喆", "", "男", "1960-05-06", XINING, "2025-01-02"],  # waits for review
+        ["不在册", "", "女", "1970-01-01", XINING, "2025-01-02"],  # unknown to the registry
+    ], registrar)
+    assert run.review == 1
+    assert reports.finding_count(registrar) == len(reports.region_findings(registrar)) == 1
+    with CaptureQueriesContext(connection) as queries:
+        assert reports.finding_count(registrar) == 1
+    candidates = connection.ops.quote_name(Candidate._meta.db_table)
+    assert not [q for q in queries.captured_queries if candidates in q["sql"]]  # no report run
+
+    services.decide(Candidate.objects.get(match_type="review"), confirm=True, user=reviewer)
+    # Confirmed, the death date differs from the registry's: one more finding.
+    assert reports.finding_count(registrar) == len(reports.region_findings(registrar)) == 2
+    assert reports.finding_count(user(region="140922")) == 0  # another province's user
