@@ -188,6 +188,9 @@ YANGGUANG_IMPORT_INLINE_BYTES = int(os.environ.get("YANGGUANG_IMPORT_INLINE_BYTE
 # The home page's count of data comparison's discrepancies is kept at most this many
 # seconds (a run or a review decision forgets it at once): ``matching.reports.finding_count``.
 YANGGUANG_MATCHING_COUNTS_MAX_AGE = int(os.environ.get("YANGGUANG_MATCHING_COUNTS_MAX_AGE", 3600))
+# A data comparison's upload (and a hashed list's exchange key) left behind by a job
+# that never ran to its end is deleted by the daily sweep once this many hours old.
+YANGGUANG_MATCHING_UPLOAD_MAX_HOURS = int(os.environ.get("YANGGUANG_MATCHING_UPLOAD_MAX_HOURS", 24))
 # Limits an import file is checked against before any row is read (``imports.reading``):
 # its size; an XLSX's unpacked size (a 199 KB workbook can unpack to a 200 MB cell);
 # data rows; characters in one cell (Excel's own limit is 32,767).

@@ -31,6 +31,10 @@ class JobKind:
     daily_at: dt.time | None = None
     #: How the jobs page names each key of the result.
     result_labels: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    #: ``discard(job)`` frees what the submitter left for the work (an uploaded file)
+    #: when the job ends without running it: cancelled while queued, or cut off with
+    #: its worker (``services.settle_interrupted``). The work frees it itself when it runs.
+    discard: Callable[[Job], None] | None = None
 
 
 _kinds: dict[str, JobKind] = {}
@@ -59,6 +63,13 @@ def result_items(name: str, result: dict[str, Any]) -> list[tuple[Any, Any]]:
     labels = _kinds[name].result_labels if name in _kinds else {}
     return ([(labels[key], result[key]) for key in labels if key in result]
             + [(key, value) for key, value in result.items() if key not in labels])
+
+
+def discard(job: Job) -> None:
+    """Run the kind's ``discard`` for ``job``, which will not run its work now."""
+    kind = _kinds.get(job.kind)
+    if kind is not None and kind.discard is not None:
+        kind.discard(job)
 
 
 def periodic() -> list[JobKind]:

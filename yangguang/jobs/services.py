@@ -190,11 +190,14 @@ def cancel(job: Job, *, actor: Actor | Any) -> Job:
                                         template=MESSAGES["job_not_cancellable"], params={})])
     caches["progress"].set(_cancel_key(job.pk), True, PROGRESS_TIMEOUT)
     with transaction.atomic():
-        if Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
-                state=JobState.CANCELLED, finished_at=timezone.now()):
+        never_ran = Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
+            state=JobState.CANCELLED, finished_at=timezone.now())
+        if never_ran:
             caches["progress"].delete(_cancel_key(job.pk))
         record(actor, "cancel", "job", job.pk, data={"kind": job.kind})
     job.refresh_from_db()
+    if never_ran:
+        kinds.discard(job)
     return job
 
 
@@ -236,6 +239,7 @@ def settle_interrupted(jobs: list[Job] | None = None) -> int:
             settled += 1
             caches["progress"].delete_many([_progress_key(job.pk), _cancel_key(job.pk)])
             workers.abandon_task(job.pk)
+            kinds.discard(job)
         if isinstance(jobs, list):
             job.refresh_from_db()
     return settled

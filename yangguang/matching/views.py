@@ -11,7 +11,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,18 +25,18 @@ from yangguang.jobs import services as jobs
 from yangguang.matching import changes as history
 from yangguang.matching import effects, exchange, exporting, kinds, reports, selectors, services
 from yangguang.matching.forms import DecisionForm, UploadForm
+from yangguang.matching.jobs import upload_dir
 from yangguang.matching.models import Candidate, MatchRun
 
 SHOWN = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-UPLOAD_DIR = "matching"
 ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv")
 #: A file up to this size is matched within the upload's request; a larger one by a worker.
 INLINE_BYTES = 2 << 20
 
 
 def _store_upload(upload) -> Path:
-    directory = Path(settings.MEDIA_ROOT) / UPLOAD_DIR
+    directory = upload_dir()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = directory / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
     with open(path, "wb") as f:
@@ -48,7 +47,8 @@ def _store_upload(upload) -> Path:
 
 def _store_key(key: bytes, upload_path: Path) -> Path:
     """The exchange key beside the upload, readable by the platform's user only, until
-    the job has run (the job deletes both): it is never kept."""
+    the job has run or ends without running (``matching.jobs`` deletes both): it is
+    never kept."""
     path = upload_path.with_suffix(".key")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as f:

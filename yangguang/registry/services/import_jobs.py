@@ -14,7 +14,6 @@ retried: the upload is kept until the import has run to its end.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from django.utils.translation import gettext_noop
 from yangguang.accounts.selectors import home_region_code
 from yangguang.audit.services import Actor
 from yangguang.core.errors import Problem, ValidationFailed
+from yangguang.core.files import delete_older_than
 from yangguang.imports import spec
 from yangguang.imports.reading import UnreadableFile
 from yangguang.imports.running import import_file
@@ -190,16 +190,7 @@ def purge_old_files(days: int = REPORT_DAYS) -> int:
 
     Returns how many files were deleted.
     """
-    cutoff = time.time() - days * 24 * 60 * 60
-    deleted = 0
-    for path in _directory().iterdir():
-        try:
-            if path.is_file() and path.stat().st_mtime < cutoff:
-                path.unlink()
-                deleted += 1
-        except FileNotFoundError:  # deleted by another request meanwhile
-            continue
-    return deleted
+    return delete_older_than(_directory(), days * 24 * 60 * 60)
 
 
 def run_import_job(job: Job, context: jobs.Context) -> dict[str, Any]:
