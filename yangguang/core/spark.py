@@ -18,18 +18,28 @@ from functools import cache
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+NO_PYSPARK = gettext_noop("Spark 引擎需要 PySpark 和 Java 17：pip install 'yangguang[spark]'（开发环境 make setup "
+                          "已安装），或改用 DuckDB 引擎（--engine duckdb）")
+NO_JAVA = gettext_noop("Spark 引擎需要 Java 17：找不到 java（请安装 Java 17 或设置 JAVA_HOME），"
+                       "或改用 DuckDB 引擎（--engine duckdb）")
+
+
+def missing() -> str | None:
+    """What Spark lacks here (``NO_PYSPARK`` or ``NO_JAVA``, a msgid), or None."""
+    if importlib.util.find_spec("pyspark") is None:
+        return NO_PYSPARK
+    home = os.environ.get("JAVA_HOME")
+    if not ((home and os.access(os.path.join(home, "bin", "java"), os.X_OK)) or shutil.which("java")):
+        return NO_JAVA
+    return None
 
 
 def unavailable() -> str | None:
-    """Why Spark cannot run here (a message for the user, in Chinese), or None."""
-    if importlib.util.find_spec("pyspark") is None:
-        return _("Spark 引擎需要 PySpark 和 Java 17：pip install 'yangguang[spark]'（开发环境 make setup 已安装），"
-                 "或改用 DuckDB 引擎（--engine duckdb）")
-    home = os.environ.get("JAVA_HOME")
-    if not ((home and os.access(os.path.join(home, "bin", "java"), os.X_OK)) or shutil.which("java")):
-        return _("Spark 引擎需要 Java 17：找不到 java（请安装 Java 17 或设置 JAVA_HOME），"
-                 "或改用 DuckDB 引擎（--engine duckdb）")
-    return None
+    """Why Spark cannot run here (the message for the user, translated), or None."""
+    msgid = missing()
+    return _(msgid) if msgid else None
 
 
 @cache

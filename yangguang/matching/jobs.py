@@ -24,7 +24,7 @@ from yangguang.core.files import delete_older_than
 from yangguang.jobs.kinds import JobKind, register
 from yangguang.jobs.models import Job, JobState
 from yangguang.jobs.services import JobFailed
-from yangguang.matching import exchange, kinds, services
+from yangguang.matching import exchange, kinds, linking, services
 
 #: Under MEDIA_ROOT.
 UPLOAD_DIR = "matching"
@@ -64,6 +64,10 @@ def _match(job: Any, context: Any, path: Path, key_path: Path | None) -> dict[st
     params = job.params
     user = get_user_model().objects.get(pk=job.owner_id)
     key = exchange.read_key(key_path) if key_path is not None else None
+    try:
+        linking.check_engine(settings.YANGGUANG_MATCHING_ENGINE)  # before the list is kept
+    except linking.EngineUnavailable as exc:
+        raise JobFailed(exc.msgid, **exc.params) from None
     result, stored = services.import_list(
         kinds.get(params["kind"]), path, actor=Actor.of(user), department=params.get("department", ""),
         list_date=dt.date.fromisoformat(params["date"]) if params.get("date") else None,

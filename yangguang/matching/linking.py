@@ -157,21 +157,30 @@ def link(rows: Iterable[Record], persons: Iterable[Record], engine: str = "duckd
 
 
 class EngineUnavailable(RuntimeError):
-    """The chosen engine cannot run here (Spark without PySpark or Java); the message
-    is for the user."""
+    """The chosen engine cannot run here (Spark without PySpark or Java, or a name
+    that is no engine); ``str()`` is the message for the user, ``msgid`` and
+    ``params`` what a job stores."""
+
+    def __init__(self, msgid: str, **params: Any) -> None:
+        from django.utils.translation import gettext
+
+        super().__init__(gettext(msgid).format(**params))
+        self.msgid, self.params = msgid, params
 
 
 def check_engine(engine: str) -> None:
-    """Raises ``EngineUnavailable`` (ValueError for an unknown name) unless ``engine``
-    can run here."""
+    """Raises ``EngineUnavailable`` unless ``engine`` can run here."""
+    from django.utils.translation import gettext_noop
+
     if engine not in ENGINES:
-        raise ValueError(engine)
+        raise EngineUnavailable(gettext_noop("没有名为“{engine}”的比对引擎：应为 duckdb 或 spark"
+                                             "（命令的 --engine 或设置 YANGGUANG_MATCHING_ENGINE）"), engine=engine)
     if engine == "spark":
         from yangguang.core import spark
 
-        problem = spark.unavailable()
-        if problem:
-            raise EngineUnavailable(problem)
+        msgid = spark.missing()
+        if msgid:
+            raise EngineUnavailable(msgid)
 
 
 def settings(sql_dialect: Any) -> dict[str, Any]:

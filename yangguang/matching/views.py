@@ -108,6 +108,9 @@ def _submit(request: HttpRequest, form: UploadForm, upload: Any, key: bytes | No
     if result.get("key_missing"):
         messages.error(request, _("名单已导入，但身份号码是部门摘要：请把同一文件与交换密钥文件一起再上传一次。"))
         return redirect("matching:lists")
+    if "rejected" not in result:  # the job failed (its reason on the job's page)
+        messages.error(request, _("名单没有比对：原因见后台任务。"))
+        return redirect("jobs:detail", pk=job.pk)
     messages.error(request, _("名单有{count}行有问题，没有导入：详见后台任务的记录。").format(
         count=result.get("rejected", 0)))
     return redirect("jobs:detail", pk=job.pk)

@@ -15,7 +15,10 @@ import sys
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
+from yangguang.accounts import services as accounts
+from yangguang.jobs.models import Job
 from yangguang.matching.models import Candidate, DepartmentList, MatchRun, MatchType
 from yangguang.matching.tests.conftest import VILLAGE_A, VILLAGE_B, id_of, run_json, write_csv
 
@@ -194,3 +197,26 @@ def test_spark_without_java_or_pyspark_is_refused_in_chinese_before_anything_is_
                 "pyspark": "Spark 引擎需要 PySpark 和 Java 17：pip install"}
     assert expected[missing] in capsys.readouterr().err
     assert not DepartmentList.objects.exists() and not MatchRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_upload_with_the_spark_setting_and_no_java_fails_its_job_in_the_readers_language(
+    tmp_path, tmp_var, settings, monkeypatch, actor
+):
+    settings.YANGGUANG_MATCHING_ENGINE = "spark"
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    user = accounts.create_user("registrar1", "Yg-matching-Tests-2025!", [("registrar", "140922")], actor=actor)
+    client = Client()
+    client.force_login(user)
+    file = write_csv(tmp_path / "medical.csv", HEADERS, [["王伟", "", "男", "1970-01-02", "140922", "职工"]])
+    with open(file, "rb") as f:
+        response = client.post("/matching/", {"kind": "medical-insurance", "list_date": "2025-04-01", "file": f},
+                               follow=True)
+    job = Job.objects.get()
+    assert response.redirect_chain[-1][0] == f"/jobs/{job.pk}/"
+    page = response.content.decode()
+    assert "名单没有比对：原因见后台任务。" in page and "Spark 引擎需要 Java 17：找不到 java" in page
+    assert not DepartmentList.objects.exists() and not MatchRun.objects.exists()
+    uploads = tmp_var / "media" / "matching"
+    assert uploads.is_dir() and not list(uploads.iterdir())  # the upload is not kept
