@@ -40,7 +40,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +50,12 @@ import pyarrow as pa
 from django.db import connections, transaction
 from django.db.models import BooleanField, Case, Q, Value, When
 
+from yangguang.benefits import facts as fact_columns
 from yangguang.benefits import rules as benefit_rules
 from yangguang.benefits import selectors as benefit_selectors
+from yangguang.benefits.models import PersonFact
 from yangguang.regions.models import Region, RegionLevel
-from yangguang.registry.models import Certificate, Household, HouseholdStatus, Person
+from yangguang.registry.models import Certificate, CertificateStatusChange, Household, HouseholdStatus, Person
 from yangguang.registry.rules import certified_q
 from yangguang.services.models import Need, Provider, ProviderStatus, ServiceRecord
 from yangguang.survey.models import AnnualSurvey
@@ -77,6 +79,8 @@ SURVEY_COLUMNS = [
 ]
 #: The programmes whose eligibility and grants the snapshot carries.
 BENEFIT_PROGRAMMES = ["living_allowance", "care_allowance", "dibao_single_household"]
+#: The survey answers the benefit screening also reads (kept in memory, not written).
+SCREENING_SURVEY_COLUMNS = ["care_received", "survey_date"]
 TABLES = ["persons", "households", "household_statuses", "surveys", "benefits", "services", "providers", "townships"]
 #: The temporary table of the certified persons (id, household, hukou region, birth date).
 CERTIFIED = "yg_snapshot_certified"
@@ -87,6 +91,7 @@ _FLAGS = {
     "vocational_training",
     "rehabilitation_received",
     "device_fitted",
+    "care_received",
     "eligible",
     "receiving",
     "active",
@@ -115,6 +120,10 @@ class Source:
     sql: str
     params: tuple[Any, ...]
     columns: list[str]
+    types: dict[str, str] = field(default_factory=dict)  # DuckDB types other than ``_type``'s
+
+    def type(self, column: str) -> str:
+        return self.types.get(column) or _type(column)
 
 
 def _from(queryset: Any, name: str, columns: list[str]) -> Source:
@@ -122,64 +131,55 @@ def _from(queryset: Any, name: str, columns: list[str]) -> Source:
     return Source(name, f"SELECT * FROM ({sql}) q", tuple(params), columns)
 
 
+def _facts_types(key: str) -> dict[str, str]:
+    """The DuckDB types of a table the screening reads (``facts.SNAPSHOT_COLUMNS``)."""
+    return dict(column.split(" ", 1) for column in fact_columns.SNAPSHOT_COLUMNS[key].split(", "))
+
+
 def _sources(as_of: datetime.date) -> list[Source]:
-    """What the snapshot holds, as SELECTs over the project's tables and the temporary
-    table ``CERTIFIED`` (database ids still in: ``_write`` replaces them by keys)."""
-    t = {m: m._meta.db_table for m in (Certificate, Household, HouseholdStatus, AnnualSurvey, ServiceRecord, Need)}
+    """What the snapshot is made of, as SELECTs over the project's tables and the
+    temporary table ``CERTIFIED`` (database ids still in: ``write`` replaces them by
+    keys). Besides the snapshot's own tables, what the benefit screening reads about
+    those persons (their certificates with their status histories, person facts, the
+    hukou regions' urban-rural class, two more survey answers): the screening runs on
+    DuckDB (``benefits.rules.screening_sql``, the one rule, in its DuckDB dialect), and
+    these stay in memory."""
+    t = {m: m._meta.db_table for m in (Certificate, CertificateStatusChange, Household, HouseholdStatus,
+                                       AnnualSurvey, ServiceRecord, Need, PersonFact, Region)}
     persons, households = f"SELECT id FROM {CERTIFIED}", f"SELECT household_id FROM {CERTIFIED}"
+    survey = [*SURVEY_COLUMNS, *SCREENING_SURVEY_COLUMNS]
     sources = [
-        Source(
-            "persons",
-            f"SELECT p.id AS person_id, p.household_id, p.hukou_region_id AS region_code, p.birth_date, "
-            f"l.level FROM {CERTIFIED} p LEFT JOIN (SELECT person_id, MIN(level) AS level "
-            f"FROM {t[Certificate]} WHERE issue_date <= %s AND valid_until >= %s GROUP BY person_id) l "
-            f"ON l.person_id = p.id",
-            (as_of, as_of),
-            ["person_id", "household_id", "region_code", "birth_date", "level"],
-        ),
-        Source(
-            "households",
-            f"SELECT id AS household_id, region_id AS region_code FROM {t[Household]} WHERE id IN ({households})",
-            (),
-            ["household_id", "region_code"],
-        ),
-        Source(
-            "household_statuses",
-            f"SELECT household_id, status, start_date, end_date FROM {t[HouseholdStatus]} "
-            f"WHERE start_date <= %s AND household_id IN ({households})",
-            (as_of,),
-            ["household_id", "status", "start_date", "end_date"],
-        ),
-        Source(
-            "surveys",
-            f"SELECT person_id, {', '.join(SURVEY_COLUMNS)} FROM {t[AnnualSurvey]} "
-            f"WHERE year <= %s AND person_id IN ({persons})",
-            (as_of.year,),
-            ["person_id", *SURVEY_COLUMNS],
-        ),
-        Source(
-            "services",
-            f"SELECT n.person_id, r.provider_id, r.kind, r.started_on, r.ended_on, r.outcome "
-            f"FROM {t[ServiceRecord]} r JOIN {t[Need]} n ON n.id = r.need_id "
-            f"WHERE r.started_on <= %s AND n.person_id IN ({persons})",
-            (as_of,),
-            ["person_id", "provider_id", "kind", "started_on", "ended_on", "outcome"],
-        ),
+        Source("persons", f"SELECT id AS person_id, household_id, hukou_region_id AS region_code, birth_date, "
+                          f"deceased_date FROM {CERTIFIED}", (),
+               ["person_id", "household_id", "region_code", "birth_date", "deceased_date"]),
+        Source("certificates", f"SELECT id, person_id, level, category, issue_date, valid_until "
+                               f"FROM {t[Certificate]} WHERE person_id IN ({persons})", (),
+               ["id", "person_id", "level", "category", "issue_date", "valid_until"], _facts_types("certificate")),
+        Source("changes", f"SELECT id, certificate_id, status, effective_date FROM {t[CertificateStatusChange]} "
+                          f"WHERE effective_date <= %s AND certificate_id IN (SELECT id FROM {t[Certificate]} "
+                          f"WHERE person_id IN ({persons}))", (as_of,),
+               ["id", "certificate_id", "status", "effective_date"], _facts_types("change")),
+        Source("facts", f"SELECT person_id, kind, start_date, end_date, monthly_amount FROM {t[PersonFact]} "
+                        f"WHERE start_date <= %s AND person_id IN ({persons})", (as_of,),
+               ["person_id", "kind", "start_date", "end_date", "monthly_amount"], _facts_types("fact")),
+        Source("regions", f"SELECT code, urban_rural_class FROM {t[Region]} "
+                          f"WHERE code IN (SELECT hukou_region_id FROM {CERTIFIED})", (),
+               ["code", "urban_rural_class"]),
+        Source("households", f"SELECT id AS household_id, region_id AS region_code FROM {t[Household]} "
+                             f"WHERE id IN ({households})", (), ["household_id", "region_code"]),
+        Source("household_statuses",
+               f"SELECT household_id, status, start_date, end_date FROM {t[HouseholdStatus]} "
+               f"WHERE start_date <= %s AND household_id IN ({households})", (as_of,),
+               ["household_id", "status", "start_date", "end_date"]),
+        Source("surveys", f"SELECT person_id, {', '.join(survey)} FROM {t[AnnualSurvey]} "
+                          f"WHERE year <= %s AND person_id IN ({persons})", (as_of.year,),
+               ["person_id", *survey]),
+        Source("services",
+               f"SELECT n.person_id, r.provider_id, r.kind, r.started_on, r.ended_on, r.outcome "
+               f"FROM {t[ServiceRecord]} r JOIN {t[Need]} n ON n.id = r.need_id "
+               f"WHERE r.started_on <= %s AND n.person_id IN ({persons})", (as_of,),
+               ["person_id", "provider_id", "kind", "started_on", "ended_on", "outcome"]),
     ]
-    # Eligibility for every programme in one screening (the facts computed once).
-    query, _layout = benefit_rules.screening_sql(
-        BENEFIT_PROGRAMMES, as_of, dialect=connections["default"].vendor, persons=persons
-    )
-    verdicts = ", ".join(f"{p}__eligible" for p in BENEFIT_PROGRAMMES)
-    sources.append(
-        Source(
-            "eligible",
-            f"SELECT id AS person_id, {verdicts} FROM ({query}) s WHERE "
-            + " OR ".join(f"{p}__eligible = 1" for p in BENEFIT_PROGRAMMES),
-            (),
-            ["person_id", *(f"{p}__eligible" for p in BENEFIT_PROGRAMMES)],
-        )
-    )
     receiving = (
         benefit_selectors.grants_for(None, running_on=as_of)
         .filter(programme__in=BENEFIT_PROGRAMMES)
@@ -221,8 +221,11 @@ _AGE = (
     "(month(p.birth_date) = {m} AND day(p.birth_date) > {day}) THEN 1 ELSE 0 END)::INTEGER"
 )
 _OUTPUT = {
-    "persons": "SELECT pm.key AS person_key, hm.key AS household_key, p.region_code, {age} AS age, p.level "
-    "FROM src_persons p JOIN pmap pm ON pm.id = p.person_id LEFT JOIN hmap hm ON hm.id = p.household_id",
+    "persons": "SELECT pm.key AS person_key, hm.key AS household_key, p.region_code, {age} AS age, "
+    "l.level::INTEGER AS level FROM src_persons p JOIN pmap pm ON pm.id = p.person_id "
+    "LEFT JOIN hmap hm ON hm.id = p.household_id LEFT JOIN (SELECT person_id, min(level) AS level "
+    "FROM src_certificates WHERE issue_date <= DATE '{d}' AND valid_until >= DATE '{d}' "
+    "GROUP BY person_id) l ON l.person_id = p.person_id",
     "households": "SELECT hm.key AS household_key, h.region_code FROM src_households h "
     "JOIN hmap hm ON hm.id = h.household_id",
     "household_statuses": "SELECT hm.key AS household_key, s.status, s.start_date, s.end_date "
@@ -261,7 +264,7 @@ def _read_copy(con: duckdb.DuckDBPyConnection, cursor: Any, source: Source, scra
     with open(path, "wb") as f, cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
         for data in copy:
             f.write(data)
-    columns = ", ".join(f"'{c}': '{_type(c)}'" for c in source.columns)
+    columns = ", ".join(f"'{c}': '{source.type(c)}'" for c in source.columns)
     con.execute(
         f"CREATE TABLE src_{source.name} AS SELECT * FROM read_csv('{_quoted(path)}', header = false, "
         f"auto_detect = false, columns = {{{columns}}})"
@@ -283,13 +286,39 @@ def _read_rows(con: duckdb.DuckDBPyConnection, cursor: Any, source: Source) -> N
                 }
             )
         )
-    casts = ", ".join(f"CAST({c} AS {_type(c)}) AS {c}" for c in source.columns)
-    empty = ", ".join(f"CAST(NULL AS {_type(c)}) AS {c}" for c in source.columns)
+    casts = ", ".join(f"CAST({c} AS {source.type(c)}) AS {c}" for c in source.columns)
+    empty = ", ".join(f"CAST(NULL AS {source.type(c)}) AS {c}" for c in source.columns)
     con.execute(f"CREATE TABLE src_{source.name} AS SELECT {empty} LIMIT 0")
     for i, chunk in enumerate(chunks):
         con.register(f"chunk_{i}", chunk)
         con.execute(f"INSERT INTO src_{source.name} SELECT {casts} FROM chunk_{i}")
         con.unregister(f"chunk_{i}")
+
+
+#: The tables the screening reads (``benefits.facts.SNAPSHOT_COLUMNS``), by the name it
+#: reads them under, as views of the sources.
+_SCREENING_VIEWS = {
+    Person: "SELECT person_id AS id, birth_date, deceased_date, region_code AS hukou_region_id, household_id "
+    "FROM src_persons",
+    Region: "SELECT code, urban_rural_class FROM src_regions",
+    Certificate: "SELECT * FROM src_certificates",
+    CertificateStatusChange: "SELECT * FROM src_changes",
+    HouseholdStatus: "SELECT * FROM src_household_statuses",
+    PersonFact: "SELECT * FROM src_facts",
+    AnnualSurvey: "SELECT person_id, year, reached, pension_insurance, device_need, device_fitted, care_received, "
+    "survey_date FROM src_surveys",
+}
+
+
+def _screen(con: duckdb.DuckDBPyConnection, as_of: datetime.date) -> None:
+    """``src_eligible``: the persons eligible for some programme of ``BENEFIT_PROGRAMMES``
+    on ``as_of``, screened on DuckDB in one pass (``benefits.rules.screening_sql``)."""
+    for model, sql in _SCREENING_VIEWS.items():
+        con.execute(f"CREATE VIEW {model._meta.db_table} AS {sql}")
+    query, _layout = benefit_rules.screening_sql(BENEFIT_PROGRAMMES, as_of, dialect="duckdb")
+    verdicts = ", ".join(f"{p}__eligible = 1 AS {p}__eligible" for p in BENEFIT_PROGRAMMES)
+    any_of = " OR ".join(f"{p}__eligible = 1" for p in BENEFIT_PROGRAMMES)
+    con.execute(f"CREATE TABLE src_eligible AS SELECT id AS person_id, {verdicts} FROM ({query}) s WHERE {any_of}")
 
 
 def _quoted(path: Path) -> str:
@@ -310,7 +339,7 @@ def _certified(cursor: Any, as_of: datetime.date) -> Iterator[None]:
     """The temporary table ``CERTIFIED`` of the persons certified on ``as_of``, listed once."""
     sql, params = (
         Person.objects.filter(certified_q(as_of))
-        .values("id", "household_id", "hukou_region_id", "birth_date")
+        .values("id", "household_id", "hukou_region_id", "birth_date", "deceased_date")
         .query.sql_with_params()
     )
     cursor.execute(f"DROP TABLE IF EXISTS {CERTIFIED}")
@@ -340,7 +369,7 @@ def write(as_of: datetime.date, out: Path, *, timings: dict[str, float] | None =
     con = duckdb.connect()
     with tempfile.TemporaryDirectory(dir=out) as scratch, transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL jit = off")  # compiling the screening took longer than running it
+            cursor.execute("SET LOCAL jit = off")  # compiling plain scans costs more than it saves
         with _certified(cursor, as_of):
             lap("certified")
             for source in _sources(as_of):
@@ -349,6 +378,8 @@ def write(as_of: datetime.date, out: Path, *, timings: dict[str, float] | None =
                 else:
                     _read_rows(con, cursor, source)
                 lap(f"read_{source.name}")
+    _screen(con, as_of)
+    lap("screening")
     ids = {
         name: con.execute(f"SELECT DISTINCT {column} AS id FROM src_{table} WHERE {column} IS NOT NULL").fetchnumpy()[
             "id"
@@ -371,7 +402,7 @@ def write(as_of: datetime.date, out: Path, *, timings: dict[str, float] | None =
     counts: dict[str, int] = {}
     for name in TABLES:
         query = _OUTPUT[name].format(
-            age=age, survey=", ".join(f"s.{c}" for c in SURVEY_COLUMNS), benefits=_benefits_sql()
+            age=age, d=as_of.isoformat(), survey=", ".join(f"s.{c}" for c in SURVEY_COLUMNS), benefits=_benefits_sql()
         )
         path = _quoted(out / f"{name}.parquet")
         con.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet)")
