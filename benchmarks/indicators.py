@@ -216,6 +216,7 @@ def baseline(as_of: dt.date, start_year: int, timings: dict[str, float]) -> dict
         sql, params = certified.query.sql_with_params()
         cursor.execute(f"CREATE TEMP TABLE b_cert AS {sql}", params)
         cursor.execute("ANALYZE b_cert")
+        timings["baseline_certified_s"] = round(time.perf_counter() - started, 2)
         # Eligibility: the screening's SQL (the policy rules), all three programmes at once.
         query, _layout = benefit_rules.screening_sql(
             BENEFIT_PROGRAMMES, as_of, dialect="postgresql", persons="SELECT id FROM b_cert"
@@ -323,6 +324,7 @@ def baseline(as_of: dt.date, start_year: int, timings: dict[str, float]) -> dict
         from yangguang.analytics.catalogue import CATALOGUE
 
         timings["baseline_tables_s"] = round(time.perf_counter() - started, 2)
+        started = time.perf_counter()
         prefixes = ", ".join(f"substr(region, 1, {n}) AS g{n}" for n in LEVEL_PREFIX.values())
         sets = ", ".join(f"(g{n})" for n in LEVEL_PREFIX.values())
         region = f"coalesce({', '.join(f'g{n}' for n in reversed(LEVEL_PREFIX.values()))})"
@@ -338,6 +340,8 @@ def baseline(as_of: dt.date, start_year: int, timings: dict[str, float]) -> dict
                 region: {s: int(v or 0) for s, v in zip(sums, values, strict=True)}
                 for region, *values in cursor.fetchall()
             }
+            timings.setdefault("baseline_queries_s", {})[key] = round(time.perf_counter() - started, 2)
+            started = time.perf_counter()
         for table in ("b_cert", "b_elig", "b_p", "b_s", "b_status", "b_recv"):
             cursor.execute(f"DROP TABLE {table}")
     return found
@@ -353,14 +357,18 @@ def ours(as_of: dt.date, start_year: int, directory: Path) -> tuple[dict[str, di
     con = engine.connect("duckdb", directory)
     found = {}
     values = 0
+    per_definition = {}
     for key, definition in catalogue.CATALOGUE.items():
+        clock = time.perf_counter()
         sums = engine.sums(con, definition, as_of=as_of, start_year=start_year, options={}, levels=list(LEVEL_PREFIX))
+        per_definition[key] = round(time.perf_counter() - clock, 2)
         found[key] = {region: s for region, s in sums.items() if region.startswith("63")}
         values += sum(definition.result(s)[0] is not None for s in found[key].values())
     return found, {
         "snapshot_s": round(snapshot_s, 2),
         "engine_s": round(time.perf_counter() - started - snapshot_s, 2),
         "snapshot_steps_s": steps,
+        "engine_definitions_s": per_definition,
         "snapshot_rows": rows,
         "values": values,
     }
