@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import csv
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin
+from pypinyin.seg.simpleseg import seg
 
 VARIANTS_FILE = Path(__file__).parent / "data" / "variants.csv"
 
@@ -31,5 +32,14 @@ def standard_name(name: str) -> str:
 
 
 def pinyin(name: str) -> str:
-    """Toneless pinyin of the standard name, syllables joined (``zhangzhe``)."""
-    return "".join(lazy_pinyin(standard_name(name), style=Style.NORMAL, errors="default"))
+    """Toneless pinyin of the standard name, syllables joined (``zhangzhe``).
+
+    The same as ``lazy_pinyin`` of the whole name (a test compares the two): the name
+    is cut into words as ``lazy_pinyin`` cuts it (a phrase such as 单于 is read as
+    one), and each word is converted once per process, not once per name."""
+    return "".join(map(_word_pinyin, seg(standard_name(name))))
+
+
+@lru_cache(maxsize=65_536)
+def _word_pinyin(word: str) -> str:
+    return "".join(lazy_pinyin(word, style=Style.NORMAL, errors="default"))
