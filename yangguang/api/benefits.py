@@ -174,6 +174,21 @@ class ApplicationIn(Input):
         None, max_length=12, description="跨省通办：在常住地受理时，常住地区划代码（须在调用者的管辖范围内）")
 
 
+class ApplicationAtResidenceIn(Input):
+    """跨省通办: the applicant named by ID number and name, both as registered."""
+
+    id_number: str = Field(max_length=20, pattern=PRINTABLE, description="申请人的公民身份号码")
+    name: str = Field(max_length=50, pattern=PRINTABLE, description="申请人的姓名（与登记一致）")
+    residence_region: str = Field(
+        max_length=12, description="受理的常住地区划代码（县级或以下，须在调用者的管辖范围内，"
+                                   "且与户籍地不在同一省）")
+    programme: str = Field(description="项目代码，如 care_allowance")
+    applicant_type: ApplicantKind
+    applicant_name: str = Field("", max_length=100, pattern=PRINTABLE)
+    applied_on: dt.date
+    note: str = Field("", max_length=500, pattern=PRINTABLE)
+
+
 class ApplicationStepIn(Input):
     action: StepAction
     day: dt.date
@@ -248,6 +263,25 @@ def create_application(request: HttpRequest, payload: ApplicationIn) -> Status:
                          residence_region=(region_filter(payload.residence_region,
                                                          "residence_region").code
                                            if payload.residence_region else None))
+    return Status(201, _application_detail(request, selectors.application_for(request.user, app.pk)))
+
+
+@router.post("/benefit-applications/at-residence", response={201: ApplicationDetail, **WRITE_ERRORS},
+             summary="在常住地受理跨省通办的补贴申请")
+def create_application_at_residence(request: HttpRequest, payload: ApplicationAtResidenceIn
+                                    ) -> Status:
+    """跨省通办: an application taken in at the county of usual residence (the caller's
+    ``handle_case`` scope holds ``residence_region``, a county or below in another
+    province than the hukou: ``residence_in_hukou_province`` otherwise) for a person
+    registered elsewhere, named by ID number and name (``applicant_not_found`` unless
+    both match). The residence county holds it until it forwards it (``forward``)."""
+    require(request, Capability.HANDLE_CASE)
+    app = services.apply_at_residence(
+        payload.id_number, payload.name, payload.programme,
+        residence_region=region_filter(payload.residence_region, "residence_region").code,
+        applicant_type=payload.applicant_type, applicant_name=payload.applicant_name,
+        applied_on=payload.applied_on, note=payload.note, actor=actor(request),
+        scope=tuple(scope_prefixes(request.user, Capability.HANDLE_CASE)))
     return Status(201, _application_detail(request, selectors.application_for(request.user, app.pk)))
 
 

@@ -56,7 +56,9 @@ MESSAGES = {
     "payroll_month": _("月份格式应为 YYYY-MM：{value}"),
     "publication_running": _("公示期至{value}，期满后方可发放"),
     "step_before_last": _("日期不能早于上一环节的日期{value}"),
-    "residence_in_hukou_county": _("常住地与户籍地属同一县（市、区），请在户籍地申请"),
+    "residence_in_hukou_province": _("跨省通办只受理户籍在外省的申请：常住地与户籍地同属{province}，"
+                                     "请到户籍地县（市、区）申请"),
+    "residence_not_county": _("常住地区划代码应为县（市、区）或其下的地区：{value}"),
     "at_residence": _("该申请在常住地受理，须先转户籍地办理"),
     "not_at_residence": _("该申请已由户籍地办理，无需转交"),
     "applicant_not_found": _("没有与该公民身份号码和姓名相符的登记人员：请核对，或请户籍地先登记"),
@@ -200,16 +202,28 @@ def county_of(region_code: str) -> str:
     return region_code[:6].ljust(12, "0")
 
 
+def province_of(region_code: str) -> str:
+    """The 12-digit code of the province a region lies in."""
+    return region_code[:2].ljust(12, "0")
+
+
 def lodging_county(hukou_region: str, residence_region: str | None, scope: Scope) -> str | None:
     """None when the application is lodged at the hukou (``scope`` holds it); else —
     跨省通办 — the county of usual residence that takes it in, which ``scope`` must hold
-    and which must lie outside the hukou county."""
+    and which must lie in another province than the hukou (within a province the
+    hukou county takes applications itself)."""
     if in_scope(hukou_region, scope) or residence_region is None:
         check_region_scope_of(hukou_region, scope)
         return None
     check_region_scope_of(residence_region, scope)
-    if county_of(residence_region) == county_of(hukou_region):
-        raise ValidationFailed([_problem("residence_in_hukou_county", "residence_region")])
+    if residence_region[6:] == "000000" and residence_region[4:6] == "00":
+        raise ValidationFailed([_problem("residence_not_county", "residence_region",
+                                         value=residence_region[:6])])
+    if province_of(residence_region) == province_of(hukou_region):
+        province = province_of(hukou_region)
+        name = Region.objects.filter(pk=province).values_list("name", flat=True).first()
+        raise ValidationFailed([_problem("residence_in_hukou_province", "residence_region",
+                                         province=name or province[:6])])
     return county_of(residence_region)
 
 

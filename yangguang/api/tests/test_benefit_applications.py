@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from yangguang.api.tests.conftest import COUNTY_A, assert_error
+from yangguang.api.tests.conftest import COUNTY_A, assert_error, field_codes
 from yangguang.audit.models import AuditEvent
 from yangguang.benefits import rules
 from yangguang.benefits.tests.conftest import make_person
@@ -57,3 +57,34 @@ def test_an_application_through_every_step_by_the_api(registrar_a, registrar_b, 
     assert_error(registrar_b.post(f"/benefit-applications/{app['id']}/transitions",
                                   {"action": "reject", "day": "2025-06-01", "note": "x"}),
                  404, "not_found")
+
+
+def test_a_cross_province_application_through_the_api(registrar_a, registrar_b, make_caller):
+    """POST /benefit-applications/at-residence: the residence county of another province
+    (碑林区, Shaanxi, for a hukou in 城东区, Qinghai) takes it in and may only forward it;
+    a county of the hukou's province is refused (residence_in_hukou_province), a wrong
+    name too (applicant_not_found); nothing is written by a refusal."""
+    from yangguang.accounts.models import Role
+    from yangguang.benefits.models import BenefitApplication
+    from yangguang.core.crypto import decrypt_id
+
+    p = make_person(region=COUNTY_A, level="一级", issued=dt.date(2020, 1, 1))
+    body = {"id_number": decrypt_id(p.id_number_encrypted), "name": p.name,
+            "residence_region": "610103", "programme": "care_allowance",
+            "applicant_type": "person", "applied_on": "2025-05-20"}
+    assert field_codes(registrar_b.post("/benefit-applications/at-residence",
+                                        body | {"name": "别人"})) == {"id_number": "applicant_not_found"}
+    same = make_caller("registrar_xining_west", (Role.REGISTRAR, "630104"))
+    refused = same.post("/benefit-applications/at-residence", body | {"residence_region": "630104"})
+    assert field_codes(refused) == {"residence_region": "residence_in_hukou_province"}
+    assert "同属青海省" in refused.json()["errors"][0]["message"]
+    assert not BenefitApplication.objects.filter(person=p).exists()
+    made = registrar_b.post("/benefit-applications/at-residence", body)
+    assert made.status_code == 201, made.content
+    app = made.json()
+    assert (app["residence_region"], app["actions"]) == ("610103000000", ["forward", "reject"])
+    assert registrar_a.get(f"/benefit-applications/{app['id']}").json()["actions"] == []
+    url = f"/benefit-applications/{app['id']}/transitions"
+    assert registrar_b.post(url, {"action": "forward", "day": "2025-05-21"}).status_code == 200
+    assert registrar_a.get(f"/benefit-applications/{app['id']}").json()["actions"] == [
+        "review", "reject"]

@@ -25,6 +25,7 @@ EXPECTED = {
     ("GET", "/api/v1/benefit-applications"), ("POST", "/api/v1/benefit-applications"),
     ("GET", "/api/v1/benefit-applications/{application_id}"),
     ("POST", "/api/v1/benefit-applications/{application_id}/transitions"),
+    ("POST", "/api/v1/benefit-applications/at-residence"),
     ("GET", "/api/v1/payrolls"), ("POST", "/api/v1/payrolls"), ("GET", "/api/v1/payrolls/{payroll_id}"),
     ("GET", "/api/v1/payrolls/{payroll_id}/lines"), ("POST", "/api/v1/payrolls/{payroll_id}/approve"),
     ("GET", "/api/v1/payrolls/{payroll_id}/bank-file"),

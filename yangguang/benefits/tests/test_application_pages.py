@@ -115,3 +115,27 @@ def test_an_application_taken_in_at_the_residence_county_is_forwarded(person):
     assert residence.post(step, {"action": "forward", "day": TODAY.isoformat()}).status_code == 302
     hukou = signed_in("registrar", "630000")
     assert hukou.post(step, {"action": "review", "day": TODAY.isoformat()}).status_code == 302
+
+
+def test_the_residence_form_refuses_a_residence_in_the_hukou_province(person):
+    """跨省通办 through the form: a county of the same province (城西区 for a hukou in
+    城东区, both Qinghai) is refused with the Chinese message on the residence field;
+    nothing is written. A county in another province is accepted."""
+    from yangguang.core.crypto import decrypt_id
+
+    p = person(region=XINING, level="一级", issued=TODAY - dt.timedelta(days=365))
+    form = {"id_number": decrypt_id(p.id_number_encrypted), "name": p.name,
+            "residence_region": "630104", "programme": "care_allowance",
+            "applicant_type": "person", "applied_on": TODAY.isoformat()}
+    same_province = signed_in("registrar", "630104")
+    refused = same_province.post(reverse("benefits:apply_at_residence"), form)
+    text = refused.content.decode()
+    assert refused.status_code == 400
+    assert "跨省通办只受理户籍在外省的申请：常住地与户籍地同属青海省" in text
+    assert "<title>错误：" in text
+    assert not BenefitApplication.objects.filter(person=p).exists()
+    other_province = signed_in("registrar", WUTAI)
+    done = other_province.post(reverse("benefits:apply_at_residence"),
+                               form | {"residence_region": WUTAI})
+    assert done.status_code == 302
+    assert BenefitApplication.objects.get(person=p).residence_region_id == WUTAI + "000000"

@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from yangguang.audit.models import AuditEvent
 from yangguang.benefits import rules, selectors, services, states
-from yangguang.benefits.models import BenefitGrant
+from yangguang.benefits.models import BenefitApplication, BenefitGrant
 from yangguang.benefits.states import ApplicationAction as A
 from yangguang.benefits.states import ApplicationState as S
 from yangguang.benefits.tests.conftest import ACTOR, WUTAI, XINING, take_steps
@@ -264,7 +264,7 @@ def test_lodged_at_the_residence_county_forwarded_and_decided_at_the_hukou_count
     with pytest.raises(ValidationFailed) as e:  # a residence in the hukou county
         services.apply(p, "care_allowance", applicant_type="person", applied_on=DAY,
                        actor=ACTOR, scope=("630102999",), residence_region="630102999000")
-    assert codes(e) == ["residence_in_hukou_county"]
+    assert codes(e) == ["residence_in_hukou_province"]
     app = services.apply(p, "care_allowance", applicant_type="person", applied_on=DAY,
                          actor=residence, scope=(WUTAI,), residence_region=WUTAI + "100000")
     assert (app.residence_region_id, app.at_residence) == (WUTAI + "000000", True)
@@ -285,3 +285,36 @@ def test_lodged_at_the_residence_county_forwarded_and_decided_at_the_hukou_count
     assert codes(e) == ["not_at_residence"]
     app = services.take_step(app, A.REVIEW, day=D(2025, 6, 4), actor=hukou, user=hukou)
     assert app.state == S.REVIEWED
+
+
+@pytest.mark.parametrize(("residence", "code"), [
+    ("630104000000", "residence_in_hukou_province"),  # 城西区: the same city
+    ("632221000000", "residence_in_hukou_province"),  # 门源县: Qinghai still
+    ("630102999000", "residence_in_hukou_province"),  # within the hukou county
+    ("140000000000", "residence_not_county"),  # Shanxi: no county named
+    ("140900000000", "residence_not_county"),  # 忻州市: a prefecture
+    ("140922100000", None),  # a township of 五台县, Shanxi: another province
+    ("610103000000", None),  # 碑林区, Shaanxi
+])
+def test_cross_province_applications_only_from_a_county_in_another_province(person, residence,
+                                                                             code):
+    """跨省通办 takes in applications of persons registered in another province only: a
+    residence county in the hukou's own province is refused with a Chinese message
+    naming the province (the hukou county takes those in itself)."""
+    p = person(region=XINING, level="一级")
+    scope = (residence[:9],)
+    if code is None:
+        app = services.apply(p, "care_allowance", applicant_type="person", applied_on=DAY,
+                             actor=ACTOR, scope=scope, residence_region=residence)
+        assert app.residence_region_id == residence[:6] + "000000" and app.at_residence
+        return
+    with pytest.raises(ValidationFailed) as e:
+        services.apply(p, "care_allowance", applicant_type="person", applied_on=DAY,
+                       actor=ACTOR, scope=scope, residence_region=residence)
+    assert codes(e) == [code]
+    message = e.value.problems[0].message
+    if code == "residence_in_hukou_province":
+        assert message == "跨省通办只受理户籍在外省的申请：常住地与户籍地同属青海省，请到户籍地县（市、区）申请"
+    else:
+        assert message == f"常住地区划代码应为县（市、区）或其下的地区：{residence[:6]}"
+    assert not BenefitApplication.objects.filter(person=p).exists()
