@@ -7,15 +7,19 @@ For the payroll of month M and region R (``run_payroll``):
 1. Grants stop (``stops_due`` → ``services.end_grants``) from the month after the
    person died, moved their hukou out, lost their certificate (expired, cancelled,
    frozen) or entered tekun support, if that happened by the end of M.
-2. For each grant of a person whose hukou lies in R, paid monthly, and each month m from
-   its start month (the application month) to M, at most ``BACKPAY_MONTHS`` back: what
-   is due is the rule's amount for m (``rules.screen``, set-based, on the first day of m;
-   in the start month on the application day), nothing from the grant's stop month; what
-   was paid is the sum of the lines of approved payrolls for that grant and month (the
-   ledger). Where they differ, a line: 当月 (M, not paid before), 补发 (an earlier month
-   never paid), 补差 (paid before at a lower standard), 追回 (paid beyond what is due:
-   negative). A grant running in M that is due nothing or an unknown amount gets a 暂停
-   line (0) that says why.
+2. For each grant of a person whose hukou lies in R and each period it pays for (a
+   month of a grant paid monthly; a year of one paid yearly, due in the programme's
+   ``pay_month``, the first year in the start month when that is later; the start month
+   of a one-off grant), due from its start month (the application month) to M and within
+   ``backpay_months`` (``programmes.toml``) back: what is due is the rule's amount for
+   the period (``rules.screen``, set-based, on the first day of its month; in the start
+   month on the application day), nothing from the grant's stop month; what was paid is
+   the sum of the lines of approved payrolls for that grant and period (the ledger: a
+   year's lines count for the year, a one-off grant's for the grant). Where they
+   differ, a line: 当月 (M, not paid before), 补发 (an earlier month never paid), 补差
+   (paid before at a lower standard), 追回 (paid beyond what is due: negative). A grant
+   with a period due in M that is due nothing or an unknown amount gets a 暂停 line (0)
+   that says why.
 3. A draft is replaced when run again; an approved payroll is frozen (a re-run is
    refused). Approving checks that no other payroll was approved for the same grants
    and months since the draft was made (the ledger it was computed from is unchanged),
@@ -70,11 +74,6 @@ from yangguang.registry.models import (
 )
 from yangguang.registry.rules import Scope, add_months, check_region_scope_of
 
-#: How many months back (the payroll month included) a payroll looks for months not
-#: paid, paid short or paid beyond what is due. Not a policy amount: the bound of
-#: what one run reconsiders (a grant's first payroll pays from its application month,
-#: which lies within weeks of the grant).
-BACKPAY_MONTHS = 12
 ZERO = Decimal("0.00")
 
 _problem = services.problem
@@ -89,6 +88,51 @@ def months(first: dt.date, last: dt.date) -> Iterator[dt.date]:
     while m <= last:
         yield m
         m = add_months(m, 1)
+
+
+def first_month(month: dt.date, pol: Policies) -> dt.date:
+    """The first month a payroll of ``month`` reconsiders (``pol.backpay_months`` back,
+    ``month`` included)."""
+    return add_months(month, -(pol.backpay_months - 1))
+
+
+#: The grants' units the payroll pays (``none``: in kind or a referral, nothing paid).
+PAID_UNITS = ("month", "year", "once")
+
+
+def period_of(grant: BenefitGrant, month: dt.date, pol: Policies) -> dt.date:
+    """The period a payment for ``month`` counts for, named by the month it is due in:
+    the month itself (monthly); the due month of its year (yearly, ``due_month``); the
+    start month (one-off)."""
+    if grant.unit == "year":
+        return due_month(grant, month.year, pol)
+    if grant.unit == "once":
+        return grant.start_month
+    return month
+
+
+def due_month(grant: BenefitGrant, year: int, pol: Policies) -> dt.date:
+    """The month a yearly grant's payment for ``year`` is due: the programme's
+    ``pay_month`` of that year, or the start month when the grant starts later that year."""
+    programme = pol.programmes.get(grant.programme)
+    pay = dt.date(year, programme.pay_month if programme and programme.pay_month else 1, 1)
+    return max(pay, grant.start_month) if year == grant.start_month.year else pay
+
+
+def periods(grant: BenefitGrant, first: dt.date, last: dt.date, pol: Policies, *,
+            after_stop: bool = False) -> list[dt.date]:
+    """The periods (their due months) of ``grant`` due from ``first`` to ``last`` and
+    before its stop month (``after_stop``: after it too, where what was paid is taken
+    back)."""
+    end = last if grant.stop_month is None or after_stop else min(
+        last, add_months(grant.stop_month, -1))
+    start = max(grant.start_month, first)
+    if grant.unit == "once":
+        return [grant.start_month] if start <= grant.start_month <= end else []
+    if grant.unit == "year":
+        due = (due_month(grant, year, pol) for year in range(start.year, end.year + 1))
+        return [m for m in due if start <= m <= end]
+    return list(months(start, end))
 
 
 def parse_month(text: str) -> dt.date:
@@ -200,14 +244,13 @@ CHUNK = 2000
 
 def dues(grants: list[BenefitGrant], first: dt.date, last: dt.date, region_prefix: str,
          pol: Policies) -> dict[tuple[int, dt.date], Due]:
-    """The rule's decision for each grant and month from ``first`` (or its start) to
-    ``last`` (or the month before its stop), by ``rules.screen`` over the grants'
-    persons, one query per evaluation day, programme and jurisdiction."""
+    """The rule's decision for each grant and period (``periods``) due from ``first``
+    (or its start) to ``last`` (or the month before its stop), by ``rules.screen`` over
+    the grants' persons, one query per evaluation day, programme and jurisdiction."""
     wanted: dict[tuple[dt.date, str], dict[int, list[tuple[int, dt.date]]]] = defaultdict(
         lambda: defaultdict(list))
     for grant in grants:
-        end = last if grant.stop_month is None else min(last, add_months(grant.stop_month, -1))
-        for m in months(max(grant.start_month, first), end):
+        for m in periods(grant, first, last, pol):
             wanted[(_evaluation_day(grant, m), grant.programme)][grant.person_id].append(
                 (grant.pk, m))
     out: dict[tuple[int, dt.date], Due] = {}
@@ -225,19 +268,29 @@ def dues(grants: list[BenefitGrant], first: dt.date, last: dt.date, region_prefi
     return out
 
 
-def ledger(grant_ids: Iterable[int], first: dt.date) -> dict[tuple[int, dt.date], Decimal]:
-    """What approved payrolls paid for each grant and month from ``first`` (the sum of
-    their lines: a 追回 line takes back)."""
-    ids = list(grant_ids)
-    paid: dict[tuple[int, dt.date], Decimal] = {}
+def ledger(grants: Iterable[BenefitGrant], first: dt.date, pol: Policies
+           ) -> dict[tuple[int, dt.date], Decimal]:
+    """What approved payrolls paid for each grant and period from ``first`` (the sum of
+    their lines: a 追回 line takes back), by ``period_of``: a yearly grant's lines of a
+    year count for that year, a one-off grant's for the grant, whatever month they name."""
+    by_id = {g.pk: g for g in grants}
+    ids = sorted(by_id)
+    paid: dict[tuple[int, dt.date], Decimal] = defaultdict(lambda: ZERO)
     for i in range(0, len(ids), CHUNK):
+        chunk = ids[i:i + CHUNK]
+        once = [pk for pk in chunk if by_id[pk].unit == "once"]
         rows = (PayrollLine.objects
-                .filter(payroll__state=PayrollState.APPROVED, grant_id__in=ids[i:i + CHUNK],
-                        for_month__gte=first, kind__in=PAYING_KINDS)
+                .filter(payroll__state=PayrollState.APPROVED, grant_id__in=chunk,
+                        kind__in=PAYING_KINDS)
+                .filter(Q(for_month__gte=first.replace(month=1)) | Q(grant_id__in=once))
                 .values("grant_id", "for_month").annotate(total=Sum("amount")).order_by())
         for row in rows:
-            paid[(row["grant_id"], row["for_month"])] = row["total"]
-    return paid
+            grant = by_id[row["grant_id"]]
+            period = period_of(grant, row["for_month"], pol)
+            if grant.unit == "month" and period < first:
+                continue
+            paid[(grant.pk, period)] += row["total"]
+    return dict(paid)
 
 
 def _text(reasons: list[str], limit: int = 1000) -> str:
@@ -254,7 +307,7 @@ def _kind(month: dt.date, payroll_month: dt.date, due: Decimal, paid: Decimal) -
 
 
 def _note(kind: str, due: Due | None, due_amount: Decimal, paid: Decimal,
-          grant: BenefitGrant) -> str:
+          grant: BenefitGrant, period: dt.date) -> str:
     money = rules.money_text
     if kind == LineKind.BACKPAY:
         return str(_("标准调整，应发{due}元，已发{paid}元")).format(due=money(due_amount),
@@ -265,6 +318,11 @@ def _note(kind: str, due: Due | None, due_amount: Decimal, paid: Decimal,
         return str(_("应发{due}元，已发{paid}元；{why}")).format(due=money(due_amount),
                                                           paid=money(paid), why=why)
     amount_reason = due.reasons[-1] if due and due.reasons else ""
+    if grant.unit == "year":
+        amount_reason = str(_("{year}年度（按年发放）；{reason}")).format(
+            year=period.year, reason=amount_reason)
+    elif grant.unit == "once":
+        amount_reason = str(_("一次性发放；{reason}")).format(reason=amount_reason)
     if kind == LineKind.ARREARS:
         return str(_("自申请月份起补发；{reason}")).format(reason=amount_reason)
     return amount_reason
@@ -273,12 +331,12 @@ def _note(kind: str, due: Due | None, due_amount: Decimal, paid: Decimal,
 def compute_lines(payroll: Payroll, grants: list[BenefitGrant], pol: Policies) -> list[PayrollLine]:
     """The payroll's lines for ``grants`` (see the module's description), unsaved."""
     month = payroll.month
-    first = add_months(month, -(BACKPAY_MONTHS - 1))
+    first = first_month(month, pol)
     due_of = dues(grants, first, month, payroll.region.short_code, pol)
-    paid_of = ledger((g.pk for g in grants), first)
+    paid_of = ledger(grants, first, pol)
     lines = []
     for grant in grants:
-        for m in months(max(grant.start_month, first), month):
+        for m in periods(grant, first, month, pol, after_stop=True):
             stopped = grant.stop_month is not None and m >= grant.stop_month
             due = None if stopped else due_of[(grant.pk, m)]
             paid = paid_of.get((grant.pk, m), ZERO)
@@ -294,24 +352,21 @@ def compute_lines(payroll: Payroll, grants: list[BenefitGrant], pol: Policies) -
             if amount != paid:
                 kind = _kind(m, month, amount, paid)
                 lines.append(PayrollLine(**base, kind=kind, due=amount, amount=amount - paid,
-                                         note=_note(kind, due, amount, paid, grant)))
+                                         note=_note(kind, due, amount, paid, grant, m)))
             elif m == month and due is not None and amount == 0:
                 lines.append(PayrollLine(**base, kind=LineKind.WITHHELD, due=ZERO, amount=ZERO,
                                          note=_text(due.reasons)))
     return lines
 
 
-# ---------------------------------------------------------------------------
-# Writes: run (a draft), approve (frozen), export (the bank file)
-
-
-def grants_of(region: Region, month: dt.date) -> QuerySet[BenefitGrant]:
-    """The monthly grants of the persons whose hukou lies in ``region`` that may pay
-    something for ``month`` or the months before it the payroll looks at."""
-    first = add_months(month, -(BACKPAY_MONTHS - 1))
+def grants_of(region: Region, month: dt.date, pol: Policies) -> QuerySet[BenefitGrant]:
+    """The paid grants (monthly, yearly, one-off) of the persons whose hukou lies in
+    ``region`` that may pay something for ``month`` or the months before it the payroll
+    looks at."""
+    first = first_month(month, pol)
     return (BenefitGrant.objects
-            .filter(person__hukou_region__code__startswith=region.short_code, unit="month",
-                    start_month__lte=month)
+            .filter(person__hukou_region__code__startswith=region.short_code,
+                    unit__in=PAID_UNITS, start_month__lte=month)
             .filter(Q(stop_month__isnull=True) | Q(stop_month__gt=first))
             .select_related("person", "application").order_by("person_id", "programme", "pk"))
 
@@ -348,7 +403,7 @@ def run_payroll(month: dt.date, region: Region, *, actor: Actor | Any, scope: Sc
     payroll.save()
     payroll.lines.all().delete()
     stopped = 0
-    for stop in stops_due(grants_of(region, month), month_end(month)):
+    for stop in stops_due(grants_of(region, month, pol), month_end(month)):
         programmes = None
         if stop.cause == "tekun":  # only where the programme's rule excludes tekun support
             programmes = [key for key in pol.programmes
@@ -356,7 +411,7 @@ def run_payroll(month: dt.date, region: Region, *, actor: Actor | Any, scope: Sc
         stopped += len(services.end_grants(Person.objects.get(pk=stop.person_id), stop.cause,
                                            stop.day, actor=actor, programmes=programmes))
     with translation.override(settings.LANGUAGE_CODE):  # notes are stored in Chinese
-        lines = compute_lines(payroll, list(grants_of(region, month)), pol)
+        lines = compute_lines(payroll, list(grants_of(region, month, pol)), pol)
     PayrollLine.objects.bulk_create(lines, batch_size=2000)
     record(actor, AuditAction.CREATE if created else AuditAction.UPDATE, "payroll", payroll.pk,
            region_code=region.code, data={"action": "run", **_event_data(payroll, lines, stopped)})
@@ -375,7 +430,8 @@ def approve_payroll(payroll: Payroll, *, actor: Actor | Any, scope: Scope) -> Pa
     lines = list(payroll.lines.filter(kind__in=PAYING_KINDS)
                  .values_list("grant_id", "for_month", "paid_before"))
     first = min((m for _g, m, _p in lines), default=payroll.month)
-    paid = ledger({g for g, _m, _p in lines}, first)
+    paid = ledger(BenefitGrant.objects.filter(pk__in={g for g, _m, _p in lines}), first,
+                  policy.policies())
     stale = sum(1 for g, m, before in lines if paid.get((g, m), ZERO) != before)
     if stale:
         raise ValidationFailed([_problem("payroll_stale", "state", count=stale)])

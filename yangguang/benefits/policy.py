@@ -85,6 +85,10 @@ class Programme:
     description_zh: str
     name_en: str = ""
     description_en: str = ""
+    #: The month of the year (1–12) a programme paid yearly is paid in (the first
+    #: year's payment: in the grant's start month when that is later); None for the
+    #: others. ``payroll`` reads it.
+    pay_month: int | None = None
 
     @property
     def name(self) -> str:
@@ -153,6 +157,10 @@ class Policies:
     #: The application steps' periods in working days (``programmes.toml``
     #: ``[working_days]``: ``review``, ``check_level``, ``publication``).
     working_days: dict[str, int]
+    #: How many months back (the payroll month included) a payroll reconsiders
+    #: (``programmes.toml`` ``[payroll] backpay_months``): a platform decision, not a
+    #: policy (docs/benefits.md).
+    backpay_months: int = 12
 
 
 #: The periods ``programmes.toml`` must give (``states.DEADLINES`` uses them).
@@ -169,6 +177,17 @@ def _working_days(index: dict[str, Any]) -> dict[str, int]:
         _check(isinstance(value, int) and not isinstance(value, bool) and value >= 1,
                "programmes.toml", f"working_days.{key}", "应为正整数（工作日）")
     return {key: raw[key] for key in PERIODS}
+
+
+def _backpay_months(index: dict[str, Any]) -> int:
+    raw = index.get("payroll")
+    _check(isinstance(raw, dict), "programmes.toml", "payroll", "必填（发放表的设置）")
+    for key in raw:
+        _check(key in ("backpay_months", "note"), "programmes.toml", f"payroll.{key}", "未知的字段")
+    value = raw.get("backpay_months")
+    _check(isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 120,
+           "programmes.toml", "payroll.backpay_months", "应为1至120之间的整数（月）")
+    return value
 
 
 def prefix(code: str) -> str:
@@ -316,8 +335,12 @@ def load(root: Path = POLICY_DIR) -> Policies:
         _check(p["key"] not in programmes, "programmes.toml", f"{where}.key", "重复的项目")
         _check(isinstance(p.get("name_en"), str) and p["name_en"], "programmes.toml",
                f"{where}.name_en", "必填（英文名称）")
+        pay_month = p.get("pay_month")
+        _check(pay_month is None or (isinstance(pay_month, int) and not isinstance(pay_month, bool)
+                                     and 1 <= pay_month <= 12),
+               "programmes.toml", f"{where}.pay_month", "应为1至12之间的整数（每年发放的月份）")
         programmes[p["key"]] = Programme(p["key"], p["name"], i, p.get("description", ""),
-                                         p["name_en"], p.get("description_en", ""))
+                                         p["name_en"], p.get("description_en", ""), pay_month)
     files: dict[str, dict[str, tuple[Version, ...]]] = {key: {} for key in programmes}
     dibao: dict[str, tuple[Version, ...]] = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
@@ -339,7 +362,7 @@ def load(root: Path = POLICY_DIR) -> Policies:
                 _check(data.get("programme") == folder.name, file, "programme",
                        f"应与所在目录一致（{folder.name}）")
                 files[folder.name][path.stem] = _versions(data, file, path.stem, dibao=False)
-    policies = Policies(programmes, files, dibao, _working_days(index))
+    policies = Policies(programmes, files, dibao, _working_days(index), _backpay_months(index))
     _check_complete(policies)
     return policies
 
@@ -363,6 +386,9 @@ def _check_complete(policies: Policies) -> None:
                        "本级及上级都没有条件")
                 _check(rule.unit in UNITS, version.file,
                        f"{where}.unit", "本级及上级都没有 unit")
+                _check(rule.unit != "year" or rule.programme.pay_month is not None, version.file,
+                       f"{where}.unit",
+                       f"按年发放：programmes.toml 中 {key} 须给出 pay_month（每年发放的月份）")
                 if "criteria" in version.values:
                     _check(shared_criteria.resolve(version.values["criteria"], code,
                                                    version.start) is not None,

@@ -361,3 +361,118 @@ def test_the_matching_death_hook_ends_the_grants_once(person):
     grant.refresh_from_db()
     assert (grant.stop_month, grant.stop_reason) == (D(2025, 5, 1), "死亡（2025-04-02）")
     assert effects.stop_benefits_after_death(p, D(2025, 4, 2), actor=ACTOR) == "unchanged"
+
+
+# ---------------------------------------------------------------------------
+# Yearly and one-off programmes
+
+
+WHEELCHAIR = (("motorized_wheelchair", D(2020, 1, 1), None, None),)
+
+
+def fuel_person(person):
+    return person(region=DONGGUAN, category="肢体", level="三级", facts=WHEELCHAIR)
+
+
+def test_the_yearly_fuel_subsidy_is_paid_in_the_start_month_then_each_january_once(person):
+    """The wheelchair fuel subsidy (260 a year, pay_month 1): the first year's payment in
+    the month of the application (March), then nothing until January, then January's;
+    running a month again, or a township's payroll of the same month, never pays a year
+    twice."""
+    p = fuel_person(person)
+    grant = granted(p, "wheelchair_fuel", applied=D(2025, 3, 10), decided=D(2025, 3, 20))
+    assert grant.unit == "year"
+    april = run("2025-04")
+    assert lines(april) == [(p.pk, "2025-03", LineKind.ARREARS, Decimal(260))]
+    assert "2025年度（按年发放）" in april.lines.get().note
+    assert lines(run("2025-04")) == lines(april)  # the draft again: the same one line
+    approve(april)
+    for month in ("2025-05", "2025-12"):
+        assert lines(run(month)) == []
+    january = run("2026-01")
+    assert lines(january) == [(p.pk, "2026-01", LineKind.REGULAR, Decimal(260))]
+    approve(january)
+    assert lines(run("2026-02")) == []
+    township = run("2026-01", code="630102001000")  # the township's, same month: paid already
+    assert lines(township) == []
+
+
+def test_a_yearly_payment_is_in_the_bank_file_and_the_totals(person, tmp_path):
+    p = fuel_person(person)
+    granted(p, "wheelchair_fuel", applied=D(2025, 3, 10), decided=D(2025, 3, 20))
+    q = person(region=DONGGUAN, level="二级", statuses=DIBAO)
+    granted(q, applied=D(2025, 3, 10), decided=D(2025, 3, 20))
+    march = approve(run("2025-03"))
+    totals = payroll.totals_of(march)
+    assert totals["total"] == {"persons": 2, "paid": "380.00", "recover": "0.00", "withheld": 0}
+    payroll.export_payroll(march, tmp_path / "bank.csv", "csv", actor=ACTOR, scope=None)
+    rows = list(csv.reader(io.StringIO((tmp_path / "bank.csv").read_text(encoding="utf-8-sig"))))
+    paid = {(r[5], r[7]) for r in rows[1:3]}
+    assert paid == {("残疾人机动轮椅车燃油补贴", "260.00"), ("困难残疾人生活补贴", "120.00")}
+    assert rows[-1][4] == "380.00"
+
+
+def test_a_yearly_grant_stopped_mid_year_keeps_that_year_and_gets_no_next(person):
+    """A death in June: the year's payment (January's) is not taken back; the next
+    January pays nothing."""
+    p = fuel_person(person)
+    granted(p, "wheelchair_fuel", applied=D(2025, 1, 10), decided=D(2025, 1, 20))
+    approve(run("2025-01"))
+    registry.record_death(p, D(2025, 6, 15), actor=ACTOR)
+    assert lines(run("2025-06")) == []
+    assert lines(run("2026-01")) == []
+
+
+@pytest.fixture
+def device_500(tmp_path: Path) -> policy.Policies:
+    """Qinghai's assistive-device subsidy with a known amount (500, once), where the
+    shipped file has a placeholder."""
+    root = tmp_path / "policies"
+    shutil.copytree(policy.POLICY_DIR, root)
+    path = root / "assistive_device" / "630000.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('amounts = [{ placeholder = true, note = "补贴标准未取得" }]',
+                                 "amounts = [{ amount = 500 }]"), encoding="utf-8")
+    return policy.load(root)
+
+
+NEED = (("assistive_device_need", D(2024, 1, 1), None, None),)
+
+
+def test_a_one_off_grant_is_paid_once_in_its_start_month(person, device_500):
+    p = person(region=DONGGUAN, level="三级", facts=NEED)
+    grant = granted(p, "assistive_device", applied=D(2025, 3, 10), decided=D(2025, 3, 20))
+    assert grant.unit == "once"
+    march = run("2025-03", pol=device_500)
+    assert lines(march) == [(p.pk, "2025-03", LineKind.REGULAR, Decimal(500))]
+    assert march.lines.get().note.startswith("一次性发放")
+    approve(march)
+    for month in ("2025-04", "2026-03", "2026-02"):
+        assert lines(run(month, pol=device_500)) == []
+
+
+def test_a_one_off_grant_of_unknown_amount_is_withheld_in_its_month_only(person):
+    p = person(region=DONGGUAN, level="三级", facts=NEED)
+    granted(p, "assistive_device", applied=D(2025, 3, 10), decided=D(2025, 3, 20))
+    march = run("2025-03")
+    line = march.lines.get()
+    assert (line.kind, line.due, line.amount) == (LineKind.WITHHELD, None, Decimal(0))
+    assert "占位" in line.note or "金额待定" in line.note
+    approve(march)
+    assert lines(run("2025-04")) == []
+
+
+def test_the_back_pay_window_is_data(person, tmp_path):
+    """backpay_months (programmes.toml) bounds how far back a payroll looks: with 2, a
+    grant applied for in November is paid from January only when run in February."""
+    root = tmp_path / "policies"
+    shutil.copytree(policy.POLICY_DIR, root)
+    path = root / "programmes.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("backpay_months = 12",
+                                                             "backpay_months = 2"), encoding="utf-8")
+    short = policy.load(root)
+    p = person(region=DONGGUAN, level="二级", statuses=DIBAO)
+    granted(p, applied=D(2024, 11, 20), decided=D(2024, 12, 5))
+    assert [line[1] for line in lines(run("2025-02", pol=short))] == ["2025-01", "2025-02"]
+    assert [line[1] for line in lines(run("2025-02"))] == [
+        "2024-11", "2024-12", "2025-01", "2025-02"]

@@ -35,11 +35,24 @@ def test_the_shipped_policies_load():
      "jurisdiction"),
     (lambda t: t.replace('name_en = "Care allowance for severely disabled persons"\n', ""),
      "programmes.toml", "programmes[1].name_en"),
+    (lambda t: t.replace("backpay_months = 12", "backpay_months = 0"), "programmes.toml",
+     "payroll.backpay_months"),
+    (lambda t: t.replace("backpay_months = 12", "backpay_months = 12\nlimit = 3"), "programmes.toml",
+     "payroll.limit"),
+    (lambda t: t.replace("pay_month = 1", "pay_month = 13"), "programmes.toml",
+     "programmes[3].pay_month"),
+    # A programme paid yearly must say in which month: the fuel subsidy without one.
+    (lambda t: t.replace('paid yearly"\npay_month = 1\n', 'paid yearly"\n'), "programmes.toml",
+     None),
 ])
 def test_a_broken_file_names_the_file_and_the_field(tmp_path, edit, file, field):
     root = copy(tmp_path)
     path = root / file
-    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert edit(text) != text
+    path.write_text(edit(text), encoding="utf-8")
+    if field is None:
+        file, field = "wheelchair_fuel/000000.toml", "versions[0].unit"
     with pytest.raises(policy.PolicyError) as caught:
         policy.load(root)
     assert (caught.value.file, caught.value.field) == (file, field)
@@ -67,3 +80,12 @@ def test_a_county_inherits_and_overrides_by_condition_name():
 
 def test_a_programme_without_a_file_above_the_region_is_not_in_force():
     assert policy.resolve(policy.load(), "free_transport", "630102", dt.date(2025, 1, 1)) is None
+
+
+def test_the_back_pay_window_and_the_yearly_pay_months_are_data():
+    """Not constants in the payroll's code: programmes.toml says how far back a payroll
+    looks (a platform decision, docs/benefits.md) and when yearly programmes pay."""
+    loaded = policy.load()
+    assert loaded.backpay_months == 12
+    assert {k: p.pay_month for k, p in loaded.programmes.items() if p.pay_month} == {
+        "pension_premium": 1, "child_rehabilitation": 1, "wheelchair_fuel": 1}
