@@ -432,14 +432,20 @@ def on_person_change(change: str, person: Person, day: dt.date, *, actor: Actor 
 # Screening work items (主动发现、动态监管): found by the screening job, followed up
 
 
+#: The note of an item the screening closed (stored in Chinese, the source language).
+STALE_NOTE = _("{on}筛查时已不在“{kind}”名单中（情况已变化），自动关闭")
+
+
 def screen_into_items(programme: str, region_prefix: str, on: dt.date, *,
-                      actor: Actor | Any) -> dict[str, int]:
+                      actor: Actor | Any, full: bool = False) -> dict[str, int]:
     """Run ``selectors.screening_report`` for ``programme`` over ``region_prefix`` on
     ``on`` and turn both lists into work items (not the eligible persons whose
     application is under way). Idempotent: a person already on an
     active item (open, contacted) of that list is only seen again (``last_seen_on``,
     the reasons of the day); a person whose last item was resolved comes back only
-    when the reasons changed. Returns the counts (no personal data)."""
+    when the reasons changed — or, in a ``full`` run (the monthly one), whenever found.
+    Open items of the region that the screening no longer finds are closed
+    (``close_stale_items``). Returns the counts (no personal data)."""
     report = selectors.screening_report(None, programme, region_prefix, on)
     applying = set(BenefitApplication.objects.filter(
         programme=programme, state__in=states.OPEN_STATES,
@@ -459,7 +465,7 @@ def screen_into_items(programme: str, region_prefix: str, on: dt.date, *,
                 seen += 1
                 continue
             last = items.order_by("-pk").first()
-            if last is not None and last.reasons == reasons:
+            if last is not None and last.reasons == reasons and not full:
                 continue
             person = Person.objects.only("hukou_region_id").get(pk=person_id)
             item = ScreeningItem.objects.create(
@@ -470,7 +476,41 @@ def screen_into_items(programme: str, region_prefix: str, on: dt.date, *,
                                 person.hukou_region_id,
                                 {"programme": programme, "kind": kind, "on": on.isoformat()}))
     record_many(actor, events)
-    return {"created": created, "seen": seen}
+    found = {kind: {row["person_id"] for row in report[kind]} for kind in ItemKind.values}
+    closed = close_stale_items(programme, region_prefix, found, on, actor=actor)
+    return {"created": created, "seen": seen, "closed": closed}
+
+
+@transaction.atomic
+def close_stale_items(programme: str, region_prefix: str, found: dict[str, set[int]],
+                      on: dt.date, *, actor: Actor | Any) -> int:
+    """Close (已关闭, with the reason) the open items of ``programme`` in
+    ``region_prefix`` whose person the day's screening did not find on their list
+    (``found``: kind → person ids): the condition no longer holds (granted, stopped,
+    eligible again, no longer eligible). Only items nobody has followed up yet (open,
+    no follow-up recorded): an item a person has moved forward is theirs. Audited per
+    item."""
+    from django.conf import settings
+    from django.utils import translation
+
+    who = Actor.of(actor)
+    stale = [item for item in ScreeningItem.objects.select_for_update()
+             .filter(programme=programme, status=ItemStatus.OPEN, status_by="",
+                     region__code__startswith=region_prefix).order_by("pk")
+             if item.person_id not in found.get(item.kind, ())]
+    events = []
+    for item in stale:
+        with translation.override(settings.LANGUAGE_CODE):
+            note = str(STALE_NOTE).format(on=on.isoformat(), kind=ItemKind(item.kind).label)
+        item.status, item.status_note, item.status_on, item.status_by = (
+            ItemStatus.CLOSED, note, on, who.name)
+        item.save(update_fields=["status", "status_note", "status_on", "status_by"])
+        events.append(Event("update", "screening_item", str(item.pk), item.person_id,
+                            item.region_id, {"status": [ItemStatus.OPEN, ItemStatus.CLOSED],
+                                             "day": on.isoformat(), "note": note,
+                                             "cause": "stale"}))
+    record_many(actor, events)
+    return len(stale)
 
 
 def record_items_read(ids: list[int], *, actor: Actor | Any, region_code: str) -> None:

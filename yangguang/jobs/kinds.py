@@ -2,8 +2,9 @@
 
 An app declares its kinds in a ``jobs`` module (``yangguang/<app>/jobs.py``), which
 ``JobsConfig.ready`` imports, as Django's admin finds ``admin`` modules: the jobs app
-knows no domain. A periodic kind (``daily_at``) is submitted by the worker once a day,
-so its function must be idempotent: running it twice, or after an interrupted run,
+knows no domain. A periodic kind (``daily_at``) is submitted by the worker once a day
+(with ``monthly_on``: once a month, from that day of the month), so its function must
+be idempotent: running it twice, or after an interrupted run,
 leaves the same state as running it once.
 """
 
@@ -29,6 +30,8 @@ class JobKind:
     run: Callable[[Job, Context], dict[str, Any] | None]
     #: Periodic: the worker submits the kind once a day, from this local time on.
     daily_at: dt.time | None = None
+    #: Monthly: submitted once a month, from this day of the month (1–28) at ``daily_at``.
+    monthly_on: int | None = None
     #: How the jobs page names each key of the result.
     result_labels: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     #: ``discard(job)`` frees what the submitter left for the work (an uploaded file)
@@ -74,3 +77,14 @@ def discard(job: Job) -> None:
 
 def periodic() -> list[JobKind]:
     return [kind for kind in _kinds.values() if kind.daily_at is not None]
+
+
+def slot_of(kind: JobKind, now: dt.datetime) -> str | None:
+    """The periodic ``kind``'s slot at local time ``now`` (``name@YYYY-MM-DD``, a monthly
+    kind ``name@YYYY-MM``), or None while it is not due yet (before its time of day, or
+    of a monthly kind before its day of the month)."""
+    if kind.daily_at is None or now.time() < kind.daily_at:
+        return None
+    if kind.monthly_on is not None:
+        return None if now.day < kind.monthly_on else f"{kind.name}@{now.date().isoformat()[:7]}"
+    return f"{kind.name}@{now.date().isoformat()}"

@@ -84,16 +84,16 @@ def abandon_task(job_id: Any) -> None:
 
 def submit_due(now: dt.datetime | None = None) -> list[Any]:
     """Submit each periodic kind whose time has come today and that has not been
-    submitted for today; returns the jobs submitted. Safe to call from any number of
+    submitted for today (a monthly kind: for this month); returns the jobs submitted. Safe to call from any number of
     workers at once: a job's slot is unique."""
     from yangguang.jobs import services
 
     now = timezone.localtime(now)
     submitted = []
     for kind in kinds.periodic():
-        if now.time() < kind.daily_at:
+        slot = kinds.slot_of(kind, now)
+        if slot is None:
             continue
-        slot = f"{kind.name}@{now.date().isoformat()}"
         if Job.objects.filter(slot=slot).exists():  # the usual case: no failed insert
             continue
         try:

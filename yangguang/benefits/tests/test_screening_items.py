@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from yangguang.audit.models import AuditEvent
 from yangguang.benefits import jobs, services
@@ -196,3 +197,71 @@ def test_the_follow_up_page_takes_the_item_region_from_its_own_read(person):
     lookups = [q["sql"] for q in queries.captured_queries
                if re.match(rf"SELECT .* FROM {re.escape(region_table)} WHERE", q["sql"])]
     assert lookups == []
+
+
+def test_a_run_closes_open_items_no_longer_found_but_not_those_followed_up(person):
+    """An open item whose condition no longer holds (the person was granted the
+    allowance; the supervision case was stopped) is closed by the next run with the
+    reason; a contacted item is the staff's and stays as it is, even when not found."""
+    granted_later = person(region=XINING, level="一级")
+    contacted = person(region=XINING, level="一级")
+    still = person(region=XINING, level="一级")
+    services.screen_into_items("care_allowance", "63", D(2025, 6, 2), actor=ACTOR)
+    care = ScreeningItem.objects.filter(programme="care_allowance")
+    assert care.filter(status=ItemStatus.OPEN).count() == 3
+    mine = care.get(person=contacted)
+    services.follow_up(mine, ItemStatus.CONTACTED, day=D(2025, 6, 3), actor=ACTOR, scope=None)
+    # Both are granted the allowance (the application marks the item applied: undo that
+    # for the first, as an item made before the application was linked).
+    for p in (granted_later, contacted):
+        _grant(p, D(2025, 6, 4))
+    care.filter(person=granted_later).update(status=ItemStatus.OPEN, status_note="",
+                                             status_on=None, status_by="", application=None)
+    care.filter(person=contacted).update(status=ItemStatus.CONTACTED)
+    done = services.screen_into_items("care_allowance", "63", D(2025, 7, 1), actor=ACTOR)
+    assert done["closed"] == 1
+    closed = care.get(person=granted_later)
+    assert (closed.status, closed.status_on, closed.status_by) == (
+        ItemStatus.CLOSED, D(2025, 7, 1), "test")
+    assert closed.status_note == "2025-07-01筛查时已不在“符合条件但未享受（主动发现）”名单中（情况已变化），自动关闭"
+    assert care.get(person=contacted).status == ItemStatus.CONTACTED
+    assert care.get(person=still).status == ItemStatus.OPEN
+    event = AuditEvent.objects.filter(object_type="screening_item", object_id=str(closed.pk),
+                                      action="update").order_by("-pk").first()
+    assert event.data["status"] == ["open", "closed"] and event.data["cause"] == "stale"
+    again = services.screen_into_items("care_allowance", "63", D(2025, 7, 2), actor=ACTOR)
+    assert again["closed"] == 0 and again["created"] == 0
+
+
+def test_the_monthly_full_run_brings_back_a_resolved_person_still_found(person):
+    p = person(region=XINING, level="一级")
+    services.screen_into_items("care_allowance", "63", D(2025, 6, 2), actor=ACTOR)
+    item = ScreeningItem.objects.get(person=p, programme="care_allowance")
+    services.follow_up(item, ItemStatus.NOT_ELIGIBLE, day=D(2025, 6, 3), actor=ACTOR, scope=None,
+                       note="核实后收入超标")
+    jobs.screen_benefits(FakeJob(), Context(FakeJob()), on=D(2025, 6, 4))
+    assert ScreeningItem.objects.filter(person=p, programme="care_allowance").count() == 1
+    result = jobs.screen_benefits_full(FakeJob(), Context(FakeJob()), on=D(2025, 7, 1))
+    items = ScreeningItem.objects.filter(person=p, programme="care_allowance").order_by("pk")
+    assert [i.status for i in items] == [ItemStatus.NOT_ELIGIBLE, ItemStatus.OPEN]
+    assert set(result) == {"created", "seen", "closed"}
+
+
+def test_the_full_screening_is_submitted_once_a_month_from_the_first():
+    from yangguang.jobs import kinds, workers
+    from yangguang.jobs.models import Job
+
+    full = kinds.get("screen_benefits_full")
+    assert (full.daily_at, full.monthly_on) == (dt.time(4, 0), 1)
+    first = timezone.make_aware(dt.datetime(2025, 7, 1, 3, 59))
+    assert kinds.slot_of(full, first) is None  # not yet 04:00
+    assert kinds.slot_of(full, first.replace(hour=4)) == "screen_benefits_full@2025-07"
+    assert kinds.slot_of(kinds.get("screen_benefits"), first.replace(hour=4)) == (
+        "screen_benefits@2025-07-01")
+    submitted = [j.kind for j in workers.submit_due(first.replace(hour=5))]
+    assert "screen_benefits_full" in submitted and "screen_benefits" in submitted
+    for later in (first.replace(day=2, hour=5), first.replace(day=31, hour=23)):
+        assert "screen_benefits_full" not in [j.kind for j in workers.submit_due(later)]
+    august = [j.kind for j in workers.submit_due(first.replace(month=8, day=3, hour=5))]
+    assert "screen_benefits_full" in august
+    assert Job.objects.filter(kind="screen_benefits_full").count() == 2

@@ -183,10 +183,11 @@ def test_the_daily_certificate_expiry_is_submitted_once_a_day_and_expires_what_i
     assert workers.submit_due(today) == []  # not yet 01:00
     first = workers.submit_due(today.replace(hour=1, minute=0))
     later = workers.submit_due(today.replace(hour=23))  # once a day, whoever asks
-    # Due from 02:00 (upkeep), 02:30 (the needs the annual survey found), 03:00
-    # (the benefits screening) and 03:30 (data comparison's leftover uploads).
+    # Due from 02:00 (upkeep), 02:30 (the needs the annual survey found), 03:00 (the
+    # benefits screening), 03:30 (data comparison's leftover uploads) and 04:00 (the
+    # benefits' monthly full screening, due from the 1st: once this month).
     assert sorted(job.kind for job in later) == ["needs_from_survey", "prune_tasks", "screen_benefits",
-                                                 "sweep_match_uploads"]
+                                                 "screen_benefits_full", "sweep_match_uploads"]
     tomorrow = workers.submit_due(today.replace(hour=2) + dt.timedelta(days=1))
 
     # The certificate jobs of 01:00 (expiry, moves away without transfer), then upkeep.
