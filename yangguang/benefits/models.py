@@ -132,7 +132,7 @@ class ApplicationStep(models.Model):
 
 class BenefitGrant(models.Model):
     """Who receives which programme from which month, at the amount decided (with its
-    reasons); stopped from a month with a reason."""
+    reasons), paid by which county; stopped from a month with a reason."""
 
     person = models.ForeignKey(Person, models.PROTECT, related_name="+", verbose_name=_("残疾人"))
     programme = models.CharField(_("补贴项目"), max_length=40)
@@ -145,6 +145,11 @@ class BenefitGrant(models.Model):
     reasons = models.JSONField(_("审定依据"), default=list, blank=True)
     stop_month = models.DateField(_("停发月份"), null=True, blank=True)
     stop_reason = models.CharField(_("停发原因"), max_length=500, blank=True)
+    #: The county that pays it (its payroll): the county of the person's hukou when it
+    #: was granted. A transfer to another county ends the grant (the old county pays the
+    #: month of the transfer); the new county's grant starts the month after.
+    paying_region = models.ForeignKey(Region, models.PROTECT, related_name="+",
+                                      verbose_name=_("发放地（县级）"))
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     class Meta:

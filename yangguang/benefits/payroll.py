@@ -64,7 +64,7 @@ from yangguang.benefits.policy import Policies
 from yangguang.core import xlsx
 from yangguang.core.crypto import decrypt_id
 from yangguang.core.errors import ValidationFailed
-from yangguang.regions.models import Region
+from yangguang.regions.models import Region, RegionLevel
 from yangguang.registry.models import (
     Certificate,
     CertificateStatus,
@@ -328,11 +328,18 @@ def _note(kind: str, due: Due | None, due_amount: Decimal, paid: Decimal,
     return amount_reason
 
 
+def line_region(grant: BenefitGrant) -> str:
+    """The region a line is counted under: the person's hukou, or the paying county
+    when the person has moved out of it (their last months there)."""
+    hukou = grant.person.hukou_region_id
+    return hukou if hukou.startswith(grant.paying_region_id[:6]) else grant.paying_region_id
+
+
 def compute_lines(payroll: Payroll, grants: list[BenefitGrant], pol: Policies) -> list[PayrollLine]:
     """The payroll's lines for ``grants`` (see the module's description), unsaved."""
     month = payroll.month
     first = first_month(month, pol)
-    due_of = dues(grants, first, month, payroll.region.short_code, pol)
+    due_of = dues(grants, first, month, "", pol)  # a person who moved away: any hukou
     paid_of = ledger(grants, first, pol)
     lines = []
     for grant in grants:
@@ -341,7 +348,7 @@ def compute_lines(payroll: Payroll, grants: list[BenefitGrant], pol: Policies) -
             due = None if stopped else due_of[(grant.pk, m)]
             paid = paid_of.get((grant.pk, m), ZERO)
             base = {"payroll": payroll, "grant": grant, "person_id": grant.person_id,
-                    "region_id": grant.person.hukou_region_id, "programme": grant.programme,
+                    "region_id": line_region(grant), "programme": grant.programme,
                     "for_month": m, "paid_before": paid}
             if due is not None and due.eligible and due.amount is None:  # a placeholder
                 if m == month and paid == 0:
@@ -360,13 +367,18 @@ def compute_lines(payroll: Payroll, grants: list[BenefitGrant], pol: Policies) -
 
 
 def grants_of(region: Region, month: dt.date, pol: Policies) -> QuerySet[BenefitGrant]:
-    """The paid grants (monthly, yearly, one-off) of the persons whose hukou lies in
-    ``region`` that may pay something for ``month`` or the months before it the payroll
-    looks at."""
+    """The paid grants (monthly, yearly, one-off) that ``region`` pays (their paying
+    county lies in it; below a county, the county's grants of the persons whose hukou
+    lies in it) and that may pay something for ``month`` or the months before it the
+    payroll looks at. By the paying county, not the current hukou: the grant of a
+    person who moved to another county stays the old county's to its stop month."""
     first = first_month(month, pol)
+    where = Q(paying_region__code__startswith=region.short_code)
+    if region.level > RegionLevel.COUNTY:
+        where = (Q(paying_region_id=services.county_of(region.code))
+                 & Q(person__hukou_region__code__startswith=region.short_code))
     return (BenefitGrant.objects
-            .filter(person__hukou_region__code__startswith=region.short_code,
-                    unit__in=PAID_UNITS, start_month__lte=month)
+            .filter(where, unit__in=PAID_UNITS, start_month__lte=month)
             .filter(Q(stop_month__isnull=True) | Q(stop_month__gt=first))
             .select_related("person", "application").order_by("person_id", "programme", "pk"))
 

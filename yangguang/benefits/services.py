@@ -318,15 +318,28 @@ def take_step(app: BenefitApplication, action: str, *, day: dt.date, actor: Acto
     if action == ApplicationAction.GRANT:
         grant = BenefitGrant.objects.create(
             person=app.person, programme=app.programme, application=app,
-            start_month=first_of_month(app.applied_on), amount=app.amount, unit=app.unit,
-            reasons=app.reasons)
+            start_month=start_month_of(app), amount=app.amount, unit=app.unit,
+            reasons=app.reasons, paying_region_id=county_of(app.person.hukou_region_id))
         events.append(Event("create", "benefit_grant", str(grant.pk), app.person_id,
                             app.person.hukou_region_id,
                             {"programme": grant.programme,
                              "start_month": grant.start_month.isoformat()[:7],
+                             "paying_region": grant.paying_region_id,
                              "amount": str(grant.amount) if grant.amount is not None else None}))
     record_many(actor, events)
     return app
+
+
+def start_month_of(app: BenefitApplication) -> dt.date:
+    """The month a grant of ``app`` starts: the month of the application, but never
+    before the stop month of an earlier grant of the programme (a person who moved in
+    from another county was paid there to the month of the transfer: the new county pays
+    from the month after)."""
+    start = first_of_month(app.applied_on)
+    earlier = (BenefitGrant.objects.filter(person_id=app.person_id, programme=app.programme,
+                                           stop_month__isnull=False)
+               .order_by("-stop_month").values_list("stop_month", flat=True).first())
+    return max(start, earlier) if earlier is not None else start
 
 
 @transaction.atomic

@@ -149,7 +149,8 @@ def test_the_payroll_pages_have_no_wcag_violations(live, browser):
                                             applicant_type="person", state="granted",
                                             applied_on=month)
     BenefitGrant.objects.create(person=county.person, programme="care_allowance", application=app,
-                                start_month=month, unit="month")
+                                start_month=month, unit="month",
+                                paying_region_id=county.spec.code.ljust(12, "0"))
     made = payroll.run_payroll(month, Region.objects.get(pk=county.spec.code.ljust(12, "0")),
                                actor=Actor("e2e"), scope=None)
     assert made.lines.exists()

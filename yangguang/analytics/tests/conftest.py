@@ -69,7 +69,7 @@ def _grant(person: Person, programme: str, start: dt.date, stop: dt.date | None 
     application = BenefitApplication.objects.create(person=person, programme=programme, applicant_type="person",
                                                     state="granted", applied_on=start)
     BenefitGrant.objects.create(person=person, programme=programme, application=application, start_month=start,
-                                stop_month=stop)
+                                stop_month=stop, paying_region_id=person.hukou_region_id[:6].ljust(12, "0"))
 
 
 def _modification(person: Person, provider: Provider, ended: dt.date | None, outcome: str = "met") -> None:

@@ -476,3 +476,45 @@ def test_the_back_pay_window_is_data(person, tmp_path):
     assert [line[1] for line in lines(run("2025-02", pol=short))] == ["2025-01", "2025-02"]
     assert [line[1] for line in lines(run("2025-02"))] == [
         "2024-11", "2024-12", "2025-01", "2025-02"]
+
+
+# ---------------------------------------------------------------------------
+# The paying county
+
+
+CHENGZHONG = "630103000000"  # 城中区, 西宁市
+
+
+def test_in_the_month_of_a_transfer_the_old_county_pays_and_the_new_one_from_the_next(person):
+    """A person of 城东区 with the care allowance moves their hukou to 城中区 on
+    2026-12-06 (today): 城东区's December payroll pays December (the grant's paying
+    county, not the current hukou), 城中区's pays nothing for it; the application at
+    城中区 in December is granted from January 2027, which 城中区 pays and 城东区 not."""
+    p = person(region=DONGGUAN, level="一级")
+    grant = granted(p, "care_allowance", applied=D(2026, 10, 12), decided=D(2026, 10, 20))
+    assert grant.paying_region_id == CHENGDONG
+    approve(run("2026-10"))
+    approve(run("2026-11"))
+    registry.transfer_hukou(p, "630103001003", actor=ACTOR, scope=None)
+    grant.refresh_from_db()
+    assert grant.stop_month == D(2027, 1, 1)
+    old = run("2026-12")
+    assert lines(old) == [(p.pk, "2026-12", LineKind.REGULAR, Decimal(100))]
+    assert old.lines.get().region_id == CHENGDONG  # counted under the paying county
+    assert payroll.totals_of(old)["regions"][0]["code"] == CHENGDONG
+    assert lines(run("2026-12", code=CHENGZHONG)) == []
+    assert lines(run("2026-12", code=DONGGUAN)) == []  # the township: no longer its hukou
+    approve(old)
+    p.refresh_from_db()
+    app = services.apply(p, "care_allowance", applicant_type="person", applied_on=D(2026, 12, 6),
+                         actor=ACTOR, scope=None)
+    take_steps(app, FLOW, D(2026, 12, 7))
+    new = BenefitGrant.objects.get(application=app)
+    assert (new.paying_region_id, new.start_month) == (CHENGZHONG, D(2027, 1, 1))
+    assert lines(run("2026-12", code=CHENGZHONG)) == []
+    january = D(2027, 1, 5)
+    paid_new = payroll.run_payroll(D(2027, 1, 1), region(CHENGZHONG), actor=ACTOR, scope=None,
+                                   today=january)
+    assert lines(paid_new) == [(p.pk, "2027-01", LineKind.REGULAR, Decimal(100))]
+    assert lines(payroll.run_payroll(D(2027, 1, 1), region(CHENGDONG), actor=ACTOR, scope=None,
+                                     today=january)) == []
