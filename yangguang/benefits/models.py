@@ -145,6 +145,11 @@ class BenefitGrant(models.Model):
     reasons = models.JSONField(_("审定依据"), default=list, blank=True)
     stop_month = models.DateField(_("停发月份"), null=True, blank=True)
     stop_reason = models.CharField(_("停发原因"), max_length=500, blank=True)
+    #: What ended it, when a change of the person did (``services.STOP_CAUSES``: death,
+    #: moved_away, hukou_transfer …), and the day of that event: a correction of the
+    #: event (a move withdrawn, a death corrected) restarts the grants it ended.
+    stop_cause = models.CharField(_("停发事由"), max_length=30, blank=True)
+    stop_event_on = models.DateField(_("停发事由发生日期"), null=True, blank=True)
     #: The county that pays it (its payroll): the county of the person's hukou when it
     #: was granted. A transfer to another county ends the grant (the old county pays the
     #: month of the transfer); the new county's grant starts the month after.

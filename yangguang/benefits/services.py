@@ -415,7 +415,8 @@ def end_grants(person: Person, cause: str, day: dt.date, *, actor: Actor | Any,
         running = running.filter(programme__in=programmes)
     for grant in running.order_by("pk"):
         grant.stop_month, grant.stop_reason = max(month_after(day), grant.start_month), reason
-        grant.save(update_fields=["stop_month", "stop_reason"])
+        grant.stop_cause, grant.stop_event_on = cause, day
+        grant.save(update_fields=["stop_month", "stop_reason", "stop_cause", "stop_event_on"])
         stopped.append(grant)
     record_many(actor, [Event("update", "benefit_grant", str(g.pk), person.pk,
                               person.hukou_region_id,
@@ -426,19 +427,68 @@ def end_grants(person: Person, cause: str, day: dt.date, *, actor: Actor | Any,
     return stopped
 
 
-def on_person_change(change: str, person: Person, day: dt.date, *, actor: Actor | Any,
+@transaction.atomic
+def restart_grants(person: Person, cause: str, day: dt.date, *, actor: Actor | Any,
+                   correction: str, paying_county: str | None = None) -> list[BenefitGrant]:
+    """Undo ``end_grants`` for the event that did not happen as recorded: the grants of
+    ``person`` that ``cause`` on ``day`` ended (``stop_cause``, ``stop_event_on``; of
+    ``paying_county`` only, when given) run again, unless the person holds a running
+    grant of the programme since (a new application). What the payroll took back or did
+    not pay for the months between is paid by the next payroll (補发). Audited per grant
+    with the ``correction`` (move_withdrawn, death_corrected, transfer_returned)."""
+    ended = BenefitGrant.objects.select_for_update().filter(
+        person=person, stop_cause=cause, stop_event_on=day)
+    if paying_county is not None:
+        ended = ended.filter(paying_region_id=paying_county)
+    running = set(BenefitGrant.objects.filter(person=person, stop_month__isnull=True)
+                  .values_list("programme", flat=True))
+    restarted, events = [], []
+    for grant in ended.order_by("pk"):
+        if grant.programme in running:
+            continue
+        before = {"stop_month": grant.stop_month.isoformat()[:7] if grant.stop_month else None,
+                  "reason": grant.stop_reason}
+        grant.stop_month, grant.stop_reason, grant.stop_cause, grant.stop_event_on = (
+            None, "", "", None)
+        grant.save(update_fields=["stop_month", "stop_reason", "stop_cause", "stop_event_on"])
+        running.add(grant.programme)
+        restarted.append(grant)
+        events.append(Event("update", "benefit_grant", str(grant.pk), person.pk,
+                            person.hukou_region_id,
+                            {"action": "restart", "cause": cause, "day": day.isoformat(),
+                             "correction": correction, "stopped": before}))
+    record_many(actor, events)
+    return restarted
+
+
+def on_person_change(change: str, person: Person, day: dt.date | None, *, actor: Actor | Any,
                      **details: Any) -> None:
     """The registry's news of a change to a person (``core.contributions.person_changed``):
     a death or a hukou moved out of the county ends the person's grants from the next
-    month; a transfer within the county changes nothing (the county pays)."""
+    month; a transfer within the county changes nothing (the county pays). Corrections
+    restart what the event ended: a move away withdrawn; a death corrected (the grants
+    end again from the month after the corrected day, if any); a transfer back to the
+    paying county in the month of the transfer (the move was cancelled)."""
     if change == "death":
         end_grants(person, "death", day, actor=actor)
     elif change == "moved_away":
         end_grants(person, "moved_away", day, actor=actor)
+    elif change == "move_withdrawn":
+        restart_grants(person, "moved_away", day, actor=actor, correction=change)
+    elif change == "death_corrected":
+        restart_grants(person, "death", details["previous"], actor=actor, correction=change)
+        if day is not None:
+            end_grants(person, "death", day, actor=actor)
     elif change == "hukou_transfer" and details["from_region"][:6] != details["to_region"][:6]:
         to = details["to_region"]
         name = Region.objects.filter(pk=to).values_list("name", flat=True).first() or to
         end_grants(person, "hukou_transfer", day, actor=actor, region=name)
+        back = BenefitGrant.objects.filter(
+            person=person, stop_cause="hukou_transfer", paying_region_id=county_of(to),
+            stop_event_on__gte=day.replace(day=1), stop_event_on__lte=day)
+        for event_day in sorted(set(back.values_list("stop_event_on", flat=True))):
+            restart_grants(person, "hukou_transfer", event_day, actor=actor,
+                           correction="transfer_returned", paying_county=county_of(to))
 
 
 # ---------------------------------------------------------------------------

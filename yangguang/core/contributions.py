@@ -243,8 +243,12 @@ def person_sections_for(request: HttpRequest, person: Any) -> list[dict[str, Any
 
 #: The changes the registry announces: ``death`` (``day`` the death), ``moved_away`` (the
 #: hukou moved out of the county without a transfer, on ``day``), ``hukou_transfer``
-#: (``day`` the day recorded, with ``from_region`` and ``to_region`` codes).
-PERSON_CHANGES = frozenset(("death", "moved_away", "hukou_transfer"))
+#: (``day`` the day recorded, with ``from_region`` and ``to_region`` codes); and the
+#: corrections: ``move_withdrawn`` (a move away recorded in error withdrawn; ``day`` the
+#: day it had), ``death_corrected`` (``day`` the corrected day of death, None when the
+#: death was recorded in error; ``previous`` the day recorded before).
+PERSON_CHANGES = frozenset(("death", "moved_away", "hukou_transfer", "move_withdrawn",
+                            "death_corrected"))
 
 
 def person_changed(change: str, person: Any, day: Any, *, actor: Any, **details: Any) -> None:

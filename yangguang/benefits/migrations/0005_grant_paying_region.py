@@ -1,6 +1,8 @@
 """The county that pays a grant (``BenefitGrant.paying_region``): the county of the
 person's hukou when it was granted, filled for the existing grants from the current
-hukou (the only hukou known)."""
+hukou (the only hukou known); what ended a grant and when (``stop_cause``,
+``stop_event_on``), so that a corrected event restarts it (empty for grants stopped
+before)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -31,6 +33,16 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT,
                                     related_name="+", to="regions.region",
                                     verbose_name="发放地（县级）"),
+        ),
+        migrations.AddField(
+            model_name="benefitgrant",
+            name="stop_cause",
+            field=models.CharField(blank=True, max_length=30, verbose_name="停发事由"),
+        ),
+        migrations.AddField(
+            model_name="benefitgrant",
+            name="stop_event_on",
+            field=models.DateField(blank=True, null=True, verbose_name="停发事由发生日期"),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
         migrations.AlterField(

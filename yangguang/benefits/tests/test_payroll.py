@@ -518,3 +518,87 @@ def test_in_the_month_of_a_transfer_the_old_county_pays_and_the_new_one_from_the
     assert lines(paid_new) == [(p.pk, "2027-01", LineKind.REGULAR, Decimal(100))]
     assert lines(payroll.run_payroll(D(2027, 1, 1), region(CHENGDONG), actor=ACTOR, scope=None,
                                      today=january)) == []
+
+
+# ---------------------------------------------------------------------------
+# Corrections restart what an event ended
+
+
+def _restarts(grant):
+    return [e.data for e in AuditEvent.objects.filter(object_type="benefit_grant",
+                                                      object_id=str(grant.pk), action="update")
+            if e.data.get("action") == "restart"]
+
+
+def test_a_withdrawn_move_away_restarts_the_grant_and_the_months_are_paid(person):
+    p = person(region=DONGGUAN, level="一级")
+    grant = granted(p, "care_allowance", applied=D(2025, 1, 10), decided=D(2025, 1, 20))
+    approve(run("2025-01"))
+    registry.record_move_away(p, registry_rules.MoveAway(D(2025, 2, 10), "630103000000"),
+                              actor=ACTOR, scope=None)
+    grant.refresh_from_db()
+    assert (grant.stop_month, grant.stop_cause, grant.stop_event_on) == (
+        D(2025, 3, 1), "moved_away", D(2025, 2, 10))
+    assert lines(approve(run("2025-03"))) == [(p.pk, "2025-02", LineKind.ARREARS, Decimal(100))]
+    registry.record_move_away(p, None, actor=ACTOR, scope=None)  # recorded in error
+    grant.refresh_from_db()
+    assert (grant.stop_month, grant.stop_reason, grant.stop_cause) == (None, "", "")
+    (event,) = _restarts(grant)
+    assert (event["cause"], event["day"], event["correction"]) == (
+        "moved_away", "2025-02-10", "move_withdrawn")
+    assert event["stopped"] == {"stop_month": "2025-03", "reason": "户籍迁出（2025-02-10）"}
+    assert lines(run("2025-04")) == [(p.pk, "2025-03", LineKind.ARREARS, Decimal(100)),
+                                     (p.pk, "2025-04", LineKind.REGULAR, Decimal(100))]
+    registry.record_move_away(p, None, actor=ACTOR, scope=None)  # nothing to withdraw: no-op
+    assert len(_restarts(grant)) == 1
+
+
+def test_a_death_corrected_to_a_later_day_pays_to_that_month(person):
+    p = person(region=DONGGUAN, level="一级")
+    grant = granted(p, "care_allowance", applied=D(2025, 1, 10), decided=D(2025, 1, 20))
+    approve(run("2025-01"))
+    registry.record_death(p, D(2025, 2, 15), actor=ACTOR)
+    approve(run("2025-03"))
+    registry.correct_death(p, D(2025, 5, 20), actor=ACTOR, scope=None)
+    grant.refresh_from_db()
+    assert (grant.stop_month, grant.stop_event_on) == (D(2025, 6, 1), D(2025, 5, 20))
+    assert grant.stop_reason == "死亡（2025-05-20）"
+    assert [e["correction"] for e in _restarts(grant)] == ["death_corrected"]
+    cancelled = p.certificates.get().history.get(reason="death")
+    assert cancelled.effective_date == D(2025, 5, 20) and "2025-02-15" in cancelled.note
+    assert lines(run("2025-06")) == [(p.pk, "2025-03", LineKind.ARREARS, Decimal(100)),
+                                     (p.pk, "2025-04", LineKind.ARREARS, Decimal(100)),
+                                     (p.pk, "2025-05", LineKind.ARREARS, Decimal(100))]
+
+
+def test_a_death_recorded_in_error_restarts_and_pays_back_what_was_recovered(person):
+    p = person(region=DONGGUAN, level="一级")
+    grant = granted(p, "care_allowance", applied=D(2025, 1, 10), decided=D(2025, 1, 20))
+    approve(run("2025-03"))  # January to March paid
+    registry.record_death(p, D(2025, 1, 25), actor=ACTOR)
+    recovered = approve(run("2025-04"))
+    assert [(line[1], line[2]) for line in lines(recovered)] == [
+        ("2025-02", LineKind.RECOVERY), ("2025-03", LineKind.RECOVERY)]
+    registry.correct_death(p, None, actor=ACTOR, scope=None)
+    p.refresh_from_db()
+    grant.refresh_from_db()
+    assert p.deceased_date is None and grant.stop_month is None
+    assert p.certificates.get().status == "valid"
+    assert lines(run("2025-05")) == [(p.pk, "2025-02", LineKind.ARREARS, Decimal(100)),
+                                     (p.pk, "2025-03", LineKind.ARREARS, Decimal(100)),
+                                     (p.pk, "2025-04", LineKind.ARREARS, Decimal(100)),
+                                     (p.pk, "2025-05", LineKind.REGULAR, Decimal(100))]
+    events = AuditEvent.objects.filter(object_type="person", object_id=str(p.pk), action="update")
+    assert any(e.data.get("correction") for e in events)
+
+
+def test_a_transfer_back_to_the_paying_county_in_the_same_month_restarts_the_grant(person):
+    p = person(region=DONGGUAN, level="一级")
+    grant = granted(p, "care_allowance", applied=D(2025, 1, 10), decided=D(2025, 1, 20))
+    registry.transfer_hukou(p, "630103001003", actor=ACTOR, scope=None)
+    grant.refresh_from_db()
+    assert grant.stop_cause == "hukou_transfer"
+    registry.transfer_hukou(p, DONGGUAN, actor=ACTOR, scope=None)  # the move was cancelled
+    grant.refresh_from_db()
+    assert grant.stop_month is None
+    assert [e["correction"] for e in _restarts(grant)] == ["transfer_returned"]

@@ -401,6 +401,7 @@ def record_move_away(person: Person, move: rules.MoveAway | None, *, actor: Acto
     rules.check_region_scope_of(person.hukou_region_id, scope)
     rules.refuse_if_deceased(person.deceased_date)
     day, to_region = (move.day, move.to_region) if move else (None, None)
+    withdrawn = person.moved_away_on if day is None else None
     changes = {name: [None if old is None else str(old), None if new is None else str(new)]
                for name, old, new in (("moved_away_on", person.moved_away_on, day),
                                       ("moved_to_region", person.moved_to_region_id, to_region))
@@ -413,6 +414,8 @@ def record_move_away(person: Person, move: rules.MoveAway | None, *, actor: Acto
            region_code=_region_of(person), data={"changes": changes})
     if day is not None:
         person_changed("moved_away", person, day, actor=actor)
+    elif withdrawn is not None:
+        person_changed("move_withdrawn", person, withdrawn, actor=actor)
 
 
 @transaction.atomic
@@ -455,6 +458,56 @@ def record_death(person: Person, day: dt.date, *, actor: Actor | Any) -> None:
     if current is not None:
         _set_status(current, CertificateStatus.CANCELLED, StatusReason.DEATH, day, actor=actor)
     person_changed("death", person, day, actor=actor)
+
+
+@transaction.atomic
+def correct_death(person: Person, day: dt.date | None, *, actor: Actor | Any,
+                  scope: Scope) -> None:
+    """Correct a recorded death: to another ``day``, or None when the person did not
+    die (recorded in error). The certificate the death cancelled is cancelled from the
+    corrected day instead (its history entry's day corrected, with a note), or held
+    again (a 恢复 entry on the day of the cancellation, so its history reads valid from
+    then on); the apps above are told
+    (``death_corrected``: benefits restarts the grants the death ended)."""
+    rules.check_region_scope_of(person.hukou_region_id, scope)
+    previous = person.deceased_date
+    if previous is None:
+        raise fail("date_invalid", "deceased_date", label=_("死亡日期"), value="")
+    if day is not None and (day < person.birth_date or day > timezone.localdate()):
+        raise fail("date_invalid", "deceased_date", label=_("死亡日期"), value=day.isoformat())
+    if day == previous:
+        return
+    person.deceased_date = day
+    person.save(update_fields=["deceased_date", "updated_at"])
+    record(actor, AuditAction.UPDATE, "person", person.pk, person_id=person.pk,
+           region_code=_region_of(person),
+           data={"changes": {"deceased_date": [str(previous), None if day is None else str(day)]},
+                 "correction": True})
+    cancelled = (CertificateStatusChange.objects
+                 .filter(certificate__person=person, status=CertificateStatus.CANCELLED,
+                         reason=StatusReason.DEATH, effective_date=previous)
+                 .select_related("certificate").order_by("-id").first())
+    if cancelled is not None and day is not None:  # cancelled from the corrected day
+        cancelled.effective_date = day
+        cancelled.note = str(_("死亡日期更正（原为{day}）")).format(day=previous.isoformat())
+        cancelled.save(update_fields=["effective_date", "note"])
+        record(actor, AuditAction.UPDATE, "certificate", cancelled.certificate_id,
+               person_id=person.pk, region_code=_region_of(person),
+               data={"number": cancelled.certificate.number_masked,
+                     "cancelled_on": [str(previous), str(day)], "reason": StatusReason.DEATH})
+    elif cancelled is not None and cancelled.certificate.status == CertificateStatus.CANCELLED:
+        certificate = cancelled.certificate  # held again from the day it was cancelled
+        held = rules.status_on(certificate.valid_until, timezone.localdate())
+        certificate.status = held
+        certificate.save(update_fields=["status", "updated_at"])
+        _history(certificate, held, StatusReason.RESTORED, previous,
+                 str(_("死亡记录有误，已撤销"))).save()
+        record(actor, AuditAction.UPDATE, "certificate", certificate.pk,
+               person_id=person.pk, region_code=_region_of(person),
+               data={"number": certificate.number_masked,
+                     "status": [CertificateStatus.CANCELLED, held],
+                     "reason": StatusReason.RESTORED, "note": "death_corrected"})
+    person_changed("death_corrected", person, day, actor=actor, previous=previous)
 
 
 @transaction.atomic
