@@ -466,8 +466,8 @@ def correct_death(person: Person, day: dt.date | None, *, actor: Actor | Any,
     """Correct a recorded death: to another ``day``, or None when the person did not
     die (recorded in error). The certificate the death cancelled is cancelled from the
     corrected day instead (its history entry's day corrected, with a note), or held
-    again (a 恢复 entry on the day of the cancellation, so its history reads valid from
-    then on); the apps above are told
+    again (its cancellation entry, an error, turned into a 恢复 entry with a note: a
+    cancellation is final in ``rules.certificate_held_q``); the apps above are told
     (``death_corrected``: benefits restarts the grants the death ended)."""
     rules.check_region_scope_of(person.hukou_region_id, scope)
     previous = person.deceased_date
@@ -495,13 +495,15 @@ def correct_death(person: Person, day: dt.date | None, *, actor: Actor | Any,
                person_id=person.pk, region_code=_region_of(person),
                data={"number": cancelled.certificate.number_masked,
                      "cancelled_on": [str(previous), str(day)], "reason": StatusReason.DEATH})
-    elif cancelled is not None and cancelled.certificate.status == CertificateStatus.CANCELLED:
-        certificate = cancelled.certificate  # held again from the day it was cancelled
+    elif cancelled is not None:  # the cancellation was an error: it becomes a 恢复 entry
+        certificate = cancelled.certificate  # (a cancellation is final, registry.rules)
         held = rules.status_on(certificate.valid_until, timezone.localdate())
-        certificate.status = held
-        certificate.save(update_fields=["status", "updated_at"])
-        _history(certificate, held, StatusReason.RESTORED, previous,
-                 str(_("死亡记录有误，已撤销"))).save()
+        cancelled.status, cancelled.reason = held, StatusReason.RESTORED
+        cancelled.note = str(_("死亡记录有误，原注销（死亡）已撤销"))
+        cancelled.save(update_fields=["status", "reason", "note"])
+        if certificate.status == CertificateStatus.CANCELLED:
+            certificate.status = held
+            certificate.save(update_fields=["status", "updated_at"])
         record(actor, AuditAction.UPDATE, "certificate", certificate.pk,
                person_id=person.pk, region_code=_region_of(person),
                data={"number": certificate.number_masked,
