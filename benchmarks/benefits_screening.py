@@ -160,7 +160,8 @@ def run(persons: int, loop_persons: int, on: dt.date) -> dict[str, object]:
 # --snapshot: the set-based screening on DuckDB over generated Parquet tables
 
 #: The generated data (per person unless said): a certificate 92 % with its issue in its
-#: status history (one in 40 expired, one in 30 cancelled or frozen since), the household's economic status (dibao 15 %,
+#: status history (one in 40 expired, one in 30 cancelled or frozen since; a 多重 one with
+#: two components, the first at its level), the household's economic status (dibao 15 %,
 #: near-dibao 5 %, tekun 2 %, one in 10 ended), another benefit 3 %, a survey 50 %,
 #: deceased 3 %. Households of one or two persons.
 GENERATE = {
@@ -177,7 +178,10 @@ GENERATE = {
                CAST(1 + hash(i, 6) % 7 AS SMALLINT) AS category,
                DATE '2014-01-01' + CAST(hash(i, 7) % 4300 AS INTEGER) AS issue_date,
                DATE '2014-01-01' + CAST(hash(i, 7) % 4300 AS INTEGER)
-                 + CASE WHEN hash(i, 8) % 40 = 0 THEN 1000 ELSE 3650 END AS valid_until
+                 + CASE WHEN hash(i, 8) % 40 = 0 THEN 1000 ELSE 3650 END AS valid_until,
+               CASE WHEN 1 + hash(i, 6) % 7 = 7 THEN '[{{"category": ' || (1 + hash(i, 24) % 6)
+                 || ', "level": ' || (1 + hash(i, 5) % 4) || '}}, {{"category": ' || (1 + (hash(i, 24) + 1) % 6)
+                 || ', "level": 4}}]' ELSE '[]' END AS components
         FROM range(1, {n} + 1) t(i) WHERE hash(i, 9) % 100 < 92""",
     "registry_certificatestatuschange": """
         SELECT 2 * i AS id, i AS certificate_id, 'valid' AS status,
@@ -277,7 +281,8 @@ def load_sample(con, ids: list[int]) -> None:
                household_id=p["household_id"], deceased_date=p["deceased_date"]) for p in people])
     Certificate.objects.bulk_create([
         Certificate(id=c["id"], person_id=c["person_id"], level=c["level"], category=c["category"],
-                    issue_date=c["issue_date"], valid_until=c["valid_until"], components={})
+                    issue_date=c["issue_date"], valid_until=c["valid_until"],
+                    components=json.loads(c["components"]))
         for c in rows(f"SELECT * FROM registry_certificate WHERE person_id IN ({chosen})")])
     CertificateStatusChange.objects.bulk_create([
         CertificateStatusChange(id=c["id"], certificate_id=c["certificate_id"], status=c["status"],

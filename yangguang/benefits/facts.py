@@ -17,6 +17,10 @@ Columns (``None`` where the fact does not hold on the day):
   certificate held on the day by the registry's rule (``registry.rules.
   certificate_held_q``: issued by then, not expired, not cancelled before the day) and
   not frozen (``not_frozen``), the latest issued of several;
+- ``f_comp_<n>`` (n = 1…6): when that certificate is 多重 (category 7), the level of
+  its component of category n (``components``), None if it has none; None for any
+  other certificate. A rule that counts a 多重 certificate by its components
+  (``components = true``: 「含三、四级智力、精神在内的多重残疾人」) reads them;
 - ``f_hs_<status>``: since when the household has held that economic status, if it
   holds it on the day;
 - ``f_pf_<kind>`` and ``f_pfa_<kind>``: since when a person fact of that kind holds,
@@ -30,6 +34,7 @@ Columns (``None`` where the fact does not hold on the day):
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -53,6 +58,7 @@ from django.db.models.functions import Coalesce
 from yangguang.benefits.models import PersonFact
 from yangguang.registry import rules as registry_rules
 from yangguang.registry.models import (
+    Category,
     Certificate,
     CertificateStatus,
     CertificateStatusChange,
@@ -62,6 +68,9 @@ from yangguang.registry.models import (
 from yangguang.survey.models import AnnualSurvey, PensionInsurance
 
 PERSON_COLUMNS = ("id", "birth_date", "deceased_date", "hukou_region_id")
+#: The categories a 多重 certificate's components may have (1–6), each a column f_comp_<n>.
+COMPONENT_CATEGORIES = tuple(c.value for c in Category if c != Category.MULTIPLE)
+COMPONENT_COLUMNS = tuple(f"f_comp_{c}" for c in COMPONENT_CATEGORIES)
 CERTIFICATE_COLUMNS = {"f_cert_level": "level", "f_cert_category": "category",
                        "f_cert_issue": "issue_date", "f_cert_until": "valid_until"}
 
@@ -150,6 +159,7 @@ def annotate(persons: QuerySet[Person], on: dt.date, *, statuses: Iterable[str],
     person-fact kinds."""
     held = held_certificate(on)
     columns = {name: Subquery(held.values(field)[:1]) for name, field in CERTIFICATE_COLUMNS.items()}
+    columns["f_cert_components"] = Subquery(held.values("components")[:1])
     columns["f_urban"] = Case(
         When(hukou_region__urban_rural_class__startswith="1", then=Value(True)),
         When(hukou_region__urban_rural_class__startswith="2", then=Value(False)),
@@ -170,6 +180,28 @@ def annotate(persons: QuerySet[Person], on: dt.date, *, statuses: Iterable[str],
         columns[f"f_pfa_{kind}"] = Subquery(
             active.order_by().values("person").annotate(top=Max("monthly_amount")).values("top")[:1])
     return persons.annotate(**columns)
+
+
+def component_levels(category: int | None, components: Any) -> dict[str, int | None]:
+    """The ``f_comp_<n>`` columns of a certificate of ``category`` with ``components``
+    (the list of {category, level}; only a 多重 certificate's count)."""
+    out: dict[str, int | None] = dict.fromkeys(COMPONENT_COLUMNS)
+    if category == Category.MULTIPLE and isinstance(components, list):
+        for part in components:
+            name = f"f_comp_{part.get('category')}" if isinstance(part, dict) else ""
+            if name in out and isinstance(part.get("level"), int):
+                out[name] = part["level"] if out[name] is None else min(out[name], part["level"])
+    return out
+
+
+def one(persons: QuerySet[Person], on: dt.date, *, statuses: Iterable[str],
+        kinds: Iterable[str]) -> dict[str, Any]:
+    """The fact row of the one person of ``persons`` on ``on`` (``annotate``), with the
+    component columns worked out from the certificate's components."""
+    row = annotate(persons, on, statuses=statuses, kinds=kinds).values(
+        *columns(statuses, kinds), "f_cert_components").get()
+    row.update(component_levels(row["f_cert_category"], row.pop("f_cert_components")))
+    return row
 
 
 def columns(statuses: Iterable[str], kinds: Iterable[str]) -> list[str]:
@@ -208,6 +240,23 @@ def _tables() -> dict[str, str]:
             "region": Person._meta.get_field("hukou_region").related_model._meta.db_table}
 
 
+def _component_sql(category: int, dialect: str) -> str:
+    """The level of the component of ``category`` in ``cert.components`` (a JSON list of
+    {category, level}; anything else counts as none), the lowest if several
+    (``component_levels``), per dialect."""
+    if dialect == "duckdb":  # the snapshot holds the list as JSON text
+        return (f"CASE WHEN json_type(cert.components) = 'ARRAY' THEN list_min([x.level FOR x IN "
+                f"from_json(cert.components, '[{{\"category\":\"INTEGER\",\"level\":\"INTEGER\"}}]') "
+                f"IF x.category = {category}]) END")
+    if dialect == "postgresql":
+        return (f"(SELECT MIN((e->>'level')::int) FROM jsonb_array_elements(CASE WHEN "
+                f"jsonb_typeof(cert.components) = 'array' THEN cert.components ELSE '[]'::jsonb END) e "
+                f"WHERE (e->>'category')::int = {category})")
+    return (f"(SELECT MIN(json_extract(e.value, '$.level')) FROM json_each(CASE WHEN "
+            f"json_type(cert.components) = 'array' THEN cert.components ELSE '[]' END) e "
+            f"WHERE json_extract(e.value, '$.category') = {category})")
+
+
 def _latest_key(day: str, pk: str) -> str:
     """DuckDB: one BIGINT that orders rows by ``day``, then ``pk`` (ids below 2**40):
     ``arg_max`` over it is the latest row, and cheaper than over a struct of the two."""
@@ -235,8 +284,8 @@ def sql(on: dt.date, *, statuses: Iterable[str], kinds: Iterable[str], dialect: 
         ctes.append(
             f"status_then AS (SELECT certificate_id, arg_max(status, {_latest_key('effective_date', 'id')}) "
             f"AS status FROM {t['change']} WHERE effective_date < {d} GROUP BY certificate_id)")
-        fields = ", ".join(f"{f} := c.{f}" for f in CERTIFICATE_COLUMNS.values())
-        unpacked = ", ".join(f"x.b.{f} AS {f}" for f in CERTIFICATE_COLUMNS.values())
+        fields = ", ".join(f"{f} := c.{f}" for f in (*CERTIFICATE_COLUMNS.values(), "components"))
+        unpacked = ", ".join(f"x.b.{f} AS {f}" for f in (*CERTIFICATE_COLUMNS.values(), "components"))
         ctes.append(
             f"cert AS (SELECT person_id, {unpacked} FROM (SELECT c.person_id, "
             f"arg_max(struct_pack({fields}), {_latest_key('c.issue_date', 'c.id')}) AS b "
@@ -248,8 +297,8 @@ def sql(on: dt.date, *, statuses: Iterable[str], kinds: Iterable[str], dialect: 
             f"ROW_NUMBER() OVER (PARTITION BY certificate_id ORDER BY effective_date DESC, id DESC) AS rn "
             f"FROM {t['change']} WHERE effective_date < {d}) s WHERE rn = 1)")
         ctes.append(
-            f"cert AS (SELECT person_id, level, category, issue_date, valid_until FROM ("
-            f"SELECT c.person_id, c.level, c.category, c.issue_date, c.valid_until, ROW_NUMBER() OVER "
+            f"cert AS (SELECT person_id, level, category, issue_date, valid_until, components FROM ("
+            f"SELECT c.person_id, c.level, c.category, c.issue_date, c.valid_until, c.components, ROW_NUMBER() OVER "
             f"(PARTITION BY c.person_id ORDER BY c.issue_date DESC, c.id DESC) AS rn "
             f"FROM {t['certificate']} c LEFT JOIN status_then st ON st.certificate_id = c.id "
             f"WHERE {held}) x WHERE rn = 1)")
@@ -257,7 +306,9 @@ def sql(on: dt.date, *, statuses: Iterable[str], kinds: Iterable[str], dialect: 
               *(f"substr(p.hukou_region_id, 1, {n}) AS hukou_{n}" for n in HUKOU_PREFIXES),
               "CASE WHEN substr(r.urban_rural_class, 1, 1) = '1' THEN 1 "
               "WHEN substr(r.urban_rural_class, 1, 1) = '2' THEN 0 END AS f_urban",
-              *(f"cert.{field} AS {name}" for name, field in CERTIFICATE_COLUMNS.items())]
+              *(f"cert.{field} AS {name}" for name, field in CERTIFICATE_COLUMNS.items()),
+              *(f"CASE WHEN cert.category = {Category.MULTIPLE.value} THEN {_component_sql(n, dialect)} END "
+                f"AS f_comp_{n}" for n in COMPONENT_CATEGORIES)]
     joins = [f"LEFT JOIN {t['region']} r ON r.code = p.hukou_region_id",
              "LEFT JOIN cert ON cert.person_id = p.id"]
     active = f"start_date <= {d} AND (end_date IS NULL OR end_date >= {d})"
@@ -307,7 +358,7 @@ SNAPSHOT_COLUMNS = {
     "person": "id BIGINT, birth_date DATE, deceased_date DATE, hukou_region_id VARCHAR, household_id BIGINT",
     "region": "code VARCHAR, urban_rural_class VARCHAR",
     "certificate": "id BIGINT, person_id BIGINT, level SMALLINT, category SMALLINT, issue_date DATE, "
-                   "valid_until DATE",
+                   "valid_until DATE, components VARCHAR",
     "change": "id BIGINT, certificate_id BIGINT, status VARCHAR, effective_date DATE",
     "household_status": "household_id BIGINT, status VARCHAR, start_date DATE, end_date DATE",
     "fact": "person_id BIGINT, kind VARCHAR, start_date DATE, end_date DATE, monthly_amount DECIMAL(12,2)",
@@ -337,6 +388,7 @@ def snapshot(con: Any, using: str = "default") -> None:
         with connections[using].cursor() as cursor:
             cursor.execute(f"SELECT {', '.join(names)} FROM {table}{where}")
             while rows := cursor.fetchmany(10_000):
+                rows = [tuple(json.dumps(v) if isinstance(v, list | dict) else v for v in row) for row in rows]
                 con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(names))})", rows)
 
 

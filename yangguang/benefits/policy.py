@@ -48,7 +48,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "receiving": ("kinds",), "choose_higher": ("kinds",),
 }
 #: What a row of the amount table may match on, and what it may give.
-CRITERIA = {"levels": list, "categories": list, "age_min": int, "age_max": int,
+CRITERIA = {"levels": list, "categories": list, "components": bool, "age_min": int, "age_max": int,
             "urban": bool, "household_statuses": list, "self_care": list}
 VALUES = {"amount": (int, float), "dibao_share": (int, float), "placeholder": bool,
           "note": str}
@@ -236,14 +236,23 @@ def _check_condition(name: str, cond: Any, file: str, where: str) -> None:
             _check(s in FACT_KINDS, file, f"{where}.{key}[{i}]", f"未知的人员情况 {s!r}")
     for i, alt in enumerate(cond.get("any_of", [])):
         spot = f"{where}.any_of[{i}]"
-        _check(isinstance(alt, dict) and alt and set(alt) <= {"levels", "categories"}, file,
+        _check(isinstance(alt, dict) and alt and set(alt) <= {"levels", "categories", "components"}, file,
                spot, "应为含 levels 和/或 categories 的表")
+        _check_components(alt, file, spot)
         for i2, level in enumerate(alt.get("levels", [])):
             _check(level in (1, 2, 3, 4), file, f"{spot}.levels[{i2}]", "等级应为1至4")
         for i2, cat in enumerate(alt.get("categories", [])):
             _check(cat in range(1, 8), file, f"{spot}.categories[{i2}]", "类别应为1至7")
     if test == "age":
         _check("min" in cond or "max" in cond, file, where, "至少要有 min 或 max")
+
+
+def _check_components(alt: dict[str, Any], file: str, where: str) -> None:
+    """``components = true``: a 多重 certificate matches by any of its components
+    (「含三、四级智力、精神在内的多重残疾人」); it needs the categories it looks for."""
+    if "components" in alt:
+        _typed(alt["components"], bool, file, f"{where}.components")
+        _check(bool(alt.get("categories")), file, f"{where}.components", "须同时给出 categories")
 
 
 def _check_amount(row: Any, file: str, where: str) -> None:
@@ -255,6 +264,7 @@ def _check_amount(row: Any, file: str, where: str) -> None:
     given = [k for k in ("amount", "dibao_share") if k in row]
     _check(len(given) == 1 or (not given and row.get("placeholder")), file, where,
            "应给出 amount 或 dibao_share 之一，金额不明时写 placeholder = true")
+    _check_components(row, file, where)
     for i, s in enumerate(row.get("household_statuses", [])):
         _check(s in HOUSEHOLD_STATUSES, file, f"{where}.household_statuses[{i}]",
                f"未知的家庭经济状况 {s!r}")

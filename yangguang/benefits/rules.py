@@ -89,7 +89,10 @@ def _alternatives(alts: list[dict[str, Any]]) -> str:
     for alt in alts:
         levels = "、".join(str(Level(x).label) for x in alt.get("levels", []))
         cats = "、".join(str(Category(x).label) for x in alt.get("categories", []))
-        parts.append(levels + (cats or _("残疾")))
+        text = levels + (cats or _("残疾"))
+        if alt.get("components"):
+            text += _("（含以此为一类的多重残疾）")
+        parts.append(text)
     return "；".join(parts)
 
 
@@ -125,10 +128,27 @@ def _certificate_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decima
     return _("{on}没有有效的残疾人证").format(on=on.isoformat())
 
 
-def _alt_matches(alt: dict, f: Facts) -> bool:
+def _own_matches(alt: dict, f: Facts) -> bool:
     return (f["f_cert_level"] is not None
             and f["f_cert_level"] in alt.get("levels", (f["f_cert_level"],))
             and f["f_cert_category"] in alt.get("categories", (f["f_cert_category"],)))
+
+
+def _component_match(alt: dict, f: Facts) -> int | None:
+    """For an alternative that counts a 多重 certificate by its components
+    (``components = true``), the first of its categories that the certificate has as a
+    component at one of its levels; None otherwise."""
+    if not alt.get("components") or f["f_cert_level"] is None or f["f_cert_category"] != Category.MULTIPLE:
+        return None
+    for category in alt["categories"]:
+        level = f.get(f"f_comp_{category}")
+        if level is not None and level in alt.get("levels", (level,)):
+            return category
+    return None
+
+
+def _alt_matches(alt: dict, f: Facts) -> bool:
+    return _own_matches(alt, f) or _component_match(alt, f) is not None
 
 
 def _in(column: str, values: list[Any]) -> str:
@@ -149,7 +169,13 @@ def _alt_sql(alt: dict) -> str:
         parts.append(_in("f_cert_level", alt["levels"]))
     if "categories" in alt:
         parts.append(_in("f_cert_category", alt["categories"]))
-    return _every(parts)
+    own = _every(parts)
+    if not alt.get("components"):
+        return own
+    by_component = [(_in(f"f_comp_{c}", alt["levels"]) if "levels" in alt else f"f_comp_{c} IS NOT NULL")
+                    for c in alt["categories"] if c in fact_columns.COMPONENT_CATEGORIES]
+    return _any([own, _every(["f_cert_level IS NOT NULL", f"f_cert_category = {Category.MULTIPLE.value}",
+                              _any(by_component)])])
 
 
 def _disability_check(c: dict, f: Facts, on: dt.date, amount: Decimal | None) -> bool:
@@ -165,7 +191,11 @@ def _disability_reason(c: dict, f: Facts, ok: bool, on: dt.date, amount: Decimal
         return _("无有效残疾人证，残疾类别和等级不明（须为：{wanted}）").format(
             wanted=_alternatives(c["any_of"]))
     if ok:
-        return _disability(f)
+        if any(_own_matches(alt, f) for alt in c["any_of"]):
+            return _disability(f)
+        category = next(m for alt in c["any_of"] if (m := _component_match(alt, f)) is not None)
+        return _("{have}（含{level}{category}）").format(
+            have=_disability(f), level=Level(f[f"f_comp_{category}"]).label, category=Category(category).label)
     return _("{have}，不在范围内（须为：{wanted}）").format(have=_disability(f),
                                                      wanted=_alternatives(c["any_of"]))
 
@@ -333,10 +363,14 @@ def money_text(amount: Decimal) -> str:
     return f"{amount:.2f}".rstrip("0").rstrip(".")
 
 
+def _disability_of(row: dict) -> dict:
+    """An amount row's levels, categories and components, as an alternative of the
+    disability condition (the same test)."""
+    return {k: row[k] for k in ("levels", "categories", "components") if k in row}
+
+
 def _row_matches(row: dict, f: Facts, on: dt.date) -> bool:
-    if "levels" in row and f["f_cert_level"] not in row["levels"]:
-        return False
-    if "categories" in row and f["f_cert_category"] not in row["categories"]:
+    if ("levels" in row or "categories" in row) and not _alt_matches(_disability_of(row), f):
         return False
     age = age_on(f["birth_date"], on)
     if "age_min" in row and age < row["age_min"]:
@@ -352,10 +386,8 @@ def _row_matches(row: dict, f: Facts, on: dt.date) -> bool:
 
 def _row_sql(row: dict, on: dt.date, dialect: str) -> str:
     parts = []  # a row without criteria matches everyone
-    if "levels" in row:
-        parts.append(_in("f_cert_level", row["levels"]))
-    if "categories" in row:
-        parts.append(_in("f_cert_category", row["categories"]))
+    if "levels" in row or "categories" in row:
+        parts.append(_alt_sql(_disability_of(row)))
     if "age_min" in row:
         parts.append(f"birth_date <= {date_sql(years_before(on, row['age_min']), dialect)}")
     if "age_max" in row:
@@ -526,9 +558,7 @@ def decide(person: Person, on: dt.date, programmes: list[str] | None = None,
     keys = programmes or list(pol.programmes)
     rules = {k: policy.resolve(pol, k, person.hukou_region_id, on) for k in keys}
     statuses, kinds = _needs([r for r in rules.values() if r is not None])
-    row = (fact_columns.annotate(Person.objects.filter(pk=person.pk), on, statuses=statuses,
-                                 kinds=kinds)
-           .values(*fact_columns.columns(statuses, kinds)).get())
+    row = fact_columns.one(Person.objects.filter(pk=person.pk), on, statuses=statuses, kinds=kinds)
     return [evaluate(rules[k], row, on, pol) if rules[k] is not None
             else _not_in_force(pol.programmes[k], person.pk, on, person.hukou_region_id)
             for k in keys]
@@ -543,9 +573,7 @@ def evaluate_conditions(conditions: dict[str, dict[str, Any]], person: Person,
     statuses: set[str] = set()
     kinds: set[str] = set()
     _condition_needs(conditions, statuses, kinds)
-    f = (fact_columns.annotate(Person.objects.filter(pk=person.pk), on, statuses=statuses,
-                               kinds=kinds)
-         .values(*fact_columns.columns(statuses, kinds)).get())
+    f = fact_columns.one(Person.objects.filter(pk=person.pk), on, statuses=statuses, kinds=kinds)
     out = []
     for c in conditions.values():
         ok = CONDITIONS[c["test"]].check(c, f, on, None)
@@ -813,7 +841,8 @@ def describe_amounts(rule: Rule, region_code: str, on: dt.date, pol: Policies) -
         if "levels" in row:
             who.append("、".join(str(Level(x).label) for x in row["levels"]))
         if "categories" in row:
-            who.append("、".join(str(Category(x).label) for x in row["categories"]))
+            who.append("、".join(str(Category(x).label) for x in row["categories"])
+                       + (_("（含以此为一类的多重残疾）") if row.get("components") else ""))
         if "age_min" in row or "age_max" in row:
             who.append(_("{min}至{max}周岁").format(min=row.get("age_min", 0), max=row["age_max"])
                        if "age_max" in row else _("{min}周岁以上").format(min=row["age_min"]))

@@ -31,14 +31,16 @@ def make_person(*, region: str = XINING, category: str = "肢体", level: str = 
                 issued: dt.date = dt.date(2020, 1, 1), birth: dt.date = dt.date(1970, 5, 6),
                 household: str | None = None, statuses: tuple[tuple[str, dt.date, dt.date | None], ...] = (),
                 facts: tuple[tuple[str, dt.date, dt.date | None, Any], ...] = (),
-                died: dt.date | None = None, survey: dict[str, Any] | None = None) -> Person:
+                died: dt.date | None = None, survey: dict[str, Any] | None = None,
+                components: str = "") -> Person:
     """A person with a certificate issued on ``issued``; the household's economic
     statuses (status, start, end), person facts (kind, start, end, monthly amount) and
-    an annual survey (``SurveyData``'s fields)."""
+    an annual survey (``SurveyData``'s fields); a 多重 certificate's ``components`` as the
+    template writes them (智力三级；肢体四级)."""
     number = household or f"BEN{next(_households):06d}"
     person = create_person(actor=ACTOR, hukou_region=region, category=category, level=level,
                            issue_date=issued, birth_date=birth, household_number=number,
-                           relation_to_head="head")
+                           relation_to_head="head", **({"components": components} if components else {}))
     if statuses:
         home = Household.objects.get(number=number)
         for status, start, end in statuses:

@@ -7,8 +7,9 @@ reason.
 
 Persons are generated across the five jurisdictions of the plans and those with rules
 of their own (Datong's near-dibao extension, Zhejiang's share of the dibao standard),
-with certificates (frozen, restored, cancelled in their status history), household
-statuses, other benefits and deaths on both sides of the days checked.
+with certificates (多重 with components; frozen, restored, cancelled in their status
+history), household statuses, other benefits and deaths on both sides of the days
+checked.
 """
 
 from __future__ import annotations
@@ -67,8 +68,14 @@ def persons(draw) -> dict:
         survey["schooling"] = "compulsory"
     facts = tuple((k, s, e, draw(st.none() | st.sampled_from([50, 100, 120, 150, 900])))
                   for k, s, e in draw(periods(FACT_KINDS)))
-    return {"region": draw(st.sampled_from(REGIONS)), "category": draw(st.sampled_from(CATEGORIES)),
-            "level": draw(st.sampled_from(LEVELS)), "birth": birth, "issued": issued,
+    category, level, components = draw(st.sampled_from(CATEGORIES)), draw(st.sampled_from(LEVELS)), ""
+    if draw(st.booleans()):  # 多重: two or three components, the first at the overall (most severe) level
+        category = "多重"
+        parts = draw(st.lists(st.sampled_from(CATEGORIES), min_size=2, max_size=3, unique=True))
+        more = [draw(st.sampled_from(LEVELS[LEVELS.index(level):])) for _p in parts[1:]]
+        components = "；".join(f"{p}{lv}" for p, lv in zip(parts, [level, *more], strict=True))
+    return {"region": draw(st.sampled_from(REGIONS)), "category": category, "components": components,
+            "level": level, "birth": birth, "issued": issued,
             "statuses": draw(periods(HOUSEHOLD_STATUSES)), "facts": facts,
             "died": draw(st.none() | days(issued, LAST)), "survey": survey,
             # the certificate's status history after its issue: frozen, restored, cancelled

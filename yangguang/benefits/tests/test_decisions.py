@@ -212,3 +212,31 @@ def test_check_finds_the_person_by_id_number_and_screen_lists_the_eligible(perso
     assert [x["person_id"] for x in data["eligible_not_receiving"]] == [p.pk]
     assert data["receiving_not_eligible"] == []
     assert "家庭为低保户（2024-03 起）" in data["eligible_not_receiving"][0]["reasons"]
+
+
+def test_shanxi_care_extension_counts_a_multiple_disability_by_its_intellectual_or_mental_component(person):
+    """「含三、四级智力、精神在内的多重残疾人」: a 多重 certificate whose components include
+    intellectual or mental level 3–4 gets Shanxi's half rate; one without, or a rule
+    that does not count components (Qinghai's levels 1–2), does not."""
+    on = D(2026, 3, 1)
+    with_intellectual = person(region=WUTAI, category="多重", level="三级", components="智力三级；肢体四级")
+    found = decision(with_intellectual, "care_allowance", on)
+    assert (found.eligible, found.amount) == (True, Decimal(61))
+    assert "三级多重残疾（含三级智力残疾）" in found.reasons
+    assert "三级多重残疾，每月61元" in found.reasons
+    with_mental = person(region=WUTAI, category="多重", level="四级", components="精神四级；听力四级")
+    assert decision(with_mental, "care_allowance", on).amount == Decimal(61)
+    without = person(region=WUTAI, category="多重", level="三级", components="视力三级；肢体三级")
+    refused = decision(without, "care_allowance", on)
+    assert not refused.eligible
+    wanted = "一级、二级残疾；三级、四级智力残疾、精神残疾（含以此为一类的多重残疾）"
+    assert f"三级多重残疾，不在范围内（须为：{wanted}）" in refused.reasons
+    severe = person(region=WUTAI, category="多重", level="二级", components="肢体二级；智力三级")
+    assert decision(severe, "care_allowance", on).amount == Decimal(122)  # by its level: the full rate
+    assert not decision(with_intellectual, "care_allowance", D(2025, 12, 31)).eligible  # before the extension
+    qinghai = person(region=XINING, category="多重", level="三级", components="智力三级；肢体四级")
+    assert not decision(qinghai, "care_allowance", on).eligible
+    screened = {d.person_id: d for d in rules.screen(type(qinghai).objects.all(), "care_allowance", on)}
+    assert [screened[p.pk].amount for p in (with_intellectual, with_mental, without, severe, qinghai)] == [
+        Decimal(61), Decimal(61), None, Decimal(122), None]
+    assert screened[with_intellectual.pk].reasons == found.reasons

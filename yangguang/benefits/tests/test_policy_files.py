@@ -44,6 +44,10 @@ def test_the_shipped_policies_load():
     # A programme paid yearly must say in which month: the fuel subsidy without one.
     (lambda t: t.replace('paid yearly"\npay_month = 1\n', 'paid yearly"\n'), "programmes.toml",
      None),
+    # counting a 多重 certificate by its components needs the categories looked for
+    (lambda t: t.replace("{ levels = [3, 4], categories = [5, 6], components = true }",
+                         "{ levels = [3, 4], components = true }"), "care_allowance/140000.toml",
+     "versions[1].conditions.severity.any_of[1].components"),
 ])
 def test_a_broken_file_names_the_file_and_the_field(tmp_path, edit, file, field):
     root = copy(tmp_path)
