@@ -95,7 +95,10 @@ def status_before(on: dt.date) -> Subquery:
 
 def not_frozen(certificates: QuerySet[Certificate], on: dt.date) -> QuerySet[Certificate]:
     """``certificates`` less those frozen on ``on``."""
-    return certificates.annotate(status_then=status_before(on)).exclude(status_then=CertificateStatus.FROZEN)
+    # Explicitly NULL-safe: a certificate without a status change before the day (on its
+    # issue day) is not frozen; exclude() on the annotation would drop it (NOT NULL).
+    return (certificates.annotate(status_then=status_before(on))
+            .filter(Q(status_then__isnull=True) | ~Q(status_then=CertificateStatus.FROZEN)))
 
 
 def not_frozen_sql(status: str) -> str:

@@ -240,3 +240,14 @@ def test_shanxi_care_extension_counts_a_multiple_disability_by_its_intellectual_
     assert [screened[p.pk].amount for p in (with_intellectual, with_mental, without, severe, qinghai)] == [
         Decimal(61), Decimal(61), None, Decimal(122), None]
     assert screened[with_intellectual.pk].reasons == found.reasons
+
+
+def test_a_certificate_counts_on_its_issue_day(person):
+    """Its status change of issue is dated that day and takes effect after it: no status
+    before the day is not a freeze (both evaluations; found by the agreement test)."""
+    p = person(region=XINING, level="一级", issued=D(2025, 8, 11))
+    on_the_day = decision(p, "care_allowance", D(2025, 8, 11))
+    assert on_the_day.eligible and "持有效残疾人证（2025-08-11发证，有效期至2035-08-11）" in on_the_day.reasons
+    screened = {d.person_id for d in rules.screen(type(p).objects.all(), "care_allowance", D(2025, 8, 11),
+                                                  eligible=True)}
+    assert p.pk in screened
