@@ -6,6 +6,11 @@ Old lists and their runs are kept. A run's entries are keyed by the person match
 row matching nobody by its keyed ID hash or else its name, birth date and region; an
 entry is ``new`` (only in the later run), ``gone`` (only in the earlier) or
 ``changed`` (the list's own columns or the way it was matched differ).
+
+Hashes made under different keys never agree: two lists hashed by departments under
+different exchange keys (or one hashed, one with numbers) would show every unmatched
+row as new and gone. ``hashes_differ`` tells (by the keys' fingerprints), and such
+rows are then keyed by name, birth date and region, with a warning on the page.
 """
 
 from __future__ import annotations
@@ -70,7 +75,19 @@ def _state(kind: kinds.ListKind, match_type: str, facts: dict[str, Any]) -> str:
     return f"{MatchType(match_type).label}；{listed}" if listed else str(MatchType(match_type).label)
 
 
-def entries(user: Any, run: MatchRun) -> dict[tuple[str, Any], Entry]:
+def _hash_key(run: MatchRun) -> str:
+    """What the run's unmatched rows' ID hashes were made under: the platform's key
+    (empty) or the fingerprint of a hashed list's exchange key."""
+    kept = run.department_list
+    return (kept.key_fingerprint or run.key_fingerprint or "?") if kept.hashed else ""
+
+
+def hashes_differ(run: MatchRun, since: MatchRun) -> bool:
+    """Whether the two runs' list rows were hashed under different keys."""
+    return _hash_key(run) != _hash_key(since) or _hash_key(run) == "?"
+
+
+def entries(user: Any, run: MatchRun, by_hash: bool = True) -> dict[tuple[str, Any], Entry]:
     kind = kinds.get(run.department_list.kind)
     found: dict[tuple[str, Any], Entry] = {}
     for c in (selectors.candidates_visible_to(user).filter(run=run).exclude(decision=Decision.REJECTED)
@@ -79,14 +96,16 @@ def entries(user: Any, run: MatchRun) -> dict[tuple[str, Any], Entry]:
             c.person.name, c.region_code, _state(kind, c.match_type, c.list_row.facts), c.person))
     for c in selectors.unknown_to_registry(user, run).order_by("list_row__row"):
         r = c.list_row
-        key = r.id_hash or f"{r.name}|{r.birth_date}|{r.region_code}"
+        key = (r.id_hash if by_hash else "") or f"{r.name}|{r.birth_date}|{r.region_code}"
         found.setdefault(("row", key), Entry(r.name, r.region_code, _state(kind, c.match_type, r.facts)))
     return found
 
 
 def compare(user: Any, run: MatchRun, since: MatchRun) -> list[Change]:
-    """What changed from ``since`` to ``run``: new, gone, then changed entries, each by name."""
-    before, after = entries(user, since), entries(user, run)
+    """What changed from ``since`` to ``run``: new, gone, then changed entries, each by
+    name; rows matching nobody by hash only when both lists were hashed under one key."""
+    by_hash = not hashes_differ(run, since)
+    before, after = entries(user, since, by_hash), entries(user, run, by_hash)
     out = []
     for key in after.keys() - before.keys():
         e = after[key]

@@ -53,6 +53,16 @@ def parse_key(text: str | bytes) -> bytes:
     return key
 
 
+#: What a key's fingerprint is the HMAC of (any fixed text would do; never change it).
+FINGERPRINT_TEXT = b"yangguang exchange key fingerprint v1"
+
+
+def fingerprint(key: bytes) -> str:
+    """The key's fingerprint: the first 16 hex digits of HMAC-SHA256 under the key of a
+    fixed text. Two keys are told apart by it; it reveals neither, nor any hash."""
+    return HmacSha256(key).hex(FINGERPRINT_TEXT)[:16]
+
+
 def encode_key(key: bytes) -> str:
     """A key file's content for ``key``."""
     return base64.b64encode(key).decode("ascii") + "\n"

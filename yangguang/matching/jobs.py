@@ -16,10 +16,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from yangguang.audit.services import Actor
+from yangguang.core.errors import ValidationFailed
 from yangguang.core.files import delete_older_than
 from yangguang.jobs.kinds import JobKind, register
 from yangguang.jobs.models import Job, JobState
@@ -80,7 +82,12 @@ def _match(job: Any, context: Any, path: Path, key_path: Path | None) -> dict[st
     if stored.hashed and key is None:
         context.log(gettext_noop("名单的身份号码是部门摘要，没有交换密钥，未比对"))
         return {"rows": result.rows, "key_missing": 1}
-    run = services.run_match(stored, actor=Actor.of(user), user=user, key=key)
+    try:
+        run = services.run_match(stored, actor=Actor.of(user), user=user, key=key)
+    except ValidationFailed as exc:  # the key is not the list's: say so on the jobs page
+        problem = exc.problems[0]
+        with translation.override(None):
+            raise JobFailed(str(problem.template), **problem.params) from None
     context.progress(run.rows, run.rows)
     context.log(gettext_noop("名单已比对：{rows}行"), rows=run.rows)
     return {"run": run.pk, **run.summary()}

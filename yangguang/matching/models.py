@@ -32,6 +32,9 @@ class DepartmentList(models.Model):
     row_count = models.PositiveIntegerField(_("行数"), default=0)
     #: The IDs in the file are the department's keyed hashes (not raw numbers).
     hashed = models.BooleanField(_("身份号码已由部门摘要"), default=False)
+    #: For a hashed list: the fingerprint (``exchange.fingerprint``) of the exchange key
+    #: its hashes were made under, known from its first run that matched by them.
+    key_fingerprint = models.CharField(_("交换密钥指纹"), max_length=64, blank=True)
     uploaded_by = models.CharField(_("导入人"), max_length=150)
     created_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
 
@@ -80,6 +83,8 @@ class MatchRun(models.Model):
     actor = models.CharField(_("比对人"), max_length=150)
     #: Region code prefixes the run compared with (empty: the whole registry).
     scope = models.JSONField(_("比对范围"), default=list)
+    #: The fingerprint of the exchange key the run was given (a hashed list), else empty.
+    key_fingerprint = models.CharField(_("交换密钥指纹"), max_length=64, blank=True)
     rows = models.PositiveIntegerField(_("行数"), default=0)
     matched_exact = models.PositiveIntegerField(_("精确匹配"), default=0)
     matched_probable = models.PositiveIntegerField(_("概率匹配"), default=0)

@@ -28,7 +28,7 @@ from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.imports.reading import read_table
 from yangguang.imports.running import Context, ImportResult, Progress
 from yangguang.matching import effects, linking
-from yangguang.matching.exchange import Hasher
+from yangguang.matching.exchange import Hasher, fingerprint
 from yangguang.matching.kinds import ListKind
 from yangguang.matching.models import (
     Candidate,
@@ -47,6 +47,8 @@ MESSAGES = {
     "key_required": _("这份名单的身份号码是部门摘要：比对时须提供交换密钥（--key-file）"),
     "decided": _("该比对结果已复核（{decision}），不能再改"),
     "not_review": _("只有待复核的比对结果需要人工确认"),
+    "key_differs": _("交换密钥与这份名单的不同：名单的身份号码摘要是用指纹为{expected}的密钥生成的，"
+                     "这次给的密钥指纹为{given}。请使用部门生成名单时用的密钥"),
 }
 BLOCK = 2000
 #: The exact pass's join memory on PostgreSQL (its hash table is about 130 bytes a row).
@@ -162,14 +164,22 @@ def run_match(department_list: DepartmentList, *, actor: Actor | Any, user: Any 
         persons = persons.filter(hukou_region__code__startswith=region.short_code)
         scope = [region.short_code]
     rows = list(department_list.rows.order_by("row"))
+    given = fingerprint(key) if key is not None and department_list.hashed else ""
+    if given and department_list.key_fingerprint and given != department_list.key_fingerprint:
+        raise _fail("key_differs", "key", expected=department_list.key_fingerprint, given=given)
     matches = exact_pass(department_list, persons, key)
+    if given and not department_list.key_fingerprint and any(
+            r.id_state == IdState.HASHED and r.pk in matches for r in rows):
+        # A hash matched a person's: the department hashed under this key.
+        department_list.key_fingerprint = given
+        department_list.save(update_fields=["key_fingerprint"])
     matches.update(_probable(rows, persons, {m.person_id for m in matches.values()}, engine))
     earlier = {(c.list_row_id, c.person_id): c for c in Candidate.objects.filter(
         list_row__department_list=department_list).exclude(decision=Decision.PENDING)
         .order_by("run_id")}
     run = MatchRun.objects.create(
         department_list=department_list, actor=actor.name,
-        scope=scope, rows=len(rows))
+        scope=scope, key_fingerprint=given, rows=len(rows))
     counts = {t: 0 for t in MatchType.values}
     kind = department_list.kind
     people = {}

@@ -197,6 +197,7 @@ def run_changes(request: HttpRequest, pk: int) -> HttpResponse:
     found = history.compare(request.user, match_run, since) if since is not None else []
     return render(request, "matching/changes.html", {
         "run": match_run, "kind": kinds.get(match_run.department_list.kind), "since": since,
+        "hashes_differ": since is not None and history.hashes_differ(match_run, since),
         "earlier": earlier, "changes": found[:1000], "total": len(found),
         "counts": {label: sum(1 for c in found if c.change == key)
                    for key, label in history.CHANGES.items()}})

@@ -15,8 +15,9 @@ from yangguang.benefits import services as benefit_services
 from yangguang.benefits.models import BenefitGrant
 from yangguang.benefits.states import ApplicationAction as A
 from yangguang.benefits.tests.conftest import ACTOR, XINING, make_person, take_steps
+from yangguang.core.errors import ValidationFailed
 from yangguang.demo.generator import create_person
-from yangguang.matching import changes, kinds, reports, services
+from yangguang.matching import changes, exchange, kinds, reports, services
 from yangguang.matching.models import Candidate
 from yangguang.matching.tests.conftest import DEATHS, id_of, write_csv
 from yangguang.regions.selectors import resolve_region
@@ -198,3 +199,40 @@ def test_the_home_count_is_kept_and_follows_runs_and_reviews(tmp_path):
     # Confirmed, the death date differs from the registry's: one more finding.
     assert reports.finding_count(registrar) == len(reports.region_findings(registrar)) == 2
     assert reports.finding_count(user(region="140922")) == 0  # another province's user
+
+
+def _hashed_run(tmp_path, name: str, rows, key: bytes, who, day: dt.date):
+    plain = write_csv(tmp_path / f"{name}.csv", DEATHS, rows)
+    hashed = tmp_path / f"{name}-hashed.csv"
+    exchange.hash_list(plain, key, hashed)
+    _result, kept = services.import_list(kinds.get("deaths"), hashed, actor=who, list_date=day)
+    assert kept is not None and kept.hashed, _result.errors
+    return services.run_match(kept, actor=who, user=who, key=key)
+
+
+def test_lists_hashed_under_different_keys_are_told_apart(tmp_path):
+    """The key's fingerprint is kept with the list and the run: a second key for the
+    same list is refused, and two runs under different keys compare their unmatched
+    rows by name, birth date and region instead of all new and all gone."""
+    registrar = user()
+    known = make_person(region=XINING)
+    stranger = ["不在册", "11010519491231002X", "女", "1949-12-31", XINING, "2025-01-02"]
+    one, two = (exchange.parse_key(exchange.new_key()) for _ in range(2))
+    first = _hashed_run(tmp_path, "one", [[known.name, id_of(known), "", "", "", "2025-01-02"], stranger],
+                        one, registrar, D(2025, 2, 1))
+    assert first.matched_exact == 1
+    assert first.key_fingerprint == first.department_list.key_fingerprint == exchange.fingerprint(one)
+    assert exchange.fingerprint(one) != exchange.fingerprint(two)
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.run_match(first.department_list, actor=registrar, user=registrar, key=two)
+    assert [p.code for p in refused.value.problems] == ["key_differs"]
+    assert "请使用部门生成名单时用的密钥" in refused.value.problems[0].message
+
+    second = _hashed_run(tmp_path, "two", [stranger], two, registrar, D(2025, 3, 1))
+    assert changes.hashes_differ(second, first)
+    found = changes.compare(registrar, second, first)
+    assert [(c.change, c.name) for c in found] == [("gone", known.name)]  # 不在册: listed both times
+    same = _hashed_run(tmp_path, "three", [stranger, [known.name, id_of(known), "", "", "", "2025-01-02"]],
+                       one, registrar, D(2025, 4, 1))
+    assert not changes.hashes_differ(same, first) and changes.compare(registrar, same, first) == []

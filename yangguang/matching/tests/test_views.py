@@ -207,3 +207,29 @@ def test_a_hashed_list_is_uploaded_with_its_key_which_is_not_kept(tmp_path, tmp_
         bad = registrar.post("/matching/", {"kind": "deaths", "file": f,
                                             "key_file": io.BytesIO(b"not a key")})
     assert "无法读取密钥文件" in bad.content.decode() or "密钥太短" in bad.content.decode()
+
+
+def test_the_changes_page_warns_when_two_lists_were_hashed_under_different_keys(tmp_path, tmp_var, person,
+                                                                                signed_in):
+    a = person(姓名="王大明")
+    registrar = signed_in("registrar", "140922")
+    plain = write_csv(tmp_path / "deaths.csv", DEATHS, [
+        [a.name, id_of(a), "", "", "", "2025-01-02"],
+        ["不在册", "11010519491231002X", "女", "1949-12-31", "140922", "2025-01-02"]])
+    for name in ("one", "two"):
+        key = tmp_path / f"{name}.key"
+        key.write_text(exchange.new_key() + "\n")
+        hashed = tmp_path / f"{name}-hashed.csv"
+        exchange.hash_list(plain, exchange.read_key(key), hashed)
+        with open(hashed, "rb") as f, open(key, "rb") as k:
+            assert registrar.post("/matching/", {"kind": "deaths", "file": f, "key_file": k}).status_code == 302
+    second = MatchRun.objects.order_by("pk").last()
+
+    page = registrar.get(f"/matching/runs/{second.pk}/changes/").content.decode()
+
+    assert "不是用同一个交换密钥生成的" in page
+    assert "<td>新增</td>" not in page and "<td>不再列入</td>" not in page  # 不在册: on both lists
+    # The first list again, with the second list's key: refused, saying why.
+    with open(tmp_path / "one-hashed.csv", "rb") as f, open(tmp_path / "two.key", "rb") as k:
+        refused = registrar.post("/matching/", {"kind": "deaths", "file": f, "key_file": k}, follow=True)
+    assert "交换密钥与这份名单的不同" in refused.content.decode() and MatchRun.objects.count() == 2
