@@ -18,8 +18,6 @@ template's columns and imports the rows by a path of its own, for speed:
 from __future__ import annotations
 
 import contextlib
-import gc
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -197,7 +195,7 @@ def _import(blocks: Iterator[columnar.Block], context: Context) -> ImportResult:
     """Import blocks of rows, in one transaction."""
     outermost = not connection.in_atomic_block
     try:
-        with _without_cycle_collection():
+        with bulk.without_cycle_collection():
             return _import_in(blocks, context, outermost=outermost)
     except IntegrityError as exc:
         if not _unique_violation(exc):
@@ -211,25 +209,6 @@ def _unique_violation(exc: IntegrityError) -> bool:
     cause = exc.__cause__
     return (getattr(cause, "sqlstate", None) == "23505"  # PostgreSQL's unique_violation
             or "UNIQUE constraint failed" in str(exc))  # SQLite's
-
-
-@contextlib.contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused, in a process with no other thread to affect.
-
-    An import makes millions of short-lived tuples and dicts and hardly any reference
-    cycles, and the collector's passes over the ones alive (chunks, the ID and
-    household maps) took a third of the importing process's time. Whatever cycles
-    the import leaves are collected when the collector resumes.
-    """
-    if not gc.isenabled() or threading.active_count() > 1:
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _import_in(blocks: Iterator[columnar.Block], context: Context, *,
