@@ -17,9 +17,10 @@ from typing import Any
 import ibis
 
 from yangguang.analytics import catalogue, snapshot
+from yangguang.analytics.selectors import plan_regions, result_code
 from yangguang.analytics.status import status
 from yangguang.plans.models import Operator, Plan, PlanIndicator
-from yangguang.regions.models import Region, RegionLevel
+from yangguang.regions.models import RegionLevel
 
 #: Significant code prefix per region level.
 PREFIX = {RegionLevel.PROVINCE: 2, RegionLevel.PREFECTURE: 4, RegionLevel.COUNTY: 6, RegionLevel.TOWNSHIP: 9}
@@ -52,16 +53,6 @@ def _num(value: Decimal | None) -> int | float | None:
     if value is None:
         return None
     return int(value) if value == value.to_integral_value() else float(value)
-
-
-def output_code(region: Region) -> str:
-    return region.code if region.level >= RegionLevel.TOWNSHIP else region.code[:6]
-
-
-def regions_of(plan: Plan) -> list[Region]:
-    """The plan's region and every current region below it down to township."""
-    return list(Region.objects.filter(path__startswith=plan.region.path, level__lte=RegionLevel.TOWNSHIP,
-                                      valid_until__isnull=True).order_by("level", "code"))
 
 
 def connect(engine: str, snapshot_dir: Path) -> Any:
@@ -111,7 +102,7 @@ def compute(plan: Plan, as_of: datetime.date, snapshot_dir: Path, engine: str = 
     from yangguang.analytics.models import HandValue
 
     con = connect(engine, snapshot_dir)
-    regions = regions_of(plan)
+    regions = list(plan_regions(plan).order_by("level", "code"))
     levels = sorted({r.level for r in regions})
     hand = {(h.indicator_id, h.region_code, h.compared_with): h.value
             for h in HandValue.objects.filter(indicator__plan=plan, year=as_of.year)}
@@ -121,7 +112,7 @@ def compute(plan: Plan, as_of: datetime.date, snapshot_dir: Path, engine: str = 
         found = (sums(con, definition, as_of=as_of, start_year=plan.start_year, options=ind.options,
                       levels=levels) if definition else {})
         for region in regions:
-            code = output_code(region)
+            code = result_code(region)
             compared = hand.get((ind.pk, code, True))
             num = den = value = None
             if definition is None:

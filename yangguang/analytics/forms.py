@@ -10,9 +10,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.analytics import reporting
+from yangguang.analytics.models import Status
 from yangguang.plans import progress
 from yangguang.plans.forms import mark_fields, rule_select
-from yangguang.plans.models import Plan
+from yangguang.plans.models import IndicatorKind, Plan
+from yangguang.regions.models import RegionLevel
 from yangguang.registry.forms import Form, add_problems
 
 
@@ -56,3 +58,37 @@ class HandValueForm(Form):
 
     def show(self, problems: list[Any]) -> None:
         add_problems(self, problems)
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's filters (a GET form): the as-of date, a status, binding or
+    expected rows, and the level of the regions listed below the one shown. A value
+    not offered is ignored (the default is used), as a link with a stale date would be."""
+
+    as_of = forms.ChoiceField(label=_("截至日期"), required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("（不限）")), *Status.choices])
+    kind = forms.ChoiceField(label=_("属性"), required=False,
+                             choices=[("", _("（不限）")), (IndicatorKind.BINDING, IndicatorKind.BINDING.label),
+                                      (IndicatorKind.EXPECTED, IndicatorKind.EXPECTED.label)])
+    level = forms.ChoiceField(label=_("下级地区的级别"), required=False)
+
+    def __init__(self, data: Any, *, dates: list[dt.date], levels: list[int]) -> None:
+        super().__init__(data)
+        self.fields["as_of"].choices = [(d.isoformat(), d.isoformat()) for d in dates]
+        self.fields["level"].choices = [(str(level), RegionLevel(level).label) for level in levels]
+        self.dates, self.levels = dates, levels
+
+    def chosen(self) -> dict[str, Any]:
+        """The filters in force: each valid value given, else its default (the latest
+        date, any status and kind, the level just below)."""
+        self.is_valid()
+        data = {name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors}
+        as_of, level = data.get("as_of"), data.get("level")
+        chosen = {"as_of": dt.date.fromisoformat(as_of) if as_of else (self.dates[0] if self.dates else None),
+                  "status": data.get("status") or "", "kind": data.get("kind") or "",
+                  "level": int(level) if level else (self.levels[0] if self.levels else None)}
+        # The form shows the filters in force, without errors for values ignored.
+        self.data = {"as_of": chosen["as_of"].isoformat() if chosen["as_of"] else "", "status": chosen["status"],
+                     "kind": chosen["kind"], "level": str(chosen["level"] or "")}
+        self.full_clean()
+        return chosen

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from yangguang.analytics.selectors import result_code
 from yangguang.core import text
 from yangguang.core.errors import Problem
 from yangguang.plans import progress
@@ -64,11 +65,6 @@ def regions(user: Any, plan: Plan) -> list[Region]:
     return [r for r in progress.plan_regions(user, plan) if r.level <= RegionLevel.TOWNSHIP]
 
 
-def region_code(region: Region) -> str:
-    """How results name a region: 6 digits for a county and above, 12 for a township."""
-    return region.code if region.level >= RegionLevel.TOWNSHIP else region.code[:6]
-
-
 def parse_value(raw: str) -> Decimal | None:
     """A finite decimal within ±10^12 with at most six decimal places, or None."""
     try:
@@ -97,7 +93,7 @@ def check(user: Any, plan: Plan, data: HandValueData, *, today: dt.date | None =
     if region is None:
         problems.append(Problem("hand_value_region", "region", _("您不能为这个地区填报本规划的指标")))
     else:
-        found["region_code"] = region_code(region)
+        found["region_code"] = result_code(region)
     if data.year not in progress.plan_years(plan, today):
         problems.append(Problem("hand_value_year", "year", _("填报年度应在规划期内，且不晚于今年")))
     value = parse_value(data.value)

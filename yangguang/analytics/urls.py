@@ -5,7 +5,8 @@ from yangguang.analytics import views
 app_name = "analytics"
 urlpatterns = [
     path("plans/<slug:key>/", views.dashboard, name="dashboard"),
-    path("plans/<slug:key>/export.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
+    path("plans/<slug:key>/regions/<str:region>/", views.dashboard, name="dashboard_region"),
+    path("plans/<slug:key>/regions/<str:region>/export.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
     path("plans/<slug:key>/hand-values/", views.hand_values, name="hand_values"),
     path("plans/<slug:key>/hand-values/<int:hand_id>/evidence", views.hand_value_evidence,
          name="hand_value_evidence"),

@@ -1,10 +1,14 @@
-"""The dashboard: a plan's indicators for one region (value, target, status, and beside
-the computed value the one entered by hand), its regions with the most rows at risk
-first, and the table as XLSX; the values entered by hand, with their form and evidence."""
+"""The dashboard: a plan's indicators for one region of the user's scope, a page per
+region (``regions/<code>/``, the 6- or 12-digit code the results name it by) from the
+plan's region down to township (value, target, status, and beside the computed value
+the one entered by hand), the regions below with the most rows at risk first, each
+row's trend by year as an SVG chart beside its table, filters, and the table as XLSX;
+the values entered by hand, with their form and evidence."""
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -18,41 +22,91 @@ from openpyxl import Workbook
 from yangguang.accounts.decorators import require_capability
 from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import can
-from yangguang.analytics import reporting, selectors, services
-from yangguang.analytics.forms import HandValueForm
+from yangguang.analytics import charts, reporting, selectors, services
+from yangguang.analytics.forms import DashboardFilterForm, HandValueForm
+from yangguang.analytics.models import Status
 from yangguang.audit.services import Actor
 from yangguang.core.errors import ValidationFailed
 from yangguang.plans import selectors as plan_selectors
+from yangguang.plans.models import Operator, Plan, PlanIndicator
+from yangguang.regions.models import Region, RegionLevel
+
+#: Targets a value is drawn against (a relative or worded target has no line).
+COMPARABLE = (Operator.EQUAL, Operator.GREATER, Operator.AT_LEAST, Operator.LESS, Operator.AT_MOST)
 
 
-def _context(request: HttpRequest, key: str) -> dict:
+def _trend(plan: Plan, region: Region, indicators: list[PlanIndicator]) -> list[dict[str, Any]]:
+    """For each row, its values by year of the period (the stored result of the latest
+    as-of date in each year; a year without one is 「未计算」) as a chart and a table."""
+    found = selectors.trend(plan, region)
+    years = range(plan.start_year, plan.end_year + 1)
+    out = []
+    for ind in indicators:
+        by_year = found.get(ind.pk, {})
+        points = [charts.Point(str(y), by_year[y].value if y in by_year else None,
+                               by_year[y].status if y in by_year else Status.NO_DATA) for y in years]
+        target = ind.target_value if ind.target_op in COMPARABLE else None
+        shown = [y for y in years if y in by_year and by_year[y].value is not None]
+        latest = (_("{year}年为{value}{unit}，{status}").format(
+            year=shown[-1], value=charts.number(by_year[shown[-1]].value), unit=ind.unit,
+            status=by_year[shown[-1]].get_status_display()) if shown else _("各年均无数据"))
+        desc = _("{region}{start}—{end}年各年度的值（取每年最后一次计算）；目标{target}；{latest}").format(
+            region=region.name, start=plan.start_year, end=plan.end_year, target=ind.target_text or "—",
+            latest=latest)
+        title = _("第{row}项：{wording}").format(row=ind.row, wording=ind.wording)
+        out.append({"indicator": ind, "title": title, "years": [(y, by_year.get(y)) for y in years],
+                    "chart": charts.trend_svg(f"trend-{ind.row}", title=title, desc=desc, points=points,
+                                              target=target, unit=ind.unit,
+                                              target_label=_("目标 {text}").format(text=ind.target_text))})
+    return out
+
+
+def _context(request: HttpRequest, key: str, code: str | None) -> dict[str, Any]:
+    """What the dashboard shows of plan ``key`` for the region ``code`` (the top of the
+    user's view of the plan when None): 404 for a region outside the user's scope."""
     plan = plan_selectors.get_plan_for(request.user, key)
-    as_of = selectors.latest_as_of(plan)
-    rows = selectors.results(request.user, plan, as_of) if as_of else []
-    codes = selectors.regions_at_risk(rows)
-    region = request.GET.get("region") or (codes[0][0] if codes else "")
-    if region and region not in {c for c, _n in codes}:
-        raise Http404
-    shown = [r for r in rows if r.region_code == region]
-    entered = selectors.entered_beside(shown, as_of.year) if as_of else {}
-    for r in shown:
+    if code is None:
+        roots = selectors.root_regions(request.user, plan)
+        if len(roots) != 1:  # several regions (or none) to start from: the user picks one
+            return {"plan": plan, "region": None, "roots": roots}
+        region = roots[0]
+    else:
+        region = selectors.region_for(request.user, plan, code)
+    form = DashboardFilterForm(request.GET, dates=selectors.as_of_dates(plan),
+                               levels=selectors.below_levels(plan, region))
+    chosen = form.chosen()
+    as_of = chosen["as_of"]
+    rows = (selectors.region_results(plan, region, as_of, status=chosen["status"], kind=chosen["kind"])
+            if as_of else [])
+    entered = selectors.entered_beside(rows, as_of.year) if as_of else {}
+    for r in rows:
         r.entered = entered.get(r.pk)
-    return {"plan": plan, "as_of": as_of, "region": region, "rows": shown, "regions": codes,
+    below = (selectors.regions_below(plan, region, chosen["level"], as_of, status=chosen["status"],
+                                     kind=chosen["kind"]) if as_of and chosen["level"] else [])
+    return {"plan": plan, "region": region, "code": selectors.result_code(region), "as_of": as_of,
+            "form": form, "rows": rows, "below": below,
+            "level_name": RegionLevel(chosen["level"]).label if chosen["level"] else "",
+            "trail": selectors.trail(request.user, region), "query": request.GET.urlencode(),
+            "trends": _trend(plan, region, [r.indicator for r in rows]),
+            "legend": [(s, charts.legend_marker(s), s.label) for s in Status if s != Status.NO_DATA],
             "may_enter": can(request.user, Capability.REPORT_PROGRESS) and bool(reporting.entries(plan))}
 
 
 @never_cache
 @require_capability(Capability.VIEW_PLANS)
 @require_safe
-def dashboard(request: HttpRequest, key: str) -> HttpResponse:
-    return render(request, "analytics/dashboard.html", _context(request, key))
+def dashboard(request: HttpRequest, key: str, region: str | None = None) -> HttpResponse:
+    """A plan's indicators for one region of the user's scope: the table of the as-of
+    date chosen, the regions below at risk first (each with its own page), and each
+    row's trend by year as a chart beside its table; filtered by the query string."""
+    return render(request, "analytics/dashboard.html", _context(request, key, region))
 
 
 @never_cache
 @require_capability(Capability.VIEW_PLANS)
 @require_safe
-def dashboard_xlsx(request: HttpRequest, key: str) -> HttpResponse:
-    context = _context(request, key)
+def dashboard_xlsx(request: HttpRequest, key: str, region: str) -> HttpResponse:
+    context = _context(request, key, region)
     book = Workbook()
     sheet = book.active
     sheet.title = _("指标监测")
@@ -70,7 +124,7 @@ def dashboard_xlsx(request: HttpRequest, key: str) -> HttpResponse:
     book.save(out)
     response = HttpResponse(out.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{key}-{context["region"]}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{key}-{context["code"]}.xlsx"'
     return response
 
 

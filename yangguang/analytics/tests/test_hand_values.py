@@ -71,9 +71,9 @@ def test_enter_compare_and_show_beside(world, actor, settings, tmp_path):
     call_command("indicators", "compute", "--plan", "wutai", "--as-of", "2024-06-30", stdout=io.StringIO())
     income = IndicatorResult.objects.get(indicator__row=1, region_code="140922")
     assert income.compared_with == 7
-    page = client.get("/analytics/plans/wutai/?region=140922").content.decode()
+    page = client.get("/analytics/plans/wutai/regions/140922/").content.decode()
     assert "五台县统计局《2024年统计公报》，2025-03-01" in page and "比较值" in page
-    sheet = load_workbook(io.BytesIO(client.get("/analytics/plans/wutai/export.xlsx?region=140922").content)).active
+    sheet = load_workbook(io.BytesIO(client.get("/analytics/plans/wutai/regions/140922/export.xlsx").content)).active
     row1 = next(r for r in sheet.iter_rows(values_only=True) if r[0] == 1)
     assert row1[8:] == (7, "五台县统计局《2024年统计公报》", "2025-03-01")
 
