@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from yangguang.analytics.models import Status
 
-WIDTH, HEIGHT = 480, 240
-LEFT, RIGHT, TOP, BOTTOM = 64, 24, 24, 40
+WIDTH, HEIGHT = 560, 240
+LEFT, RIGHT, TOP, BOTTOM = 64, 104, 24, 40  # the target's label sits in the right margin
 MARKER = 6  # half the marker's size in pixels
 
 #: The marker drawn for each status, as an SVG path centred on (0, 0).
@@ -171,11 +171,11 @@ def trend_svg(
         parts.append(
             format_html(
                 '<line class="chart-target" x1="{}" x2="{}" y1="{y}" y2="{y}"/>'
-                '<text class="chart-label" x="{}" y="{}" text-anchor="end">{}</text>',
+                '<text class="chart-label" x="{}" y="{}">{}</text>',
                 LEFT,
                 WIDTH - RIGHT,
-                WIDTH - RIGHT,
-                y - 6,
+                WIDTH - RIGHT + 6,
+                y + 4,
                 target_label or number(target),
                 y=y,
             )

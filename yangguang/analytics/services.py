@@ -4,14 +4,16 @@ values entered by hand (checked by ``reporting.check``)."""
 from __future__ import annotations
 
 import datetime
+import tempfile
 import uuid
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from django.core.files import File
 from django.db import transaction
 
-from yangguang.analytics import reporting
+from yangguang.analytics import engine as engines
+from yangguang.analytics import reporting, snapshot
 from yangguang.analytics.engine import Row
 from yangguang.analytics.models import HandValue, IndicatorResult
 from yangguang.audit.models import AuditAction
@@ -31,6 +33,23 @@ def store_results(plan: Plan, as_of: datetime.date, rows: list[Row], engine: str
     record(actor, "indicators_compute", "plan", plan.pk,
            data={"plan": plan.key, "as_of": as_of.isoformat(), "engine": engine, "results": len(rows)})
     return len(rows)
+
+
+def compute_plans(plans: list[Plan], as_of: datetime.date, *, actor: Actor, engine: str = "duckdb",
+                  snapshot_dir: Path | None = None) -> dict[str, list[Row]]:
+    """Every row of each of ``plans`` as of ``as_of``, computed on one snapshot (the one
+    in ``snapshot_dir``, or a new one written to a temporary folder) and stored, each
+    plan's results replacing those of the same as-of date; the rows by plan key."""
+    found: dict[str, list[Row]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = snapshot_dir or Path(tmp)
+        if snapshot_dir is None:
+            snapshot.write(as_of, directory)
+        for plan in plans:
+            found[plan.key] = engines.compute(plan, as_of, directory, engine)
+    for plan in plans:
+        store_results(plan, as_of, found[plan.key], engine, actor=actor)
+    return found
 
 
 def enter_hand_value(user: Any, plan: Plan, data: reporting.HandValueData, *, evidence: File | None = None,

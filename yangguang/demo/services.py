@@ -39,6 +39,7 @@ from yangguang.demo.generator import (
     DemoEvents,
     DemoGenerator,
 )
+from yangguang.demo.indicators import load_indicators
 from yangguang.demo.service_loop import LoopSummary, load_service_loop
 from yangguang.demo.surveys import load_surveys
 from yangguang.registry import importing, services
@@ -106,6 +107,7 @@ class DemoSummary:
     loop: LoopSummary = field(default_factory=LoopSummary)  # providers, needs, referrals …
     comparison: int = 0  # department lists matched (``demo.comparison``)
     benefits: dict[str, int] = field(default_factory=dict)  # applications, screening items
+    indicators: int = 0  # indicator results stored (``demo.indicators``: each plan's year ends)
     accounts: list[DemoAccount] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -121,7 +123,7 @@ class DemoSummary:
             or self.deaths.applied or self.cancellations.applied or self.freezes.applied
             or self.household_statuses.applied or self.expired or self.surveys or self.cases
             or self.loop.providers or self.loop.survey_needs or self.loop.direct_needs
-            or self.loop.referrals or self.comparison
+            or self.loop.referrals or self.comparison or self.indicators
         )
 
 
@@ -308,7 +310,8 @@ def load_demo(scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
        a few certificate cases in each county (``demo.cases``);
        providers, the 2025 survey's needs and others, referrals and services
        (``demo.service_loop``); a deaths list and two dibao rolls matched in one county
-       of each jurisdiction (``demo.comparison``);
+       of each jurisdiction (``demo.comparison``); each loaded plan's indicators as of
+       the end of every year of its period (``demo.indicators``);
     5. create the demo accounts (``ensure_demo_accounts``) unless ``accounts=False``.
 
     ``progress(done, total)`` is called during the import.
@@ -339,6 +342,7 @@ def load_demo(scale: float = DEFAULT_SCALE, seed: int = DEFAULT_SEED,
     summary.comparison = load_comparison(generator.jurisdictions(), actor,
                                          as_of=min(demo.as_of, timezone.localdate()))
     summary.benefits = load_benefits(generator.jurisdictions(), actor, as_of=timezone.localdate())
+    summary.indicators = load_indicators(actor, as_of=min(demo.as_of, timezone.localdate()))
     summary.certificates = dict(
         Certificate.objects.values_list("status").annotate(n=Count("id")).order_by())
     if accounts:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext_lazy as _
 
-from yangguang.analytics import engine, services, snapshot
+from yangguang.analytics import engine, services
 from yangguang.analytics.management.commands.snapshot import as_of_date
 from yangguang.audit.services import Actor
 from yangguang.core import spark
@@ -38,12 +37,9 @@ class Command(BaseCommand):
         plan = Plan.objects.filter(key=options["plan"]).select_related("region").first()
         if plan is None:
             raise CommandError(str(_("没有代码为 %(key)s 的规划")) % {"key": options["plan"]})
-        with tempfile.TemporaryDirectory() as tmp:
-            directory = Path(options["snapshot"] or tmp)
-            if not options["snapshot"]:
-                snapshot.write(as_of, directory)
-            rows = engine.compute(plan, as_of, directory, options["engine"])
-        services.store_results(plan, as_of, rows, options["engine"], actor=Actor.command_line())
+        snapshot_dir = Path(options["snapshot"]) if options["snapshot"] else None
+        rows = services.compute_plans([plan], as_of, actor=Actor.command_line(), engine=options["engine"],
+                                      snapshot_dir=snapshot_dir)[plan.key]
         if options["json"]:
             self.stdout.write(json.dumps({"plan": plan.key, "as_of": as_of.isoformat(),
                                           "results": [r.as_json() for r in rows]}, ensure_ascii=False))

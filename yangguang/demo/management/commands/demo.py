@@ -92,6 +92,7 @@ class Command(TranslatedCommand):
             applications=s.benefits.get("applications", 0),
             screening_items=s.benefits.get("screening_items", 0),
             payrolls=s.benefits.get("payrolls", 0)))
+        out(_("规划指标：按规划期各年末计算，保存结果{results}条").format(results=s.indicators))
         if s.certificates:
             out(_("库中残疾人证：有效{valid}，过期{expired}，冻结{frozen}，注销{cancelled}").format(
                 **{status: s.certificates.get(status, 0)
