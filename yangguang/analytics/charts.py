@@ -91,7 +91,7 @@ def y_of(value: float, top: float) -> float:
 
 def number(value: float | Decimal) -> str:
     """A figure as the axis and labels print it: at most two decimals, no trailing zeros."""
-    text = f"{float(value):.2f}".rstrip("0").rstrip(".")
+    text = f"{Decimal(str(value)):.2f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 
 

@@ -3,6 +3,8 @@ results (and the dashboard's URLs) name it."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import template
 from django.utils.safestring import SafeString
 
@@ -15,6 +17,12 @@ register = template.Library()
 @register.simple_tag
 def status_marker(status: str) -> SafeString:
     return charts.legend_marker(status)
+
+
+@register.filter
+def figure(value: Decimal | None) -> str:
+    """A stored figure as the page prints it (at most two decimals; — for none)."""
+    return "—" if value is None else charts.number(value)
 
 
 @register.filter
