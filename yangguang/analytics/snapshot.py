@@ -152,9 +152,10 @@ def _sources(as_of: datetime.date) -> list[Source]:
         Source("persons", f"SELECT id AS person_id, household_id, hukou_region_id AS region_code, birth_date, "
                           f"deceased_date FROM {CERTIFIED}", (),
                ["person_id", "household_id", "region_code", "birth_date", "deceased_date"]),
-        Source("certificates", f"SELECT id, person_id, level, category, issue_date, valid_until "
+        Source("certificates", f"SELECT id, person_id, level, category, issue_date, valid_until, components "
                                f"FROM {t[Certificate]} WHERE person_id IN ({persons})", (),
-               ["id", "person_id", "level", "category", "issue_date", "valid_until"], _facts_types("certificate")),
+               ["id", "person_id", "level", "category", "issue_date", "valid_until", "components"],
+               _facts_types("certificate")),
         Source("changes", f"SELECT id, certificate_id, status, effective_date FROM {t[CertificateStatusChange]} "
                           f"WHERE effective_date <= %s AND certificate_id IN (SELECT id FROM {t[Certificate]} "
                           f"WHERE person_id IN ({persons}))", (as_of,),
