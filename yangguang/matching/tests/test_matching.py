@@ -13,7 +13,7 @@ import pytest
 from yangguang.accounts import services as accounts
 from yangguang.audit.models import AuditAction, AuditEvent
 from yangguang.core.errors import ValidationFailed
-from yangguang.matching import selectors, services
+from yangguang.matching import exchange, selectors, services
 from yangguang.matching.models import Candidate, Decision, ListRow, MatchRun, MatchType
 from yangguang.matching.tests.conftest import DEATHS, VILLAGE_A, VILLAGE_B, id_of, run_command, run_json, write_csv
 from yangguang.registry.models import CertificateStatus, HouseholdStatus, Person
@@ -63,14 +63,17 @@ def test_a_hashed_list_matches_without_the_platform_seeing_the_numbers(tmp_path,
     a = person(姓名="王大明")
     legacy = person(姓名="李老汉", 出生日期="1950-03-04", legacy_id=True)
     key = tmp_path / "exchange.key"
-    run_command("new-key", "--out", str(key))
+    made = run_command("new-key", "--out", str(key))
+    fingerprint = exchange.fingerprint(exchange.read_key(key))
+    assert f"密钥指纹：{fingerprint}" in made and key.read_text().strip() not in made
     raw = write_csv(tmp_path / "raw.csv", DEATHS, [
         [a.name, id_of(a).lower(), "", "", "", DEATH],
         [legacy.name, id_of(legacy)[:6] + id_of(legacy)[8:17], "", "", "", DEATH],
         ["无号", "", "男", "1960-01-01", "140922", DEATH],
     ])
     hashed = tmp_path / "hashed.csv"
-    assert "3" in run_command("hash-list", str(raw), "--key-file", str(key), "--out", str(hashed))
+    hashing = run_command("hash-list", str(raw), "--key-file", str(key), "--out", str(hashed))
+    assert "3" in hashing and fingerprint in hashing  # the department reads it back by phone
     text = hashed.read_text(encoding="utf-8-sig")
     assert id_of(a) not in text and id_of(a).lower() not in text and "身份号码摘要" in text
     assert "公民身份号码" not in text

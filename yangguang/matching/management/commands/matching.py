@@ -73,16 +73,23 @@ class Command(TranslatedCommand):
             fail(self.stderr, e)
 
     def _new_key(self, options) -> None:
+        key = exchange.new_key()
         with open(options["out"], "x", encoding="ascii") as f:
-            f.write(exchange.new_key() + "\n")
+            f.write(key + "\n")
         self.stdout.write(_("已写入交换密钥 {file}：请经线下渠道交给部门，勿随名单发送").format(
             file=options["out"]))
+        self._fingerprint(exchange.parse_key(key))
+
+    def _fingerprint(self, key: bytes) -> None:
+        self.stdout.write(_("密钥指纹：{fingerprint}（双方可核对，不泄露密钥）").format(
+            fingerprint=exchange.fingerprint(key)))
 
     def _hash_list(self, options) -> None:
         key = exchange.read_key(options["key_file"])
         rows, hashed = exchange.hash_list(options["file"], key, options["out"])
         self.stdout.write(_("共{rows}行，{hashed}行的身份号码已换成摘要，已写入 {file}").format(
             rows=rows, hashed=hashed, file=options["out"]))
+        self._fingerprint(key)
 
     def _run(self, options) -> None:
         key = exchange.read_key(options["key_file"]) if options["key_file"] else None
