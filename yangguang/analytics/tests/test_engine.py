@@ -129,6 +129,10 @@ def test_status_rules():
     assert _s("97", ">", "97") == "at_risk"
     assert _s("97", ">", "97", as_of=end) == "not_achieved"
     assert _s("90", "=", "90") == "achieved"
+    # a bare printed target (临夏 row 8: 「97」) is a level to reach, not an exact value
+    assert _s("100", "=", "97") == "achieved"
+    assert _s("96", "=", "97") == "at_risk"
+    assert _s("96", "=", "97", as_of=end) == "not_achieved"
     assert _s("4", "<", "5") == "achieved"
     assert _s("5", "≤", "5") == "achieved"
     assert _s("6", "≤", "5", as_of=end) == "not_achieved"
@@ -136,6 +140,7 @@ def test_status_rules():
     assert _s("100", "≥", "200", "cumulative") == "on_track"
     assert _s("80", "≥", "200", "cumulative") == "at_risk"
     assert _s("100", "≥", "200", "cumulative", as_of=end) == "not_achieved"
+    assert _s("100", "=", "200", "cumulative") == "on_track"
     # relative: compared with the value entered for the region
     assert _s("6.5", "relative", None, compared="6.0") == "achieved"
     assert _s("5.5", "relative", None, compared="6.0") == "at_risk"
