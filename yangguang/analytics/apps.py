@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -11,3 +13,13 @@ class AnalyticsConfig(AppConfig):
     name = "yangguang.analytics"
     label = "analytics"
     verbose_name = _("指标计算")
+
+    def audit_objects(self) -> dict[str, Any]:
+        """How the audit log labels the analytics' events (``audit.describe``)."""
+        from yangguang.audit.describe import ObjectKind
+
+        return {
+            "plan_report": ObjectKind(_("监测评估报告"), keys={
+                "plan": _("规划"), "kind": _("报告类型"), "year": _("年度"), "as_of": _("截至日期"),
+                "format": _("文件格式"), "file": _("文件")}),
+        }

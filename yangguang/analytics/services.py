@@ -87,3 +87,12 @@ def record_evidence_read(hand: HandValue, *, actor: Actor) -> None:
     record(actor, AuditAction.VIEW, "hand_value_evidence", hand.pk, region_code=hand.region_code,
            data={"plan": hand.indicator.plan.key, "row": hand.indicator.row, "year": hand.year,
                  "file": hand.evidence_name})
+
+
+def record_report_export(actor: Actor, plan: Plan, *, kind: str, year: int | None, as_of: str | None, fmt: str,
+                         job_id: Any = "", file: str = "") -> None:
+    """A monitoring or evaluation report left the platform (a download, or a file the
+    command line wrote)."""
+    record(actor, AuditAction.EXPORT, "plan_report", job_id, region_code=plan.region_id,
+           data={"plan": plan.key, "kind": kind, "year": year, "as_of": as_of, "format": fmt,
+                 **({"file": file} if file else {})})

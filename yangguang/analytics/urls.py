@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yangguang.analytics import views
+from yangguang.analytics import report_views, views
 
 app_name = "analytics"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     path("plans/<slug:key>/hand-values/", views.hand_values, name="hand_values"),
     path("plans/<slug:key>/hand-values/<int:hand_id>/evidence", views.hand_value_evidence,
          name="hand_value_evidence"),
+    path("plans/<slug:key>/reports/", report_views.reports, name="reports"),
+    path("plans/<slug:key>/reports/<uuid:job_id>.<slug:fmt>", report_views.report_file, name="report_file"),
 ]

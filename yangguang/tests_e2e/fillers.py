@@ -119,6 +119,21 @@ def _hand_value(county: County) -> Any:
     return found.pk
 
 
+def _plan_report(county: County) -> Any:
+    """A finished monitoring report of the county's plan, its monitor's (made on first
+    use: the mid-term evaluation, run as its job runs)."""
+    from yangguang.jobs import services as jobs
+    from yangguang.jobs.models import Job, JobState
+
+    monitor = county.users["monitor"]
+    found = Job.objects.filter(kind="plan_report", owner=monitor, state=JobState.DONE).first()
+    if found is None:
+        found = jobs.submit("plan_report", owner=monitor, params={"plan": _plan(county), "kind": "midterm",
+                                                                  "year": None, "language": "zh-hans"})
+        jobs.run(found.pk)
+    return found.pk
+
+
 def _benefit_application(county: County) -> Any:
     """The county's benefit application (made on first use: an application for the
     first person's care allowance, by the county's registrar's hand)."""
@@ -190,6 +205,8 @@ FILLERS: dict[str, Filler] = {
     "provider_id": Filler(lambda county: county.loop.provider.pk),
     "tasks/task_id": Filler(_plan_task),
     "hand-values/hand_id": Filler(_hand_value),
+    "reports/job_id": Filler(_plan_report),
+    "analytics:report_file.fmt": Filler(lambda county: "docx", scoped=False),
     "runs/pk": Filler(lambda county: county.match_run.pk),
     "applications/pk": Filler(_benefit_application),
     "application_id": Filler(_benefit_application),

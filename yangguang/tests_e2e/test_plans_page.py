@@ -86,3 +86,38 @@ def test_a_monitor_reports_a_tasks_progress_by_keyboard_and_the_form_passes_the_
     assert "已将符合条件的残疾人纳入防止返贫动态监测。" in reports.inner_text()
     assert "县乡村振兴局" in reports.inner_text()
     assert not (problems := describe_violations(page.url, axe_violations(page))), "\n".join(problems)
+
+
+def test_a_monitor_makes_an_annual_report_and_the_page_passes_the_audit(live, page):
+    """From the plan page to the reports page by its link; the form sent without a year
+    shows the error summary; sent with one, the job (run here, as a worker would) leaves
+    two files to download; axe finds nothing at each step."""
+    from yangguang.jobs import services as jobs
+    from yangguang.jobs.models import Job
+
+    sign_in(page, live, live.a.users[Role.MONITOR].username)
+    page.goto(live.url + "/plans/wutai/")
+    page.get_by_role("link", name="监测评估报告").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "五台县“十四五”残疾人保障和发展规划：监测评估报告"
+    assert not (problems := describe_violations(page.url, axe_violations(page))), "\n".join(problems)
+
+    page.get_by_label("报告类型").select_option(label="年度监测")
+    page.get_by_role("button", name="生成报告").click()
+    page.wait_for_load_state()
+    assert "年度监测报告请选择年度" in page.get_by_role("alert").inner_text()
+    assert page.title().startswith("错误：")
+    assert not (problems := describe_violations(page.url, axe_violations(page))), "\n".join(problems)
+
+    page.get_by_label("报告类型").select_option(label="年度监测")
+    page.get_by_label("年度").select_option("2024")
+    page.get_by_role("button", name="生成报告").click()
+    page.wait_for_load_state()
+    jobs.run(Job.objects.get(kind="plan_report").pk)
+    page.reload()
+    table = page.get_by_role("table", name="您生成的本规划报告，最新的在前")
+    assert "年度监测" in table.inner_text() and "2024-12-31" in table.inner_text()
+    with page.expect_download() as download:
+        table.get_by_role("link", name=re.compile(r"^Word（DOCX）\s*：年度监测\s*2024$")).click()
+    assert download.value.suggested_filename == "wutai-annual-2024.docx"
+    assert not (problems := describe_violations(page.url, axe_violations(page))), "\n".join(problems)
