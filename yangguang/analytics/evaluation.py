@@ -36,6 +36,7 @@ from yangguang.accounts.permissions import Capability
 from yangguang.accounts.selectors import scope_prefixes
 from yangguang.analytics import engine, services, snapshot
 from yangguang.analytics.models import HandValue, IndicatorResult, Status
+from yangguang.analytics.selectors import result_code
 from yangguang.audit.services import Actor
 from yangguang.core.errors import Problem, ValidationFailed
 from yangguang.plans import selectors as plan_selectors
@@ -202,7 +203,7 @@ def _visible(user: Any) -> Callable[[str], bool]:
 def _region_names(plan: Plan, codes: set[str]) -> dict[str, str]:
     names = dict(Region.objects.filter(code__in=[c.ljust(12, "0") for c in codes]).values_list("code", "name"))
     found = {code: names.get(code.ljust(12, "0"), code) for code in codes}
-    found[engine.output_code(plan.region)] = plan.jurisdiction
+    found[result_code(plan.region)] = plan.jurisdiction
     return found
 
 
