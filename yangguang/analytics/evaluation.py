@@ -14,7 +14,7 @@ user name. Given a user, it covers the regions of their scope only.
 
 ``build`` makes the report; ``write_docx`` and ``write_xlsx`` write it in the active
 language; the ``plan_report`` job (``analytics.jobs``), the reports page and
-``yangguang plans report`` use them.
+``yangguang indicators report`` use them.
 """
 
 from __future__ import annotations

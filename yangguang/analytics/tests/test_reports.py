@@ -78,9 +78,9 @@ def test_the_annual_report_holds_the_stored_results(reported, tmp_path):
     plan, task, lead = reported
     docx, xlsx = tmp_path / "年度监测.docx", tmp_path / "年度监测.xlsx"
 
-    call_command("plans", "report", "--plan", "wutai", "--kind", "annual", "--year", "2024", "--out", str(docx),
+    call_command("indicators", "report", "--plan", "wutai", "--kind", "annual", "--year", "2024", "--out", str(docx),
                  stdout=io.StringIO())
-    call_command("plans", "report", "--plan", "wutai", "--kind", "annual", "--year", "2024", "--out", str(xlsx),
+    call_command("indicators", "report", "--plan", "wutai", "--kind", "annual", "--year", "2024", "--out", str(xlsx),
                  stdout=io.StringIO())
 
     stored = {(r.indicator.row, r.region_code): r for r in
@@ -163,9 +163,9 @@ def test_bad_report_requests_are_refused_in_chinese(world, kind, year, today, me
 def test_the_command_refuses_bad_input_and_writes_nothing(world, tmp_path, args, message):
     out = tmp_path / "report.docx"
     with pytest.raises(CommandError, match=message):
-        call_command("plans", "report", *args, "--out", str(out), stdout=io.StringIO())
+        call_command("indicators", "report", *args, "--out", str(out), stdout=io.StringIO())
     with pytest.raises(CommandError, match="输出文件应以 .docx 或 .xlsx 结尾"):
-        call_command("plans", "report", "--plan", "wutai", "--kind", "final", "--out", str(tmp_path / "r.pdf"))
+        call_command("indicators", "report", "--plan", "wutai", "--kind", "final", "--out", str(tmp_path / "r.pdf"))
     assert not out.exists() and not IndicatorResult.objects.exists()
     assert not AuditEvent.objects.filter(object_type="plan_report").exists()
 
