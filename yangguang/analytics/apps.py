@@ -22,4 +22,6 @@ class AnalyticsConfig(AppConfig):
             "plan_report": ObjectKind(_("监测评估报告"), keys={
                 "plan": _("规划"), "kind": _("报告类型"), "year": _("年度"), "as_of": _("截至日期"),
                 "format": _("文件格式"), "file": _("文件")}),
+            "plan_dashboard": ObjectKind(_("指标监测表"), keys={
+                "plan": _("规划"), "region": _("区划代码"), "as_of": _("截至日期"), "rows": _("行数")}),
         }

@@ -89,6 +89,12 @@ def record_evidence_read(hand: HandValue, *, actor: Actor) -> None:
                  "file": hand.evidence_name})
 
 
+def record_dashboard_export(actor: Actor, plan: Plan, *, region_code: str, as_of: Any, rows: int) -> None:
+    """The dashboard's indicator table of a region left the platform as XLSX."""
+    record(actor, AuditAction.EXPORT, "plan_dashboard", plan.key, region_code=region_code,
+           data={"plan": plan.key, "region": region_code, "as_of": str(as_of), "rows": rows})
+
+
 def record_report_export(actor: Actor, plan: Plan, *, kind: str, year: int | None, as_of: str | None, fmt: str,
                          job_id: Any = "", file: str = "") -> None:
     """A monitoring or evaluation report left the platform (a download, or a file the

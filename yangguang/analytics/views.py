@@ -122,6 +122,8 @@ def dashboard_xlsx(request: HttpRequest, key: str, region: str) -> HttpResponse:
                       None if hand is None else hand.reported_on.isoformat()])
     out = io.BytesIO()
     book.save(out)
+    services.record_dashboard_export(Actor.of(request.user), context["plan"], region_code=context["code"],
+                                     as_of=context["as_of"], rows=len(context["rows"]))
     response = HttpResponse(out.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{key}-{context["code"]}.xlsx"'

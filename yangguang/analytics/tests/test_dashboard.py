@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from yangguang.accounts import services as accounts
 from yangguang.accounts.models import Role
 from yangguang.analytics.models import IndicatorResult
+from yangguang.audit.models import AuditAction, AuditEvent
 
 PASSWORD = "Yg-analytics-Tests-2025!"
 WUTAI = "/analytics/plans/wutai/"
@@ -59,7 +60,11 @@ def test_dashboard_table_scope_and_export(world, actor):
     sheet = load_workbook(io.BytesIO(response.content)).active
     pension = next(r for r in sheet.iter_rows(values_only=True) if r[0] == 6)
     assert pension[4] == 66.67 and pension[5:7] == (2, 3)
+    event = AuditEvent.objects.get(action=AuditAction.EXPORT, object_type="plan_dashboard")
+    assert (event.actor_name, event.data["region"]) == ("monitor_wutai", "140922")
+    assert event.data["rows"] == sheet.max_row - 1
     assert township.get(f"{WUTAI}regions/140922/export.xlsx").status_code == 404
+    assert AuditEvent.objects.filter(object_type="plan_dashboard").count() == 1
 
 
 @pytest.mark.django_db
