@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from yangguang.core.errors import ValidationFailed
+from yangguang.registry import criteria
 from yangguang.services import actions, eligibility
 from yangguang.services.models import Need, ServiceKind
 from yangguang.services.tests.conftest import QINGHAI_VILLAGE, VILLAGE_A
@@ -89,13 +90,21 @@ def test_care_for_the_severely_disabled_of_low_income_families(person, age, leve
         assert "低收入家庭重度残疾人照护服务" in decision.text and "阳光家园" in decision.text
 
 
-def test_multiple_disability_is_read_by_its_overall_category(person):
-    """The shared criterion reads the certificate's category and level as the benefits do:
-    a multiple disability with an intellectual component is not the intellectual
-    category (the care criterion lists no multiple disability)."""
+def test_multiple_disability_is_read_by_its_components(person):
+    """The shared criteria read a 多重 certificate by its components as the benefits do
+    (components = true): a multiple disability with an intellectual component is served
+    as an intellectual disability; one of sight and hearing is not in the care criterion."""
     someone = person(age=30, category="多重", level="二级", components="视力二级；智力三级")
     decision = eligibility.decide(someone, ServiceKind.CARE_DAY, TODAY)
+    assert decision.eligible and decision.rule.key == "care_service"
+    verdict = criteria.evaluate(decision.rule, someone, TODAY)
+    assert "含三级智力残疾" in verdict.reasons[0]
+    other = person(age=30, category="多重", level="二级", components="视力二级；听力三级")
+    decision = eligibility.decide(other, ServiceKind.CARE_DAY, TODAY)
     assert not decision.eligible and "不在范围内" in decision.reasons[0]
+    child = person(age=5, category="多重", level="二级", components="听力二级；智力三级",
+                   household_status="dibao")
+    assert eligibility.decide(child, ServiceKind.CHILD_REHABILITATION, TODAY).eligible
 
 
 def test_kind_without_rule_is_open_to_all(person):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from yangguang.benefits import policy, rules
 from yangguang.benefits.tests.conftest import make_person
-from yangguang.benefits.tests.test_agreement import days, persons
+from yangguang.benefits.tests.test_agreement import days, made_from, persons
 from yangguang.core.errors import ValidationFailed
 from yangguang.registry import criteria
 from yangguang.registry.models import Person
@@ -69,7 +69,7 @@ def test_services_and_benefits_decide_the_shared_criteria_alike(specs, on):
         with transaction.atomic():
             for spec in specs:
                 try:
-                    make_person(**spec)
+                    made_from(spec)
                 except ValidationFailed:
                     assume(False)
             _compare(on)
