@@ -12,6 +12,7 @@ from yangguang.regions.models import RegionLevel
 
 
 @pytest.mark.slow
+@pytest.mark.spark
 @pytest.mark.django_db
 def test_duckdb_and_spark_agree(more, tmp_path):
     snapshot.write(AS_OF, tmp_path)

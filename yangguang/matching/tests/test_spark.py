@@ -139,6 +139,7 @@ def _rows(person, rng: random.Random) -> list[list[str]]:
     return rows
 
 
+@pytest.mark.spark
 @pytest.mark.django_db
 def test_duckdb_and_spark_give_the_same_matches(tmp_path, person):
     file = write_csv(tmp_path / "medical.csv", HEADERS, _rows(person, random.Random(20)))
